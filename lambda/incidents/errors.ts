@@ -1,0 +1,40 @@
+/**
+ * Named errors with a stable code, so callers (the Slack listener, tests) branch on `code`, never on
+ * message text. Messages are written for the responder who will read them in Slack.
+ */
+
+export type IncidentErrorCode =
+  | 'ALREADY_RESOLVED'
+  | 'NOT_OPEN'
+  | 'ALREADY_ACKNOWLEDGED'
+  | 'TIME_IN_FUTURE'
+  | 'TIME_BEFORE_START'
+  | 'TIME_AFTER_RESOLUTION'
+  | 'NO_CHANGE'
+  | 'INCIDENT_NOT_FOUND'
+  | 'NO_INCIDENT_IN_CHANNEL';
+
+export class IncidentError extends Error {
+  override readonly name = 'IncidentError';
+  constructor(
+    readonly code: IncidentErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The store refused a write because another writer changed the incident first. */
+export class ConcurrentUpdateError extends Error {
+  override readonly name = 'ConcurrentUpdateError';
+  readonly code = 'CONCURRENT_UPDATE';
+  constructor(incidentId: string, expectedVersion: number) {
+    super(`${incidentId} changed since version ${expectedVersion} was read`);
+  }
+}
+
+/** Configuration that cannot be used; the message names every bad key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'BAD_CONFIG';
+}

@@ -1,0 +1,49 @@
+/**
+ * The one storage interface of the domain. The DynamoDB adapter implements it for Lambda, the local
+ * server and the tests alike (against dynalite locally), so the production adapter is the code under test.
+ */
+import type { FollowUp, Incident, IncidentRecord, TimelineEvent } from '../incidents/types';
+
+export interface IncidentStore {
+  /** Creates the table when it does not exist (local runs and tests; the stack creates it in AWS). */
+  ensureTable(): Promise<void>;
+
+  /** Atomically allocates the next incident number (1, 2, 3, ...). */
+  nextIncidentNumber(): Promise<number>;
+
+  /** Stores a new incident (version 1). Throws if an incident with that id exists. */
+  createIncident(incident: Incident): Promise<void>;
+
+  /**
+   * Replaces the incident if its stored version is still `incident.version`, storing version + 1,
+   * and returns what was stored. Throws `ConcurrentUpdateError` when another writer got there first.
+   */
+  updateIncident(incident: Incident): Promise<Incident>;
+
+  getIncident(id: string): Promise<Incident | undefined>;
+
+  /** The incident, its timeline sorted by `at` (ties by `recordedAt`, then `id`) and its follow-ups by `createdAt`. */
+  getRecord(id: string): Promise<IncidentRecord | undefined>;
+
+  /** Links a Slack channel to an incident, so commands typed there act on it. */
+  linkChannel(channelId: string, incidentId: string): Promise<void>;
+  findIncidentIdByChannel(channelId: string): Promise<string | undefined>;
+
+  /** Incidents that are not resolved, oldest first. */
+  listOpenIncidents(): Promise<Incident[]>;
+
+  /**
+   * Adds one timeline event as its own item. Returns false, writing nothing, when an event with that
+   * id already exists for the incident (a retried request).
+   */
+  addEvent(event: TimelineEvent): Promise<boolean>;
+
+  /** Same contract as `addEvent`, for follow-ups. */
+  addFollowUp(followUp: FollowUp): Promise<boolean>;
+
+  /**
+   * Claims an idempotency key: true the first time, false for every later claim of the same key.
+   * `ttlSeconds` sets the item's expiry attribute (DynamoDB TTL removes it in AWS).
+   */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+}
