@@ -3,8 +3,9 @@
  * service acts on them. `ref` is an `INC-n` given right after the verb; without it the command acts on
  * the incident whose channel it was typed in.
  */
-import type { FollowUpType, LogKind, OpenStatus, Severity } from './types';
+
 import type { TimeInput } from './time';
+import type { FollowUpType, LogKind, OpenStatus, Severity } from './types';
 
 export type Intent =
   | { verb: 'declare-modal' }

@@ -14,7 +14,15 @@ export type OpenStatus = (typeof OPEN_STATUSES)[number];
 export type Status = OpenStatus | 'resolved';
 
 /** Kinds a responder can give to `/incident log`; each has its own postmortem section. */
-export const LOG_KINDS = ['detection', 'action', 'misleading', 'cause', 'escalation', 'resolution', 'note'] as const;
+export const LOG_KINDS = [
+  'detection',
+  'action',
+  'misleading',
+  'cause',
+  'escalation',
+  'resolution',
+  'note',
+] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 export const DEFAULT_LOG_KIND: LogKind = 'note';
 
@@ -22,7 +30,14 @@ export const DEFAULT_LOG_KIND: LogKind = 'note';
  * Kinds the bot records for changes to the incident itself. They appear in the full timeline of the
  * postmortem, not in the seed's sections.
  */
-export const CHANGE_KINDS = ['declared', 'severity', 'status', 'commander', 'acknowledged', 'resolved'] as const;
+export const CHANGE_KINDS = [
+  'declared',
+  'severity',
+  'status',
+  'commander',
+  'acknowledged',
+  'resolved',
+] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export type EventKind = LogKind | ChangeKind;

@@ -1,0 +1,68 @@
+/**
+ * Where compiled postmortems are kept: S3 in AWS, `DATA_DIR/postmortems/` locally.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+export interface PostmortemArchive {
+  /** Stores (or replaces) a document; returns where it is, for people to find it. */
+  put(fileName: string, markdown: string): Promise<string>;
+  get(fileName: string): Promise<string | undefined>;
+}
+
+export class FileArchive implements PostmortemArchive {
+  constructor(private readonly directory: string) {}
+
+  async put(fileName: string, markdown: string): Promise<string> {
+    await mkdir(this.directory, { recursive: true });
+    const file = path.join(this.directory, path.basename(fileName));
+    // Write then rename, so a reader never sees half a document.
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, markdown, 'utf8');
+    await rename(temporary, file);
+    return file;
+  }
+
+  async get(fileName: string): Promise<string | undefined> {
+    try {
+      return await readFile(path.join(this.directory, path.basename(fileName)), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+}
+
+export class S3Archive implements PostmortemArchive {
+  constructor(private readonly options: { client: S3Client; bucket: string; prefix?: string }) {}
+
+  private key(fileName: string): string {
+    return `${this.options.prefix ?? 'postmortems/'}${fileName}`;
+  }
+
+  async put(fileName: string, markdown: string): Promise<string> {
+    const key = this.key(fileName);
+    await this.options.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: markdown,
+        ContentType: 'text/markdown; charset=utf-8',
+      }),
+    );
+    return `s3://${this.options.bucket}/${key}`;
+  }
+
+  async get(fileName: string): Promise<string | undefined> {
+    try {
+      const result = await this.options.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(fileName) }),
+      );
+      return await result.Body?.transformToString('utf8');
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The environment, parsed once with zod. A missing or bad key is named in the error, so a server or
+ * a cold start fails with one clear line instead of later with an undefined.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './incidents/errors';
+import { type EscalationPolicy, parsePolicy } from './incidents/policy';
+import { isValidTimeZone } from './incidents/time';
+import { TABLE } from './store/table';
+
+type Env = Record<string, string | undefined>;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const timeZone = z
+  .string()
+  .default('UTC')
+  .refine(isValidTimeZone, { error: 'expected an IANA time zone like Europe/Berlin' });
+
+const sharedSchema = {
+  SLACK_API_URL: optionalText.pipe(z.url({ error: 'expected a URL' }).optional()),
+  INCIDENTS_CHANNEL: optionalText,
+  INCIDENT_TIMEZONE: timeZone,
+  ESCALATION_POLICY: optionalText,
+  PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+};
+
+const localSchema = z.object({
+  ...sharedSchema,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_SIGNING_SECRET: z.string({ error: 'required' }).min(1, { error: 'required' }),
+  SLACK_BOT_TOKEN: z.string({ error: 'required' }).min(1, { error: 'required' }),
+  SLACK_APP_TOKEN: optionalText,
+  DATA_DIR: z.string().default('.incident-bot'),
+  DYNAMODB_ENDPOINT: optionalText.pipe(z.url({ error: 'expected a URL' }).optional()),
+  TABLE_NAME: z.string().default(TABLE.defaultName),
+  ALERT_TOKEN: optionalText,
+});
+
+const lambdaSchema = z.object({
+  ...sharedSchema,
+  TABLE_NAME: z.string({ error: 'required' }).min(1),
+  POSTMORTEM_BUCKET: z.string({ error: 'required' }).min(1),
+  SLACK_SECRET_ARN: z.string({ error: 'required' }).min(1),
+});
+
+/** What every runtime (Lambda, local server, tests) needs, whatever supplies it. */
+export interface BotSettings {
+  timeZone: string;
+  incidentsChannel?: string;
+  slackApiUrl?: string;
+  policy?: EscalationPolicy;
+  pagerDutyEventsUrl: string;
+}
+
+export interface LocalConfig extends BotSettings {
+  port: number;
+  signingSecret: string;
+  botToken: string;
+  appToken?: string;
+  dataDir: string;
+  dynamoEndpoint?: string;
+  tableName: string;
+  alertToken?: string;
+}
+
+export interface LambdaConfig extends BotSettings {
+  tableName: string;
+  postmortemBucket: string;
+  slackSecretArn: string;
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Bad environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export function loadPolicyFile(file: string | undefined): EscalationPolicy | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`ESCALATION_POLICY: cannot read ${file}: ${(error as Error).message}`);
+  }
+  return parsePolicy(text, path.basename(file));
+}
+
+function settings(env: z.infer<typeof localSchema> | z.infer<typeof lambdaSchema>): BotSettings {
+  return {
+    timeZone: env.INCIDENT_TIMEZONE,
+    incidentsChannel: env.INCIDENTS_CHANNEL,
+    slackApiUrl: env.SLACK_API_URL,
+    policy: loadPolicyFile(env.ESCALATION_POLICY),
+    pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL,
+  };
+}
+
+export function loadLocalConfig(env: Env = process.env): LocalConfig {
+  const parsed = parseEnv(localSchema, env);
+  return {
+    ...settings(parsed),
+    port: parsed.PORT,
+    signingSecret: parsed.SLACK_SIGNING_SECRET,
+    botToken: parsed.SLACK_BOT_TOKEN,
+    appToken: parsed.SLACK_APP_TOKEN,
+    dataDir: parsed.DATA_DIR,
+    dynamoEndpoint: parsed.DYNAMODB_ENDPOINT,
+    tableName: parsed.TABLE_NAME,
+    alertToken: parsed.ALERT_TOKEN,
+  };
+}
+
+export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
+  const parsed = parseEnv(lambdaSchema, env);
+  return {
+    ...settings(parsed),
+    tableName: parsed.TABLE_NAME,
+    postmortemBucket: parsed.POSTMORTEM_BUCKET,
+    slackSecretArn: parsed.SLACK_SECRET_ARN,
+  };
+}

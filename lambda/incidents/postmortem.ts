@@ -1,0 +1,235 @@
+/**
+ * Compiles an incident's record into the postmortem document of product.md ("Postmortem document"):
+ * the seed postmortem's sections, in its order, filled from what responders recorded. Pure: the
+ * draft's "now" and the display zone come in as options.
+ */
+import { formatClock, formatDateTime, formatDuration, formatShortDateTime, spansDays } from './time';
+import {
+  type EventKind,
+  type FollowUp,
+  type FollowUpType,
+  type Incident,
+  type IncidentRecord,
+  incidentId,
+  type TimelineEvent,
+} from './types';
+
+export interface PostmortemOptions {
+  /** IANA zone every time is shown in. */
+  tz: string;
+  /** When the draft is compiled (ISO-8601): the end of the incident while it is unresolved. */
+  now: string;
+  /** Slack user id → display name; ids without a name are shown as `@<id>`. */
+  names?: Record<string, string>;
+}
+
+const NONE = '_None recorded._';
+const NOT_YET = '_Not recorded yet._';
+const BOT_AUTHOR = 'bot';
+
+export function postmortemFileName(incident: Pick<Incident, 'number'>): string {
+  return `${incidentId(incident.number)}.md`;
+}
+
+export function compilePostmortem(record: IncidentRecord, options: PostmortemOptions): string {
+  const { incident } = record;
+  const events = sortEvents(record.events);
+  const ctx = renderContext(incident, events, options);
+  const ofKind = (kind: EventKind) =>
+    eventList(
+      events.filter((e) => e.kind === kind),
+      ctx,
+      false,
+    );
+
+  const blocks = [
+    `# ${incidentId(incident.number)}: ${inline(incident.title)} — Postmortem`,
+    facts(incident, ctx),
+    '## Issue Summary',
+    '### Duration',
+    duration(incident, ctx),
+    '### Impact',
+    paragraph(incident.impact),
+    '### Root Cause',
+    paragraph(incident.rootCause),
+    '## Timeline',
+    '### Issue Detected',
+    formatDateTime(incident.startedAt, ctx.tz),
+    '### Detection Method',
+    ofKind('detection'),
+    '### Actions Taken',
+    ofKind('action'),
+    '### Misleading Paths',
+    ofKind('misleading'),
+    '### Escalation',
+    ofKind('escalation'),
+    '### Resolution',
+    ofKind('resolution'),
+    '## Root Cause and Resolution',
+    '### Root Cause',
+    ofKind('cause'),
+    '### Resolution',
+    paragraph(incident.resolution),
+    '## Corrective and Preventative Measures',
+    '### Improvements/Fixes',
+    followUpList(record.followUps, 'fix', ctx),
+    '### Tasks',
+    followUpList(record.followUps, 'task', ctx),
+    '## Metrics',
+    metrics(incident, events),
+    '## Responders',
+    responders(incident, events, ctx),
+    '## Full Timeline',
+    eventList(events, ctx, true),
+  ];
+  return `${blocks.join('\n\n')}\n`;
+}
+
+interface RenderContext {
+  tz: string;
+  now: string;
+  names: Record<string, string>;
+  /** Dates go on every event bullet once the incident crosses midnight, or times would read as one day. */
+  showDates: boolean;
+}
+
+function renderContext(
+  incident: Incident,
+  events: TimelineEvent[],
+  options: PostmortemOptions,
+): RenderContext {
+  const end = incident.resolvedAt ?? options.now;
+  // An event outside start..end (a clock skew, a late import) still needs its date to be unambiguous.
+  const showDates =
+    spansDays(incident.startedAt, end, options.tz) ||
+    events.some((e) => spansDays(incident.startedAt, e.at, options.tz));
+  return { tz: options.tz, now: options.now, names: options.names ?? {}, showDates };
+}
+
+/** Chronological, ties as the store orders them, so a record straight from any source reads the same. */
+function sortEvents(events: readonly TimelineEvent[]): TimelineEvent[] {
+  return [...events].sort(
+    (a, b) =>
+      Date.parse(a.at) - Date.parse(b.at) ||
+      Date.parse(a.recordedAt) - Date.parse(b.recordedAt) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+function facts(incident: Incident, ctx: RenderContext): string {
+  const channel = incident.channelName ? `#${inline(incident.channelName)}` : 'not recorded';
+  return [
+    `- **Severity:** ${incident.severity}`,
+    `- **Status:** ${incident.status}`,
+    `- **Commander:** ${incident.commander ? who(incident.commander, ctx) : 'unassigned'}`,
+    `- **Channel:** ${channel}`,
+    `- **Declared by:** ${who(incident.declaredBy, ctx)}`,
+  ].join('\n');
+}
+
+function duration(incident: Incident, ctx: RenderContext): string {
+  const start = `- Start Time: ${formatDateTime(incident.startedAt, ctx.tz)}`;
+  if (incident.resolvedAt) {
+    return [
+      start,
+      `- End Time: ${formatDateTime(incident.resolvedAt, ctx.tz)}`,
+      `- Total: ${formatDuration(incident.startedAt, incident.resolvedAt)}`,
+    ].join('\n');
+  }
+  return [
+    start,
+    `- End Time: ongoing (draft compiled ${formatDateTime(ctx.now, ctx.tz)})`,
+    `- Total: ${formatDuration(incident.startedAt, ctx.now)} so far (still ongoing)`,
+  ].join('\n');
+}
+
+function paragraph(text: string | undefined): string {
+  const flat = text === undefined ? '' : inline(text);
+  return flat ? blockStart(flat) : NOT_YET;
+}
+
+function eventList(events: TimelineEvent[], ctx: RenderContext, withKind: boolean): string {
+  if (events.length === 0) return NONE;
+  return events.map((e) => eventBullet(e, ctx, withKind)).join('\n');
+}
+
+function eventBullet(event: TimelineEvent, ctx: RenderContext, withKind: boolean): string {
+  const time = ctx.showDates ? formatShortDateTime(event.at, ctx.tz) : formatClock(event.at, ctx.tz);
+  const parts = [time];
+  if (withKind) parts.push(`**${event.kind}**`);
+  const text = namedMentions(inline(event.text), ctx);
+  if (text) parts.push(text);
+  if (event.kind === 'escalation' && event.team) parts.push(`team paged: ${inline(event.team)}`);
+  return `- ${parts.join(' — ')}`;
+}
+
+function followUpList(followUps: readonly FollowUp[], type: FollowUpType, ctx: RenderContext): string {
+  const items = followUps
+    .filter((f) => f.type === type)
+    .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  if (items.length === 0) return NONE;
+  return items
+    .map((f) => `- ${blockStart(inline(f.text))} — owner: ${f.owner ? who(f.owner, ctx) : 'unassigned'}`)
+    .join('\n');
+}
+
+function metrics(incident: Incident, events: TimelineEvent[]): string {
+  const firstEscalation = events.find((e) => e.kind === 'escalation');
+  const between = (from: string, to: string | undefined) => (to ? formatDuration(from, to) : 'n/a');
+  // Pages start at declaration; but a back-dated incident may have been acknowledged before it was
+  // declared in the bot, and then the wait is measured from its start.
+  const ackFrom =
+    incident.acknowledgedAt && Date.parse(incident.acknowledgedAt) < Date.parse(incident.declaredAt)
+      ? incident.startedAt
+      : incident.declaredAt;
+  return [
+    `- Time to acknowledge: ${between(ackFrom, incident.acknowledgedAt)}`,
+    `- Time to first escalation: ${between(incident.startedAt, firstEscalation?.at)}`,
+    `- Time to resolve: ${between(incident.startedAt, incident.resolvedAt)}`,
+  ].join('\n');
+}
+
+function responders(incident: Incident, events: TimelineEvent[], ctx: RenderContext): string {
+  // Insertion order gives commander, declarer, then authors by first contribution.
+  const roles = new Map<string, string[]>();
+  const add = (userId: string | undefined, role?: string) => {
+    if (!userId || userId === BOT_AUTHOR) return;
+    const list = roles.get(userId) ?? [];
+    if (role && !list.includes(role)) list.push(role);
+    roles.set(userId, list);
+  };
+  add(incident.commander, 'commander');
+  add(incident.declaredBy, 'declared the incident');
+  for (const event of events) add(event.author);
+  if (roles.size === 0) return NONE;
+  return [...roles]
+    .map(([userId, list]) => `- ${who(userId, ctx)}${list.length ? ` (${list.join(', ')})` : ''}`)
+    .join('\n');
+}
+
+function who(userId: string, ctx: RenderContext): string {
+  const name = ctx.names[userId];
+  if (name) return `@${inline(name)}`;
+  return userId === BOT_AUTHOR ? 'incident-bot' : `@${userId}`;
+}
+
+/** Slack mentions (`<@U123>`, `<@U123|name>`) read as names in a document Slack will not render. */
+function namedMentions(text: string, ctx: RenderContext): string {
+  return text.replace(/<@([UW][A-Z0-9]+)(?:\|([^>]*))?>/g, (_match, id: string, label?: string) =>
+    ctx.names[id] ? `@${ctx.names[id]}` : label ? `@${label}` : `@${id}`,
+  );
+}
+
+/** Responder text on one line: a line break would end the bullet or start a heading. */
+function inline(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * Escapes what would change the document's structure at the start of a Markdown block: a `#` (a
+ * heading) or a code fence (which would swallow every section after it). Nothing else is escaped, so
+ * the responder's words stay as typed.
+ */
+function blockStart(text: string): string {
+  return /^(#|```|~~~)/.test(text) ? `\\${text}` : text;
+}

@@ -1,0 +1,92 @@
+/**
+ * Slow work (Slack calls, postmortem compile and upload) leaves the request path as a job, so the
+ * slash command is answered within Slack's 3 s. Jobs carry ids, not data: the worker reloads the
+ * incident, so a job run late or twice acts on what is stored now.
+ */
+
+export type Job =
+  /** Create the incident channel, invite, post and pin the summary, announce. */
+  | { type: 'setup-channel'; incidentId: string }
+  /** Edit the pinned summary (and topic) in place after a change. */
+  | { type: 'refresh-summary'; incidentId: string }
+  /** After resolve: compile, store and upload the postmortem, post the summary. */
+  | { type: 'publish-postmortem'; incidentId: string }
+  /** After a late fact on a resolved incident: recompile and replace the stored document. */
+  | { type: 'store-postmortem'; incidentId: string };
+
+export interface Jobs {
+  enqueue(job: Job): Promise<void>;
+}
+
+export type JobRunner = (job: Job) => Promise<void>;
+
+export interface InProcessJobsOptions {
+  attempts?: number;
+  /** Base delay between attempts; doubled each time. */
+  backoffMs?: number;
+  onError?: (job: Job, error: unknown) => void;
+}
+
+/**
+ * Local adapter: a FIFO queue run one job at a time in this process, so the jobs of one incident
+ * happen in the order their commands arrived. A failed job is retried with backoff, then reported.
+ */
+export class InProcessJobs implements Jobs {
+  private readonly queue: Job[] = [];
+  private running: Promise<void> | undefined;
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+
+  constructor(
+    private readonly run: JobRunner,
+    private readonly options: InProcessJobsOptions = {},
+  ) {
+    this.attempts = options.attempts ?? 3;
+    this.backoffMs = options.backoffMs ?? 200;
+  }
+
+  async enqueue(job: Job): Promise<void> {
+    this.queue.push(job);
+    this.running ??= this.work().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Resolves once every queued job has finished (or given up). */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async work(): Promise<void> {
+    for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+      await this.runWithRetries(job);
+    }
+  }
+
+  private async runWithRetries(job: Job): Promise<void> {
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      try {
+        await this.run(job);
+        return;
+      } catch (error) {
+        if (attempt === this.attempts) {
+          this.options.onError?.(job, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.backoffMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+}
+
+/**
+ * Runs each job before `enqueue` returns. For a Lambda without a queue, where work left running after
+ * the response is frozen with the container.
+ */
+export class InlineJobs implements Jobs {
+  constructor(private readonly run: JobRunner) {}
+
+  async enqueue(job: Job): Promise<void> {
+    await this.run(job);
+  }
+}

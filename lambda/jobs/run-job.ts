@@ -1,0 +1,133 @@
+/**
+ * The slow half of every command: what a job does in Slack and in the archive. Each step checks what
+ * is already stored, so a job delivered twice does not create a second channel or summary.
+ */
+import type { PostmortemArchive } from '../archive/archive';
+import type { BotSettings } from '../config';
+import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
+import type { Clock } from '../incidents/time';
+import type { Incident, IncidentRecord } from '../incidents/types';
+import type { ChatGateway } from '../slack/chat';
+import {
+  channelTopic,
+  declaredAnnouncement,
+  incidentChannelName,
+  incidentSummary,
+  resolutionSummary,
+} from '../slack/format';
+import type { IncidentStore } from '../store/store';
+import type { Job, JobRunner } from './jobs';
+
+export interface JobDeps {
+  store: IncidentStore;
+  chat: ChatGateway;
+  archive: PostmortemArchive;
+  clock: Clock;
+  settings: Pick<BotSettings, 'timeZone' | 'incidentsChannel'>;
+}
+
+/** Applies `change` to the latest stored incident, re-reading on a concurrent update. */
+export async function updateWithRetry(
+  store: IncidentStore,
+  id: string,
+  change: (incident: Incident) => Incident | undefined,
+): Promise<Incident> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await store.getIncident(id);
+    if (!current) throw new Error(`${id} not found`);
+    const next = change(current);
+    if (!next) return current;
+    try {
+      return await store.updateIncident(next);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'CONCURRENT_UPDATE' || attempt >= 10) throw error;
+    }
+  }
+}
+
+export function createJobRunner(deps: JobDeps): JobRunner {
+  const { store, chat, archive, clock, settings } = deps;
+  const ctx = () => ({ tz: settings.timeZone, now: clock.now().toISOString() });
+
+  async function load(incidentId: string): Promise<IncidentRecord> {
+    const record = await store.getRecord(incidentId);
+    if (!record) throw new Error(`${incidentId} not found`);
+    return record;
+  }
+
+  async function setupChannel(incidentId: string): Promise<void> {
+    let incident = (await load(incidentId)).incident;
+    if (!incident.channelId) {
+      const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title));
+      incident = await updateWithRetry(store, incidentId, (current) =>
+        current.channelId ? undefined : { ...current, channelId: channel.id, channelName: channel.name },
+      );
+    }
+    const channelId = incident.channelId as string;
+    await store.linkChannel(channelId, incidentId);
+    await chat.invite(channelId, [incident.declaredBy, ...(incident.commander ? [incident.commander] : [])]);
+    if (!incident.summaryTs) {
+      const ts = await chat.postMessage(channelId, incidentSummary(incident, ctx()));
+      incident = await updateWithRetry(store, incidentId, (current) =>
+        current.summaryTs ? undefined : { ...current, summaryTs: ts },
+      );
+      await chat.pin(channelId, incident.summaryTs as string);
+    }
+    await chat.setTopic(channelId, channelTopic(incident));
+    if (settings.incidentsChannel) {
+      await chat.postMessage(settings.incidentsChannel, declaredAnnouncement(incident, ctx()));
+    }
+  }
+
+  async function refreshSummary(incidentId: string): Promise<void> {
+    const { incident } = await load(incidentId);
+    if (!incident.channelId || !incident.summaryTs) return;
+    await chat.updateMessage(incident.channelId, incident.summaryTs, incidentSummary(incident, ctx()));
+    await chat.setTopic(incident.channelId, channelTopic(incident));
+  }
+
+  async function compileAndStore(record: IncidentRecord): Promise<{ markdown: string; location: string }> {
+    const people = new Set<string>([record.incident.declaredBy]);
+    if (record.incident.commander) people.add(record.incident.commander);
+    for (const event of record.events) if (event.author !== 'bot') people.add(event.author);
+    for (const item of record.followUps) if (item.owner) people.add(item.owner);
+    const names = await chat.displayNames([...people]);
+    const markdown = compilePostmortem(record, { ...ctx(), names });
+    const location = await archive.put(postmortemFileName(record.incident), markdown);
+    return { markdown, location };
+  }
+
+  async function publishPostmortem(incidentId: string): Promise<void> {
+    const record = await load(incidentId);
+    const { incident } = record;
+    const { markdown } = await compileAndStore(record);
+    const summary = resolutionSummary(record, ctx());
+    if (incident.channelId) {
+      await chat.uploadMarkdown(incident.channelId, {
+        filename: postmortemFileName(incident),
+        title: `${incident.id} postmortem`,
+        content: markdown,
+      });
+      await chat.postMessage(incident.channelId, summary);
+      if (incident.summaryTs) {
+        await chat.updateMessage(incident.channelId, incident.summaryTs, incidentSummary(incident, ctx()));
+      }
+      await chat.setTopic(incident.channelId, channelTopic(incident));
+    }
+    if (settings.incidentsChannel) await chat.postMessage(settings.incidentsChannel, summary);
+  }
+
+  return async (job: Job) => {
+    switch (job.type) {
+      case 'setup-channel':
+        return setupChannel(job.incidentId);
+      case 'refresh-summary':
+        return refreshSummary(job.incidentId);
+      case 'publish-postmortem':
+        return publishPostmortem(job.incidentId);
+      case 'store-postmortem':
+        await compileAndStore(await load(job.incidentId));
+        return;
+    }
+  };
+}

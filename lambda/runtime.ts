@@ -1,0 +1,35 @@
+/**
+ * Wires the domain to its adapters. Lambda, the local server and the tests all build the bot here,
+ * differing only in the adapters they pass.
+ */
+import type { PostmortemArchive } from './archive/archive';
+import type { BotSettings } from './config';
+import type { Clock } from './incidents/time';
+import type { JobRunner, Jobs } from './jobs/jobs';
+import { createJobRunner } from './jobs/run-job';
+import { CommandService } from './service/command-service';
+import type { ChatGateway } from './slack/chat';
+import type { IncidentStore } from './store/store';
+
+export interface BotAdapters {
+  store: IncidentStore;
+  chat: ChatGateway;
+  archive: PostmortemArchive;
+  clock: Clock;
+  settings: BotSettings;
+  /** Builds the job queue around the runner (in-process locally, inline or SQS in Lambda). */
+  jobs: (runner: JobRunner) => Jobs;
+}
+
+export interface Bot {
+  commands: CommandService;
+  runJob: JobRunner;
+  jobs: Jobs;
+}
+
+export function createBot(adapters: BotAdapters): Bot {
+  const runJob = createJobRunner(adapters);
+  const jobs = adapters.jobs(runJob);
+  const commands = new CommandService({ ...adapters, jobs });
+  return { commands, runJob, jobs };
+}

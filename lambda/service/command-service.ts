@@ -1,0 +1,274 @@
+/**
+ * The fast half of every `/incident` command: parse, decide, write, queue the slow work, and say
+ * what happened. Runs inside Slack's 3 s; it never calls Slack's Web API itself.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BotSettings } from '../config';
+import { HELP_TEXT, parseCommand, usageFor } from '../incidents/commands';
+import { IncidentError } from '../incidents/errors';
+import { type Decision, decide, declareIncident } from '../incidents/incident';
+import type { IncidentIntent, Intent } from '../incidents/intents';
+import { teamNames } from '../incidents/policy';
+import { compilePostmortem } from '../incidents/postmortem';
+import { type Clock, formatClock, formatDateTime, formatDuration, resolveStartTime } from '../incidents/time';
+import type { Incident, TimelineEvent } from '../incidents/types';
+import type { Jobs } from '../jobs/jobs';
+import { escapeText, incidentChannelName } from '../slack/format';
+import type { IncidentStore } from '../store/store';
+
+export interface CommandInput {
+  text: string;
+  userId: string;
+  channelId: string;
+  /** Slack's trigger_id: the same for a retried delivery of one command, so it keys idempotency. */
+  triggerId?: string;
+}
+
+export interface Reply {
+  response_type: 'ephemeral' | 'in_channel';
+  text: string;
+}
+
+export interface CommandServiceDeps {
+  store: IncidentStore;
+  jobs: Jobs;
+  clock: Clock;
+  settings: Pick<BotSettings, 'timeZone' | 'policy'>;
+}
+
+/** How long a command's idempotency claim is kept: well past Slack's retries. */
+const CLAIM_TTL_SECONDS = 24 * 3600;
+const CONFLICT_RETRIES = 10;
+/** Slack rejects message text past 40,000 characters. */
+const MAX_REPLY = 39_000;
+
+const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
+
+export class CommandService {
+  constructor(private readonly deps: CommandServiceDeps) {}
+
+  private get tz(): string {
+    return this.deps.settings.timeZone;
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  async handle(input: CommandInput): Promise<Reply> {
+    const parsed = parseCommand(input.text, { teams: teamNames(this.deps.settings.policy) });
+    if (!parsed.ok) return ephemeral(escapeText(`${parsed.error}\nUsage: ${parsed.usage}`));
+    const intent = parsed.intent;
+    try {
+      return await this.act(intent, input);
+    } catch (error) {
+      if (error instanceof IncidentError) {
+        return ephemeral(
+          `${error.message}\nUsage: ${escapeText(usageFor(intent.verb === 'follow-up' ? intent.type : intent.verb))}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async act(intent: Intent, input: CommandInput): Promise<Reply> {
+    switch (intent.verb) {
+      case 'help':
+        return ephemeral(escapeText(HELP_TEXT));
+      case 'declare-modal':
+        return ephemeral(escapeText(`To declare an incident: ${usageFor('open')}\n\n${HELP_TEXT}`));
+      case 'list':
+        return this.list();
+      case 'open':
+        return this.open(intent, input);
+      default:
+        return this.onIncident(intent, input);
+    }
+  }
+
+  private async list(): Promise<Reply> {
+    const open = await this.deps.store.listOpenIncidents();
+    if (open.length === 0) return ephemeral('No open incidents.');
+    const now = this.now();
+    const lines = open.map((incident) => {
+      const where = incident.channelId ? `<#${incident.channelId}>` : incident.id;
+      const commander = incident.commander ? `<@${incident.commander}>` : 'no commander';
+      return `• ${where} *${incident.id}* ${incident.severity} · ${incident.status} · ${incident.title} · open ${formatDuration(incident.startedAt, now)} · ${commander}`;
+    });
+    return ephemeral(`*Open incidents (${open.length})*\n${lines.join('\n')}`);
+  }
+
+  /** False when this trigger was already handled (a retried delivery): the caller writes nothing. */
+  private async claimTrigger(input: CommandInput): Promise<boolean> {
+    if (!input.triggerId) return true;
+    return this.deps.store.claim(`command#${input.triggerId}`, CLAIM_TTL_SECONDS);
+  }
+
+  private eventId(input: CommandInput): string {
+    return input.triggerId ? `t-${input.triggerId}` : `r-${randomUUID()}`;
+  }
+
+  private async open(intent: Extract<Intent, { verb: 'open' }>, input: CommandInput): Promise<Reply> {
+    const now = this.now();
+    const startedAt = resolveStartTime(intent.time, now, this.tz);
+    if (!(await this.claimTrigger(input))) return ephemeral('That command was already received.');
+    const number = await this.deps.store.nextIncidentNumber();
+    const incident = declareIncident({
+      number,
+      title: intent.title,
+      severity: intent.severity,
+      startedAt,
+      declaredAt: now,
+      declaredBy: input.userId,
+    });
+    await this.deps.store.createIncident(incident);
+    await this.deps.store.addEvent({
+      id: this.eventId(input),
+      incidentId: incident.id,
+      at: startedAt,
+      recordedAt: now,
+      kind: 'declared',
+      text: `<@${input.userId}> declared ${incident.id} (${incident.severity}): ${incident.title}`,
+      author: input.userId,
+    });
+    await this.deps.jobs.enqueue({ type: 'setup-channel', incidentId: incident.id });
+    return {
+      response_type: 'in_channel',
+      text: `:rotating_light: <@${input.userId}> declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Started ${formatDateTime(startedAt, this.tz)}. Opening #${incidentChannelName(number, intent.title)}…`,
+    };
+  }
+
+  private async target(intent: IncidentIntent, input: CommandInput): Promise<Incident> {
+    if (intent.ref) {
+      const incident = await this.deps.store.getIncident(intent.ref);
+      if (!incident) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${intent.ref}.`);
+      return incident;
+    }
+    const id = await this.deps.store.findIncidentIdByChannel(input.channelId);
+    const incident = id ? await this.deps.store.getIncident(id) : undefined;
+    if (!incident) {
+      throw new IncidentError(
+        'NO_INCIDENT_IN_CHANNEL',
+        'This channel belongs to no incident: type the command in the incident channel, or name the incident right after the verb (`INC-7`).',
+      );
+    }
+    return incident;
+  }
+
+  private async onIncident(intent: IncidentIntent, input: CommandInput): Promise<Reply> {
+    let incident = await this.target(intent, input);
+    if (intent.verb === 'postmortem') return this.draft(incident);
+
+    const now = this.now();
+    const context = { now, tz: this.tz, actor: input.userId };
+    let decision = decide(incident, intent, context);
+    if (!(await this.claimTrigger(input))) return ephemeral('That command was already received.');
+
+    // Optimistic concurrency: on a conflicting write, re-read and decide again on what is stored now.
+    for (let attempt = 0; decision.incident; attempt++) {
+      try {
+        incident = await this.deps.store.updateIncident(decision.incident);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'CONCURRENT_UPDATE' || attempt >= CONFLICT_RETRIES)
+          throw error;
+        incident = (await this.deps.store.getIncident(incident.id)) as Incident;
+        decision = decide(incident, intent, context);
+      }
+    }
+    const event = await this.record(decision, incident, input, now);
+    await this.queueFollowOn(intent, incident);
+    const inIncidentChannel = incident.channelId === input.channelId;
+    return {
+      response_type: inIncidentChannel ? 'in_channel' : 'ephemeral',
+      text: this.confirmation(intent, incident, event),
+    };
+  }
+
+  private async record(
+    decision: Decision,
+    incident: Incident,
+    input: CommandInput,
+    now: string,
+  ): Promise<TimelineEvent | undefined> {
+    if (decision.followUp) {
+      await this.deps.store.addFollowUp({
+        id: this.eventId(input),
+        incidentId: incident.id,
+        author: input.userId,
+        createdAt: now,
+        ...decision.followUp,
+      });
+    }
+    if (!decision.event) return undefined;
+    const event: TimelineEvent = {
+      id: this.eventId(input),
+      incidentId: incident.id,
+      recordedAt: now,
+      author: input.userId,
+      ...decision.event,
+    };
+    await this.deps.store.addEvent(event);
+    return event;
+  }
+
+  private async queueFollowOn(intent: IncidentIntent, incident: Incident): Promise<void> {
+    const { jobs } = this.deps;
+    if (intent.verb === 'resolve') {
+      await jobs.enqueue({ type: 'publish-postmortem', incidentId: incident.id });
+    } else if (incident.status === 'resolved') {
+      // A fact recorded after resolution updates the stored document.
+      await jobs.enqueue({ type: 'store-postmortem', incidentId: incident.id });
+    } else if (['severity', 'status', 'commander', 'ack'].includes(intent.verb)) {
+      await jobs.enqueue({ type: 'refresh-summary', incidentId: incident.id });
+    }
+  }
+
+  private confirmation(intent: IncidentIntent, incident: Incident, event: TimelineEvent | undefined): string {
+    const at = event ? formatClock(event.at, this.tz) : '';
+    switch (intent.verb) {
+      case 'log':
+        return `Logged *${intent.kind}* at ${at} on ${incident.id}: ${escapeText(intent.text)}`;
+      case 'impact':
+        return `Impact of ${incident.id} set: ${escapeText(intent.text)}`;
+      case 'cause':
+        return `Root cause of ${incident.id} set: ${escapeText(intent.text)}`;
+      case 'severity':
+        return `${incident.id} is now *${incident.severity}* (since ${at}).`;
+      case 'status':
+        return `${incident.id} is now *${incident.status}* (since ${at}).`;
+      case 'commander':
+        return `<@${incident.commander}> is now the incident commander of ${incident.id} (since ${at}).`;
+      case 'ack':
+        return `<@${incident.acknowledgedBy}> acknowledged ${incident.id} at ${at}. Automatic escalation stops.`;
+      case 'escalate': {
+        const who = intent.team ? ` to *${intent.team}*` : '';
+        const paging = this.deps.settings.policy
+          ? ''
+          : ' No escalation policy is configured, so nobody was paged; the escalation is logged.';
+        const reason = (event?.text ?? '').replace(/\.$/, '');
+        return `Escalated ${incident.id}${who} at ${at}: ${escapeText(reason)}.${paging}`;
+      }
+      case 'follow-up': {
+        const owner = intent.owner ? `<@${intent.owner}>` : 'unassigned';
+        const label = intent.type === 'fix' ? 'improvement/fix' : 'task';
+        return `Added ${label} to ${incident.id}: ${escapeText(intent.text)} (owner: ${owner})`;
+      }
+      case 'resolve':
+        return `:white_check_mark: ${incident.id} resolved at ${at} after ${formatDuration(incident.startedAt, incident.resolvedAt ?? incident.startedAt)}. Compiling the postmortem…`;
+      case 'postmortem':
+        return '';
+    }
+  }
+
+  private async draft(incident: Incident): Promise<Reply> {
+    const record = await this.deps.store.getRecord(incident.id);
+    if (!record) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${incident.id}.`);
+    const markdown = compilePostmortem(record, { tz: this.tz, now: this.now() });
+    const body =
+      markdown.length > MAX_REPLY
+        ? `${markdown.slice(0, MAX_REPLY)}\n… (cut here: the full draft is longer)`
+        : markdown;
+    return ephemeral(`Postmortem draft of ${incident.id}:\n\`\`\`\n${body}\n\`\`\``);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * What the bot does in Slack, behind a small interface so jobs can be tested against the Slack
+ * stand-in and, where no Slack exists at all, against a fake.
+ */
+
+import type { KnownBlock } from '@slack/types';
+import {
+  type ChatPostMessageArguments,
+  ErrorCode,
+  type WebAPIPlatformError,
+  WebClient,
+} from '@slack/web-api';
+
+export interface ChatMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export interface ChatGateway {
+  /** Creates a public channel; when the name is taken, tries `name-2`, `name-3`, … */
+  createChannel(name: string): Promise<{ id: string; name: string }>;
+  /** Invites users; users already in the channel are not an error. */
+  invite(channelId: string, userIds: string[]): Promise<void>;
+  postMessage(channelId: string, message: ChatMessage): Promise<string>;
+  updateMessage(channelId: string, ts: string, message: ChatMessage): Promise<void>;
+  /** Pins a message; an already pinned message is not an error. */
+  pin(channelId: string, ts: string): Promise<void>;
+  setTopic(channelId: string, topic: string): Promise<void>;
+  uploadMarkdown(
+    channelId: string,
+    file: { filename: string; title: string; content: string; comment?: string },
+  ): Promise<void>;
+  /** Display names by user id; ids Slack cannot resolve are left out. */
+  displayNames(userIds: string[]): Promise<Record<string, string>>;
+}
+
+const MAX_CHANNEL_NAME = 80;
+const MAX_NAME_ATTEMPTS = 20;
+
+function platformErrorCode(error: unknown): string | undefined {
+  const candidate = error as Partial<WebAPIPlatformError>;
+  return candidate?.code === ErrorCode.PlatformError ? candidate.data?.error : undefined;
+}
+
+/** `name` with a numeric suffix, cut so the result stays within Slack's 80 characters. */
+export function suffixedChannelName(name: string, attempt: number): string {
+  if (attempt <= 1) return name.slice(0, MAX_CHANNEL_NAME);
+  const suffix = `-${attempt}`;
+  return `${name.slice(0, MAX_CHANNEL_NAME - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+export interface SlackChatOptions {
+  botToken: string;
+  slackApiUrl?: string;
+  /** Injected in tests; built from the token otherwise. */
+  client?: WebClient;
+}
+
+export class SlackChat implements ChatGateway {
+  private readonly client: WebClient;
+
+  constructor(options: SlackChatOptions) {
+    this.client =
+      options.client ??
+      new WebClient(options.botToken, {
+        ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+        // Retries of a failed call are the job queue's business; a long in-client retry would
+        // hold a Lambda past its timeout.
+        retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 },
+      });
+  }
+
+  async createChannel(name: string): Promise<{ id: string; name: string }> {
+    for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
+      const candidate = suffixedChannelName(name, attempt);
+      try {
+        const result = await this.client.conversations.create({ name: candidate });
+        const channel = result.channel;
+        if (!channel?.id || !channel.name) throw new Error('conversations.create returned no channel');
+        return { id: channel.id, name: channel.name };
+      } catch (error) {
+        if (platformErrorCode(error) !== 'name_taken') throw error;
+      }
+    }
+    throw new Error(`No free channel name for ${name} after ${MAX_NAME_ATTEMPTS} attempts`);
+  }
+
+  async invite(channelId: string, userIds: string[]): Promise<void> {
+    const users = [...new Set(userIds)].filter(Boolean);
+    if (users.length === 0) return;
+    try {
+      await this.client.conversations.invite({ channel: channelId, users: users.join(',') });
+    } catch (error) {
+      const code = platformErrorCode(error);
+      // The bot itself, or everyone asked for, may already be a member.
+      if (code !== 'already_in_channel' && code !== 'cant_invite_self') throw error;
+    }
+  }
+
+  async postMessage(channelId: string, message: ChatMessage): Promise<string> {
+    const args: ChatPostMessageArguments = {
+      channel: channelId,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+    };
+    const result = await this.client.chat.postMessage(args);
+    if (!result.ts) throw new Error('chat.postMessage returned no ts');
+    return result.ts;
+  }
+
+  async updateMessage(channelId: string, ts: string, message: ChatMessage): Promise<void> {
+    await this.client.chat.update({
+      channel: channelId,
+      ts,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+    });
+  }
+
+  async pin(channelId: string, ts: string): Promise<void> {
+    try {
+      await this.client.pins.add({ channel: channelId, timestamp: ts });
+    } catch (error) {
+      if (platformErrorCode(error) !== 'already_pinned') throw error;
+    }
+  }
+
+  async setTopic(channelId: string, topic: string): Promise<void> {
+    await this.client.conversations.setTopic({ channel: channelId, topic: topic.slice(0, 250) });
+  }
+
+  async uploadMarkdown(
+    channelId: string,
+    file: { filename: string; title: string; content: string; comment?: string },
+  ): Promise<void> {
+    await this.client.files.uploadV2({
+      channel_id: channelId,
+      filename: file.filename,
+      title: file.title,
+      content: file.content,
+      ...(file.comment ? { initial_comment: file.comment } : {}),
+    });
+  }
+
+  async displayNames(userIds: string[]): Promise<Record<string, string>> {
+    const names: Record<string, string> = {};
+    for (const user of new Set(userIds)) {
+      try {
+        const result = await this.client.users.info({ user });
+        const name = result.user?.profile?.display_name || result.user?.real_name || result.user?.name;
+        if (name) names[user] = name;
+      } catch {
+        // A name is a nicety in the postmortem; the id stands in for it.
+      }
+    }
+    return names;
+  }
+}

@@ -1,0 +1,362 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError } from '../incidents/errors';
+import type { FollowUp, Incident, IncidentRecord, TimelineEvent } from '../incidents/types';
+import type { IncidentStore } from './store';
+import { TABLE } from './table';
+
+export interface DynamoIncidentStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Clock for claim expiry; tests pass a fixed one. */
+  now?: () => Date;
+  /** How long `ensureTable` waits for the table to become ACTIVE. */
+  tableWaitTimeoutMs?: number;
+}
+
+type Item = Record<string, unknown>;
+
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
+const { name: OPEN_INDEX, partitionKey: GSI_PK, sortKey: GSI_SK } = TABLE.openIndex;
+const KEY_ATTRIBUTES: readonly string[] = [PK, SK, GSI_PK, GSI_SK, TTL];
+
+const META = 'META';
+const EVENT_PREFIX = 'EVENT#';
+const FOLLOW_UP_PREFIX = 'FOLLOWUP#';
+const OPEN = 'OPEN';
+const COUNTER_KEY = { [PK]: 'COUNTER', [SK]: 'INCIDENT' };
+const COUNTER_ATTRIBUTE = 'lastNumber';
+
+const incidentPk = (id: string) => `INCIDENT#${id}`;
+const channelPk = (channelId: string) => `CHANNEL#${channelId}`;
+const claimPk = (key: string) => `CLAIM#${key}`;
+
+// Ten digits keep the numeric order when the index sorts the key as a string.
+const openSortKey = (incident: Incident) =>
+  `${incident.declaredAt}#${String(incident.number).padStart(10, '0')}`;
+
+const DEFAULT_TABLE_WAIT_MS = 5 * 60_000;
+
+/**
+ * The DynamoDB adapter. Every write touches one item, guarded by a condition where a race matters,
+ * because dynalite (the local and test backend) has no transactions.
+ */
+export class DynamoIncidentStore implements IncidentStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => Date;
+  private readonly tableWaitTimeoutMs: number;
+  private tableReady: Promise<void> | undefined;
+
+  constructor(options: DynamoIncidentStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? (() => new Date());
+    this.tableWaitTimeoutMs = options.tableWaitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
+  }
+
+  ensureTable(): Promise<void> {
+    // Concurrent callers share one attempt; a failed attempt is forgotten so a later call retries.
+    this.tableReady ??= this.createTableIfMissing().catch((error: unknown) => {
+      this.tableReady = undefined;
+      throw error;
+    });
+    return this.tableReady;
+  }
+
+  async nextIncidentNumber(): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: COUNTER_KEY,
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': COUNTER_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const value = Attributes?.[COUNTER_ATTRIBUTE];
+    if (typeof value !== 'number') throw new Error(`Incident counter returned ${String(value)}`);
+    return value;
+  }
+
+  async createIncident(incident: Incident): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: incidentItem({ ...incident, version: 1 }),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      }),
+    );
+  }
+
+  async updateIncident(incident: Incident): Promise<Incident> {
+    const stored: Incident = { ...incident, version: incident.version + 1 };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // A whole-item put: a resolved incident's item has no gsi1 keys, which drops it from the index.
+          Item: incidentItem(stored),
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': incident.version },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConcurrentUpdateError(incident.id, incident.version);
+      throw error;
+    }
+    return withoutUndefined(stored);
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: incidentPk(id), [SK]: META },
+        // Callers read to update with a version check; a stale read would only buy a conflict.
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? domain<Incident>(Item) : undefined;
+  }
+
+  async getRecord(id: string): Promise<IncidentRecord | undefined> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': incidentPk(id) },
+      ConsistentRead: true,
+    });
+
+    let incident: Incident | undefined;
+    const events: TimelineEvent[] = [];
+    const followUps: FollowUp[] = [];
+    for (const item of items) {
+      const sk = String(item[SK]);
+      if (sk === META) incident = domain<Incident>(item);
+      else if (sk.startsWith(EVENT_PREFIX)) events.push(domain<TimelineEvent>(item));
+      else if (sk.startsWith(FOLLOW_UP_PREFIX)) followUps.push(domain<FollowUp>(item));
+    }
+    if (!incident) return undefined;
+
+    events.sort((a, b) => compare(a.at, b.at) || compare(a.recordedAt, b.recordedAt) || compare(a.id, b.id));
+    followUps.sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id));
+    return { incident, events, followUps };
+  }
+
+  async linkChannel(channelId: string, incidentId: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { [PK]: channelPk(channelId), [SK]: META, channelId, incidentId },
+      }),
+    );
+  }
+
+  async findIncidentIdByChannel(channelId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: channelPk(channelId), [SK]: META },
+        // The channel is linked moments before its first command can arrive.
+        ConsistentRead: true,
+      }),
+    );
+    const incidentId = Item?.incidentId;
+    return typeof incidentId === 'string' ? incidentId : undefined;
+  }
+
+  async listOpenIncidents(): Promise<Incident[]> {
+    // The index sort key starts with declaredAt, so index order is oldest first.
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: OPEN_INDEX,
+      KeyConditionExpression: '#gsiPk = :open',
+      ExpressionAttributeNames: { '#gsiPk': GSI_PK },
+      ExpressionAttributeValues: { ':open': OPEN },
+    });
+    return items.map((item) => domain<Incident>(item));
+  }
+
+  addEvent(event: TimelineEvent): Promise<boolean> {
+    return this.putIfAbsent({
+      ...event,
+      [PK]: incidentPk(event.incidentId),
+      [SK]: `${EVENT_PREFIX}${event.id}`,
+    });
+  }
+
+  addFollowUp(followUp: FollowUp): Promise<boolean> {
+    return this.putIfAbsent({
+      ...followUp,
+      [PK]: incidentPk(followUp.incidentId),
+      [SK]: `${FOLLOW_UP_PREFIX}${followUp.id}`,
+    });
+  }
+
+  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [PK]: claimPk(key), [SK]: META, [TTL]: nowSeconds + ttlSeconds },
+          // DynamoDB TTL deletes expired items only eventually (and dynalite never), so an expired
+          // claim counts as absent here rather than depending on when the sweeper ran.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: withoutUndefined(item),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** One logical query, following LastEvaluatedKey because a page stops at 1 MB. */
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async createTableIfMissing(): Promise<void> {
+    if (!(await this.describeTable())) {
+      try {
+        await this.client.send(new CreateTableCommand(this.tableDefinition()));
+      } catch (error) {
+        // Another process (or store instance) created it first; waiting below covers both.
+        if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+      }
+    }
+    await this.waitUntilActive();
+  }
+
+  private async describeTable(): Promise<TableDescription | undefined> {
+    try {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      return Table;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  private async waitUntilActive(): Promise<void> {
+    const deadline = Date.now() + this.tableWaitTimeoutMs;
+    let delayMs = 50;
+    for (;;) {
+      const table = await this.describeTable();
+      const indexes = table?.GlobalSecondaryIndexes ?? [];
+      if (table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) {
+        if (!indexes.some((index) => index.IndexName === OPEN_INDEX)) {
+          throw new Error(`Table ${this.tableName} exists without the ${OPEN_INDEX} index`);
+        }
+        return;
+      }
+      if (Date.now() + delayMs > deadline) {
+        throw new Error(`Table ${this.tableName} not ACTIVE after ${this.tableWaitTimeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 2_000);
+    }
+  }
+
+  private tableDefinition(): CreateTableCommandInput {
+    return {
+      TableName: this.tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [PK, SK, GSI_PK, GSI_SK].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+      KeySchema: [
+        { AttributeName: PK, KeyType: 'HASH' },
+        { AttributeName: SK, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: OPEN_INDEX,
+          KeySchema: [
+            { AttributeName: GSI_PK, KeyType: 'HASH' },
+            { AttributeName: GSI_SK, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    };
+  }
+}
+
+function incidentItem(incident: Incident): Item {
+  const item: Item = { ...incident, [PK]: incidentPk(incident.id), [SK]: META };
+  if (incident.status !== 'resolved') {
+    item[GSI_PK] = OPEN;
+    item[GSI_SK] = openSortKey(incident);
+  }
+  return withoutUndefined(item);
+}
+
+/** The stored item minus the attributes that exist only for the table's keys, index and TTL. */
+function domain<T>(item: Item): T {
+  const result: Item = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (!KEY_ATTRIBUTES.includes(name)) result[name] = value;
+  }
+  return result as T;
+}
+
+// The store must not depend on the client having been built with removeUndefinedValues.
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  // By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+// Plain code-unit order: localeCompare varies with ICU data and would order ids differently per host.
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

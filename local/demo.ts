@@ -1,0 +1,120 @@
+/**
+ * `npm run demo`: the main job on embedded defaults, no Slack workspace or AWS needed. Starts the local
+ * server and a local stand-in for Slack's Web API, replays the seed incident as signed slash commands
+ * through the real handlers, prints what the bot posted and where the postmortem was written.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { loadLocalConfig } from '../lambda/config';
+import { postmortemFileName } from '../lambda/incidents/postmortem';
+import { readScenario, replayScenario } from './replay';
+import { startLocalServer } from './server';
+import { startSlackApiStub } from './slack-api-stub';
+
+const root = path.resolve(__dirname, '..');
+const GENERAL = 'C0GENERAL';
+const ANNOUNCEMENTS = 'C0INCIDENTS';
+
+function oneLine(text: string, width = 150): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+async function main(): Promise<void> {
+  const scenarioFile = process.argv[2] ?? path.join(root, 'examples', 'seed-auth-outage.txt');
+  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.incident-bot', 'demo'));
+  await rm(dataDir, { recursive: true, force: true }); // a fresh store, so the demo always declares INC-1
+
+  const slack = await startSlackApiStub({
+    channels: [
+      { id: GENERAL, name: 'general' },
+      { id: ANNOUNCEMENTS, name: 'incidents' },
+    ],
+  });
+  const signingSecret = randomBytes(16).toString('hex');
+  const config = loadLocalConfig({
+    PORT: '0',
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_BOT_TOKEN: 'xoxb-demo',
+    SLACK_API_URL: slack.url,
+    DATA_DIR: dataDir,
+    INCIDENTS_CHANNEL: ANNOUNCEMENTS,
+    INCIDENT_TIMEZONE: process.env.INCIDENT_TIMEZONE ?? 'UTC',
+    ESCALATION_POLICY: path.join(root, 'examples', 'escalation-policy.yaml'),
+  });
+  const failures: string[] = [];
+  const server = await startLocalServer(config, {
+    log: () => {},
+    onJobError: (job, error) => failures.push(`${job.type} ${job.incidentId}: ${(error as Error).message}`),
+  });
+
+  try {
+    console.log(`incident-bot demo: local server ${server.url}, Slack stand-in ${slack.url}`);
+    console.log(`Replaying ${path.relative(root, scenarioFile)} as signed slash commands\n`);
+    const steps = await replayScenario(readScenario(scenarioFile), {
+      botUrl: server.url,
+      signingSecret,
+      slack,
+      userId: 'U0ALICE',
+      generalChannelId: GENERAL,
+      settle: () => server.jobs.drain(),
+    });
+    for (const step of steps) {
+      console.log(`> /incident ${oneLine(step.command.text, 110)}`);
+      console.log(`  ${step.status} ${oneLine(step.reply)}`);
+    }
+
+    console.log('\nWhat the bot did in Slack:');
+    const channelName = (id: string) => slack.channels.get(id)?.name ?? id;
+    for (const call of slack.calls) {
+      const args = call.args as Record<string, string>;
+      switch (call.method) {
+        case 'conversations.create':
+          console.log(`  created #${args.name}`);
+          break;
+        case 'conversations.invite':
+          console.log(`  invited ${args.users} to #${channelName(args.channel ?? '')}`);
+          break;
+        case 'chat.postMessage':
+          console.log(
+            `  posted in #${channelName(args.channel ?? '')}: ${oneLine(String(args.text ?? ''), 110)}`,
+          );
+          break;
+        case 'chat.update':
+          console.log(
+            `  updated the summary in #${channelName(args.channel ?? '')}: ${oneLine(String(args.text ?? ''), 100)}`,
+          );
+          break;
+        case 'pins.add':
+          console.log(`  pinned the summary in #${channelName(args.channel ?? '')}`);
+          break;
+        case 'files.completeUploadExternal':
+          console.log(
+            `  uploaded ${slack.uploads.at(-1)?.filename ?? 'a file'} to #${channelName(slack.uploads.at(-1)?.channelId ?? '')}`,
+          );
+          break;
+      }
+    }
+
+    // The store is fresh, so the scenario's incident is the first one.
+    const incident = await server.store.getIncident('INC-1');
+    const written = path.join(server.postmortemDir, postmortemFileName(incident ?? { number: 1 }));
+    const rejected = steps.filter((step) => step.status !== 200 || /^Usage|\nUsage:/.test(step.reply));
+    if (failures.length || rejected.length) {
+      for (const failure of failures) console.error(`job failed: ${failure}`);
+      for (const step of rejected)
+        console.error(`line ${step.command.line} was refused: ${oneLine(step.reply)}`);
+      process.exitCode = 1;
+    }
+    console.log(`\nPostmortem written to ${path.relative(process.cwd(), written) || written}`);
+  } finally {
+    await server.close();
+    await slack.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+/**
+ * The local server (`npm start`): the Lambda handlers served over HTTP on one machine, with the
+ * embedded DynamoDB-compatible store on disk under DATA_DIR and an in-process job queue. Socket Mode
+ * when SLACK_APP_TOKEN is set.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { App, LogLevel } from '@slack/bolt';
+import { FileArchive } from '../lambda/archive/archive';
+import { type LocalConfig, loadLocalConfig } from '../lambda/config';
+import { createSlackHandler } from '../lambda/handlers/slack';
+import { type Clock, systemClock } from '../lambda/incidents/time';
+import { InProcessJobs, type Job } from '../lambda/jobs/jobs';
+import { createBot } from '../lambda/runtime';
+import { SlackChat } from '../lambda/slack/chat';
+import { registerListeners } from '../lambda/slack/listeners';
+import { makeDocumentClient } from '../lambda/store/client';
+import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
+import { readBody, toApiGatewayEvent, writeResult } from './apigw';
+
+export interface LocalServerOptions {
+  clock?: Clock;
+  /** Keep the embedded store in memory instead of under DATA_DIR (tests). */
+  inMemory?: boolean;
+  onJobError?: (job: Job, error: unknown) => void;
+  log?: (line: string) => void;
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  store: DynamoIncidentStore;
+  jobs: InProcessJobs;
+  postmortemDir: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(
+  config: LocalConfig,
+  options: LocalServerOptions = {},
+): Promise<LocalServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let embedded: EmbeddedDynamo | undefined;
+  let endpoint = config.dynamoEndpoint;
+  if (!endpoint) {
+    embedded = await startEmbeddedDynamo(options.inMemory ? {} : { dataDir: config.dataDir });
+    endpoint = embedded.endpoint;
+  }
+  const store = new DynamoIncidentStore({
+    client: makeDocumentClient({ endpoint }),
+    tableName: config.tableName,
+  });
+  await store.ensureTable();
+
+  const postmortemDir = path.resolve(config.dataDir, 'postmortems');
+  let jobs: InProcessJobs | undefined;
+  const bot = createBot({
+    store,
+    chat: new SlackChat({ botToken: config.botToken, slackApiUrl: config.slackApiUrl }),
+    archive: new FileArchive(postmortemDir),
+    clock: options.clock ?? systemClock,
+    settings: config,
+    jobs: (runner) => {
+      jobs = new InProcessJobs(runner, {
+        onError:
+          options.onJobError ??
+          ((job, error) => log(`job ${job.type} for ${job.incidentId} failed: ${(error as Error).message}`)),
+      });
+      return jobs;
+    },
+  });
+  const queue = jobs as unknown as InProcessJobs;
+  const slackHandler = createSlackHandler({
+    signingSecret: config.signingSecret,
+    botToken: config.botToken,
+    commands: bot.commands,
+  });
+
+  const server: Server = createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      if (request.method === 'GET' && url.pathname === '/healthz') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ ok: true }));
+        return;
+      }
+      if (request.method === 'POST' && url.pathname === '/slack/events') {
+        const body = await readBody(request);
+        writeResult(response, await slackHandler(toApiGatewayEvent(request, body)));
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
+    } catch (error) {
+      log(`request failed: ${(error as Error).message}`);
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end('internal error');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  let socketApp: App | undefined;
+  if (config.appToken) {
+    socketApp = new App({
+      token: config.botToken,
+      appToken: config.appToken,
+      socketMode: true,
+      logLevel: LogLevel.WARN,
+      ...(config.slackApiUrl ? { clientOptions: { slackApiUrl: config.slackApiUrl } } : {}),
+    });
+    registerListeners(socketApp, { commands: bot.commands, logger: socketApp.logger });
+    await socketApp.start();
+    log('Socket Mode connected');
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    store,
+    jobs: queue,
+    postmortemDir,
+    async close() {
+      await socketApp?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await queue.drain();
+      await embedded?.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadLocalConfig();
+  const server = await startLocalServer(config);
+  console.log(`incident-bot listening on ${server.url} (Slack request URL: ${server.url}/slack/events)`);
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

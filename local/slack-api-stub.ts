@@ -1,0 +1,1068 @@
+/**
+ * A local stand-in for Slack's Web API, so the demo, the integration tests and the benchmarks can run the
+ * real `WebClient` (pointed here with `slackApiUrl`) without a workspace or network access.
+ *
+ * It keeps just enough workspace state (channels, members, messages, pins, views, uploaded files) to
+ * answer with Slack's real response shapes and error codes: errors are `{ ok: false, error }` with
+ * HTTP 200, like Slack, so the client raises the same `slack_webapi_platform_error` it would in production.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+}
+
+export interface StubChannel {
+  id: string;
+  name: string;
+  members: Set<string>;
+  topic?: string;
+  pins: string[];
+  isPrivate: boolean;
+  isArchived: boolean;
+  created: number;
+  creator: string;
+}
+
+export interface StubMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  attachments?: unknown;
+  metadata?: unknown;
+  thread_ts?: string;
+  user: string;
+  updatedAt?: number;
+}
+
+export interface StubEphemeral {
+  channel: string;
+  user: string;
+  message_ts: string;
+  text?: string;
+  blocks?: unknown;
+  thread_ts?: string;
+}
+
+export interface StubUpload {
+  fileId: string;
+  filename: string;
+  title?: string;
+  channelId?: string;
+  threadTs?: string;
+  initialComment?: string;
+  content: string;
+}
+
+export interface StubView {
+  id: string;
+  type: string;
+  /** Set for Home tabs (views.publish). */
+  userId?: string;
+  triggerId?: string;
+  externalId?: string;
+  hash: string;
+  view: Record<string, unknown>;
+}
+
+export interface SlackApiStubOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Latency added before every request is handled. */
+  delayMs?: number;
+  botUserId?: string;
+  /** When set, every call must carry exactly this token; otherwise any token is accepted. */
+  token?: string;
+  /** Seed channels (the bot is a member unless `members` says otherwise); re-created by reset(). */
+  channels?: { name: string; id?: string; members?: string[]; isPrivate?: boolean; topic?: string }[];
+}
+
+export interface SlackApiStub {
+  /** What to pass as `slackApiUrl`, e.g. http://127.0.0.1:54321/api/ */
+  url: string;
+  botUserId: string;
+  teamId: string;
+  /** Every Web API call in arrival order (the raw upload POST is not a Web API call). */
+  calls: RecordedCall[];
+  uploads: StubUpload[];
+  callsTo(method: string): RecordedCall[];
+  channels: Map<string, StubChannel>;
+  /** Current state: chat.update edits in place. */
+  messages: StubMessage[];
+  ephemerals: StubEphemeral[];
+  views: Map<string, StubView>;
+  /** Creates a channel as if someone else had made it (the bot is a member unless `members` says otherwise). */
+  addChannel(
+    name: string,
+    options?: { id?: string; members?: string[]; isPrivate?: boolean; topic?: string },
+  ): StubChannel;
+  /** Latency added to every request (benchmarks: instant vs 800 ms). */
+  setDelay(ms: number): void;
+  /**
+   * The next `times` calls of `method` answer `{ ok: false, error }`. The code `ratelimited` answers HTTP 429
+   * with `Retry-After: 1`, as Slack does, so client retry handling is exercised.
+   */
+  failNext(method: string, error: string, times?: number): void;
+  /** Polls until the predicate holds; a predicate that throws counts as "not yet". */
+  waitFor(predicate: (stub: SlackApiStub) => boolean, timeoutMs?: number): Promise<void>;
+  /** Forgets calls, state and queued failures; the delay returns to `options.delayMs`. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+class SlackCallError extends Error {
+  constructor(
+    readonly code: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(code);
+  }
+}
+
+function fail(code: string, extra?: Record<string, unknown>): never {
+  throw new SlackCallError(code, extra);
+}
+
+type Args = Record<string, unknown>;
+type Handler = (args: Args) => Record<string, unknown>;
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const CHANNEL_NAME_CHARS = /^[a-z0-9_-]+$/;
+// Form-encoded clients (WebClient included) send nested values as JSON strings; decode the fields that
+// Slack documents as JSON so recorded args and stored messages hold real arrays/objects.
+const JSON_FIELDS = new Set([
+  'blocks',
+  'attachments',
+  'view',
+  'files',
+  'metadata',
+  'user_auth_blocks',
+  'unfurls',
+]);
+const MAX_BODY_BYTES = 50 * 1024 * 1024;
+const TEAM_DOMAIN = 'incident-bot-local';
+
+function asString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function asBool(value: unknown): boolean {
+  return value === true || value === 'true' || value === '1' || value === 1;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function mimetypeFor(filename: string): string {
+  const ext = filename.slice(filename.lastIndexOf('.') + 1).toLowerCase();
+  const known: Record<string, string> = {
+    md: 'text/markdown',
+    markdown: 'text/markdown',
+    txt: 'text/plain',
+    json: 'application/json',
+    csv: 'text/csv',
+    png: 'image/png',
+    pdf: 'application/pdf',
+  };
+  return known[ext] ?? 'application/octet-stream';
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function parseMultipart(raw: Buffer, contentType: string): Promise<{ fields: Args; files: Buffer[] }> {
+  // undici's multipart parser (behind Response#formData) saves hand-rolling boundary handling.
+  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  const fields: Args = {};
+  const files: Buffer[] = [];
+  for (const [key, value] of form) {
+    if (typeof value === 'string') {
+      fields[key] = value;
+    } else {
+      const bytes = Buffer.from(await value.arrayBuffer());
+      files.push(bytes);
+      fields[key] = bytes.toString('utf8');
+    }
+  }
+  return { fields, files };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+interface PendingFile {
+  fileId: string;
+  filename: string;
+  length: number;
+  bytes?: Buffer;
+}
+
+class LocalSlackApi implements SlackApiStub {
+  url = '';
+  readonly botUserId: string;
+  readonly botId = 'B0000000BOT';
+  readonly appId = 'A0000000BOT';
+  readonly teamId = 'T00000LOCAL';
+  readonly calls: RecordedCall[] = [];
+  readonly uploads: StubUpload[] = [];
+  readonly channels = new Map<string, StubChannel>();
+  readonly messages: StubMessage[] = [];
+  readonly ephemerals: StubEphemeral[] = [];
+  readonly views = new Map<string, StubView>();
+
+  private readonly server: Server;
+  private readonly dms = new Map<string, string>(); // DM channel id -> user id
+  private readonly pendingFiles = new Map<string, PendingFile>();
+  private readonly failures = new Map<string, { error: string; remaining: number }[]>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private topicMeta = new Map<string, { creator: string; lastSet: number }>();
+  private delayMs: number;
+  private idSeq = 0;
+  private lastTsMicros = 0;
+  private closed = false;
+  private readonly handlers: Record<string, Handler>;
+
+  constructor(private readonly options: SlackApiStubOptions) {
+    this.botUserId = options.botUserId ?? 'U0000000BOT';
+    this.delayMs = options.delayMs ?? 0;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          sendJson(res, 500, { ok: false, error: 'internal_error', detail: String(error) });
+      });
+    });
+    this.handlers = {
+      'auth.test': () => this.authTest(),
+      'conversations.create': (a) => this.conversationsCreate(a),
+      'conversations.invite': (a) => this.conversationsInvite(a),
+      'conversations.info': (a) => this.conversationsInfo(a),
+      'conversations.setTopic': (a) => this.conversationsSetTopic(a),
+      'conversations.join': (a) => this.conversationsJoin(a),
+      'conversations.archive': (a) => this.conversationsArchive(a),
+      'conversations.members': (a) => this.conversationsMembers(a),
+      'conversations.open': (a) => this.conversationsOpen(a),
+      'conversations.history': (a) => this.conversationsHistory(a),
+      'conversations.replies': (a) => this.conversationsReplies(a),
+      'chat.postMessage': (a) => this.chatPostMessage(a),
+      'chat.update': (a) => this.chatUpdate(a),
+      'chat.postEphemeral': (a) => this.chatPostEphemeral(a),
+      'chat.getPermalink': (a) => this.chatGetPermalink(a),
+      'pins.add': (a) => this.pinsAdd(a),
+      'users.info': (a) => this.usersInfo(a),
+      'views.open': (a) => this.viewsOpen(a, 'views.open'),
+      'views.push': (a) => this.viewsOpen(a, 'views.push'),
+      'views.publish': (a) => this.viewsPublish(a),
+      'views.update': (a) => this.viewsUpdate(a),
+      'files.getUploadURLExternal': (a) => this.filesGetUploadUrlExternal(a),
+      'files.completeUploadExternal': (a) => this.filesCompleteUploadExternal(a),
+    };
+    this.seedChannels();
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${address.port}/api/`;
+  }
+
+  // ---- control surface -------------------------------------------------------------------------
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  addChannel(
+    name: string,
+    options: { id?: string; members?: string[]; isPrivate?: boolean; topic?: string } = {},
+  ): StubChannel {
+    const channel: StubChannel = {
+      id: options.id ?? this.nextId('C'),
+      name,
+      members: new Set(options.members ?? [this.botUserId]),
+      pins: [],
+      isPrivate: options.isPrivate ?? false,
+      isArchived: false,
+      created: nowSeconds(),
+      creator: 'U00000OWNER',
+    };
+    if (options.topic !== undefined) channel.topic = options.topic;
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  setDelay(ms: number): void {
+    this.delayMs = Math.max(0, ms);
+  }
+
+  failNext(method: string, error: string, times = 1): void {
+    const queue = this.failures.get(method) ?? [];
+    queue.push({ error, remaining: times });
+    this.failures.set(method, queue);
+  }
+
+  async waitFor(predicate: (stub: SlackApiStub) => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        if (predicate(this)) return;
+        lastError = undefined;
+      } catch (error) {
+        lastError = error;
+      }
+      if (Date.now() >= deadline) {
+        const recent = this.calls
+          .slice(-15)
+          .map((call) => call.method)
+          .join(', ');
+        const cause = lastError === undefined ? '' : `; predicate last threw: ${String(lastError)}`;
+        throw new Error(
+          `SlackApiStub.waitFor: condition not met within ${timeoutMs} ms${cause}. ` +
+            `${this.calls.length} calls recorded (latest: ${recent || 'none'}); ` +
+            `${this.messages.length} messages, ${this.channels.size} channels, ${this.uploads.length} uploads.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.uploads.length = 0;
+    this.messages.length = 0;
+    this.ephemerals.length = 0;
+    this.channels.clear();
+    this.views.clear();
+    this.dms.clear();
+    this.pendingFiles.clear();
+    this.failures.clear();
+    this.topicMeta.clear();
+    this.delayMs = this.options.delayMs ?? 0;
+    this.seedChannels();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Keep-alive sockets from fetch would otherwise hold close() open until they time out.
+    this.server.closeAllConnections();
+    await closing;
+  }
+
+  // ---- HTTP plumbing ---------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const raw = await readBody(req);
+    await this.sleep(this.delayMs);
+    if (this.closed) return;
+
+    if (url.pathname.startsWith('/upload/v1/')) {
+      await this.handleUpload(req, res, decodeURIComponent(url.pathname.slice('/upload/v1/'.length)), raw);
+      return;
+    }
+    if (!url.pathname.startsWith('/api/')) {
+      sendText(res, 404, 'Not Found');
+      return;
+    }
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      sendText(res, 405, 'Method Not Allowed');
+      return;
+    }
+
+    const method = url.pathname.slice('/api/'.length);
+    const args: Args = Object.fromEntries(url.searchParams);
+    let bodyToken: string | undefined;
+    let parseError: string | undefined;
+    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+    try {
+      if (contentType.startsWith('application/json')) {
+        const parsed: unknown = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+        if (isRecord(parsed)) Object.assign(args, parsed);
+        else parseError = 'invalid_json';
+      } else if (contentType.startsWith('multipart/form-data')) {
+        const { fields } = await parseMultipart(raw, req.headers['content-type'] ?? '');
+        bodyToken = asString(fields.token);
+        Object.assign(args, fields);
+      } else if (raw.length > 0) {
+        const fields = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+        bodyToken = fields.token;
+        Object.assign(args, fields);
+      }
+    } catch {
+      parseError = contentType.startsWith('application/json') ? 'invalid_json' : 'invalid_form_data';
+    }
+    bodyToken ??= asString(url.searchParams.get('token') ?? undefined);
+    delete args.token;
+    for (const key of JSON_FIELDS) {
+      const value = args[key];
+      if (typeof value !== 'string') continue;
+      try {
+        args[key] = JSON.parse(value);
+      } catch {
+        // Left as a string: the method's own validation reports the malformed field.
+      }
+    }
+
+    this.calls.push({ method, args, at: Date.now() });
+
+    const authError = this.checkAuth(req, bodyToken);
+    if (authError) {
+      sendJson(res, 200, { ok: false, error: authError });
+      return;
+    }
+    if (parseError) {
+      sendJson(res, 200, { ok: false, error: parseError });
+      return;
+    }
+    const injected = this.takeFailure(method);
+    if (injected === 'ratelimited') {
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      return;
+    }
+    if (injected) {
+      sendJson(res, 200, { ok: false, error: injected });
+      return;
+    }
+    const handler = this.handlers[method];
+    if (!handler) {
+      sendJson(res, 200, { ok: false, error: 'unknown_method' });
+      return;
+    }
+    try {
+      sendJson(res, 200, { ok: true, ...handler(args) });
+    } catch (error) {
+      if (!(error instanceof SlackCallError)) throw error;
+      sendJson(res, 200, { ok: false, error: error.code, ...error.extra });
+    }
+  }
+
+  private checkAuth(req: IncomingMessage, bodyToken: string | undefined): string | undefined {
+    const header = req.headers.authorization;
+    const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    const token = bearer || bodyToken;
+    // Slack never answers an unauthenticated call, even when this stub accepts any token.
+    if (!token) return 'not_authed';
+    if (this.options.token !== undefined && token !== this.options.token) return 'invalid_auth';
+    return undefined;
+  }
+
+  private takeFailure(method: string): string | undefined {
+    const queue = this.failures.get(method);
+    const next = queue?.[0];
+    if (!queue || !next) return undefined;
+    next.remaining -= 1;
+    if (next.remaining <= 0) queue.shift();
+    if (queue.length === 0) this.failures.delete(method);
+    return next.error;
+  }
+
+  private async handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string, raw: Buffer) {
+    if (req.method !== 'POST') {
+      sendText(res, 405, 'Method Not Allowed');
+      return;
+    }
+    const pending = this.pendingFiles.get(fileId);
+    if (!pending) {
+      sendText(res, 404, 'Not Found');
+      return;
+    }
+    const contentType = req.headers['content-type'] ?? '';
+    // WebClient sends the bytes as a multipart file part; curl-style clients send them raw.
+    if (contentType.toLowerCase().startsWith('multipart/form-data')) {
+      const { files, fields } = await parseMultipart(raw, contentType);
+      pending.bytes = files[0] ?? Buffer.from(asString(Object.values(fields)[0]) ?? '', 'utf8');
+    } else {
+      pending.bytes = raw;
+    }
+    sendText(res, 200, 'OK');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  // ---- state helpers ---------------------------------------------------------------------------
+
+  private seedChannels(): void {
+    for (const seed of this.options.channels ?? []) this.addChannel(seed.name, seed);
+  }
+
+  private nextId(prefix: string): string {
+    this.idSeq += 1;
+    return `${prefix}${this.idSeq.toString(36).toUpperCase().padStart(10, '0')}`;
+  }
+
+  /** Unique and strictly increasing across the workspace, in Slack's `seconds.micros` form. */
+  private nextTs(): string {
+    this.lastTsMicros = Math.max(Date.now() * 1000, this.lastTsMicros + 100);
+    const seconds = Math.floor(this.lastTsMicros / 1_000_000);
+    const micros = this.lastTsMicros % 1_000_000;
+    return `${seconds}.${String(micros).padStart(6, '0')}`;
+  }
+
+  private channelByRef(ref: unknown): StubChannel {
+    const key = asString(ref);
+    if (!key) fail('channel_not_found');
+    const byId = this.channels.get(key);
+    if (byId) return byId;
+    const name = key.startsWith('#') ? key.slice(1) : key;
+    for (const channel of this.channels.values()) if (channel.name === name) return channel;
+    fail('channel_not_found');
+  }
+
+  /** A channel or DM id that messages can live in; user ids open (or reuse) a DM, like chat.postMessage. */
+  private conversationId(ref: unknown): { id: string; channel?: StubChannel } {
+    const key = asString(ref);
+    if (key && this.dms.has(key)) return { id: key };
+    if (key && USER_ID.test(key)) return { id: this.openDm(key) };
+    const channel = this.channelByRef(key);
+    return { id: channel.id, channel };
+  }
+
+  private openDm(userId: string): string {
+    for (const [dmId, user] of this.dms) if (user === userId) return dmId;
+    const dmId = `D${userId.slice(1)}`;
+    this.dms.set(dmId, userId);
+    return dmId;
+  }
+
+  private findMessage(channelId: string, ts: unknown): StubMessage | undefined {
+    const wanted = asString(ts);
+    return this.messages.find((message) => message.channel === channelId && message.ts === wanted);
+  }
+
+  private channelJson(channel: StubChannel, includeNumMembers = false): Record<string, unknown> {
+    const topic = this.topicMeta.get(channel.id);
+    return {
+      id: channel.id,
+      name: channel.name,
+      is_channel: true,
+      is_group: false,
+      is_im: false,
+      is_mpim: false,
+      is_private: channel.isPrivate,
+      created: channel.created,
+      creator: channel.creator,
+      is_archived: channel.isArchived,
+      is_general: false,
+      unlinked: 0,
+      name_normalized: channel.name,
+      is_shared: false,
+      is_ext_shared: false,
+      is_org_shared: false,
+      is_pending_ext_shared: false,
+      pending_shared: [],
+      context_team_id: this.teamId,
+      updated: channel.created * 1000,
+      parent_conversation: null,
+      shared_team_ids: [this.teamId],
+      is_member: channel.members.has(this.botUserId),
+      topic: { value: channel.topic ?? '', creator: topic?.creator ?? '', last_set: topic?.lastSet ?? 0 },
+      purpose: { value: '', creator: '', last_set: 0 },
+      previous_names: [],
+      ...(includeNumMembers ? { num_members: channel.members.size } : {}),
+    };
+  }
+
+  private messageJson(message: StubMessage): Record<string, unknown> {
+    const replies = this.messages.filter((m) => m.thread_ts === message.ts && m.ts !== message.ts);
+    return {
+      type: 'message',
+      user: message.user,
+      bot_id: message.user === this.botUserId ? this.botId : undefined,
+      app_id: message.user === this.botUserId ? this.appId : undefined,
+      team: this.teamId,
+      ts: message.ts,
+      text: message.text ?? '',
+      blocks: message.blocks,
+      attachments: message.attachments,
+      metadata: message.metadata,
+      thread_ts: message.thread_ts,
+      ...(replies.length > 0 && message.thread_ts === undefined
+        ? { thread_ts: message.ts, reply_count: replies.length, latest_reply: replies.at(-1)?.ts }
+        : {}),
+      ...(message.updatedAt === undefined
+        ? {}
+        : { edited: { user: this.botUserId, ts: `${Math.floor(message.updatedAt / 1000)}.000000` } }),
+    };
+  }
+
+  private userJson(id: string): Record<string, unknown> {
+    const isBot = id === this.botUserId;
+    const handle = isBot ? 'incident-bot' : `user-${id.toLowerCase()}`;
+    const realName = isBot ? 'Incident Bot' : `User ${id}`;
+    return {
+      id,
+      team_id: this.teamId,
+      name: handle,
+      deleted: false,
+      real_name: realName,
+      tz: 'Etc/UTC',
+      tz_label: 'Coordinated Universal Time',
+      tz_offset: 0,
+      is_admin: false,
+      is_owner: false,
+      is_bot: isBot,
+      is_app_user: false,
+      updated: 1700000000,
+      profile: {
+        real_name: realName,
+        real_name_normalized: realName,
+        display_name: handle,
+        display_name_normalized: handle,
+        ...(isBot ? { bot_id: this.botId } : { email: `${handle}@example.com` }),
+        image_48: `https://example.com/avatars/${id}_48.png`,
+        team: this.teamId,
+      },
+    };
+  }
+
+  /** Slack's checks on message content shared by postMessage/postEphemeral/update. */
+  private validateContent(args: Args, requireSomething: boolean): void {
+    const text = asString(args.text);
+    if (requireSomething && !text && args.blocks === undefined && args.attachments === undefined) {
+      fail('no_text');
+    }
+    if (text && text.length > 40_000) fail('msg_too_long');
+    const blocks = args.blocks;
+    if (blocks === undefined || blocks === '') return;
+    if (typeof blocks === 'string') fail('invalid_blocks_format');
+    if (!Array.isArray(blocks)) fail('invalid_blocks_format');
+    if (blocks.length > 50)
+      fail('invalid_blocks', { errors: ['must provide at most 50 items [json-pointer:/blocks]'] });
+    blocks.forEach((block, index) => {
+      if (!isRecord(block) || typeof block.type !== 'string') {
+        fail('invalid_blocks', { errors: [`missing required field: type [json-pointer:/blocks/${index}]`] });
+      }
+    });
+  }
+
+  // ---- Web API methods -------------------------------------------------------------------------
+
+  private authTest() {
+    return {
+      url: `https://${TEAM_DOMAIN}.slack.com/`,
+      team: 'Incident Bot (local)',
+      user: 'incident-bot',
+      team_id: this.teamId,
+      user_id: this.botUserId,
+      bot_id: this.botId,
+      is_enterprise_install: false,
+    };
+  }
+
+  private conversationsCreate(args: Args) {
+    const name = asString(args.name) ?? '';
+    if (name === '') fail('invalid_name_required');
+    if (name.length > 80) fail('invalid_name_maxlength');
+    if (!CHANNEL_NAME_CHARS.test(name)) fail('invalid_name_specials');
+    if (/^[-_]+$/.test(name)) fail('invalid_name_punctuation');
+    for (const channel of this.channels.values()) if (channel.name === name) fail('name_taken');
+    const channel: StubChannel = {
+      id: this.nextId('C'),
+      name,
+      members: new Set([this.botUserId]),
+      pins: [],
+      isPrivate: asBool(args.is_private),
+      isArchived: false,
+      created: nowSeconds(),
+      creator: this.botUserId,
+    };
+    this.channels.set(channel.id, channel);
+    return { channel: { ...this.channelJson(channel), is_member: true, priority: 0 } };
+  }
+
+  private conversationsInvite(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    const users = (asString(args.users) ?? '')
+      .split(',')
+      .map((user) => user.trim())
+      .filter((user) => user !== '');
+    if (users.length === 0) fail('no_user');
+    if (users.length > 1000) fail('too_many_users');
+    if (channel.isArchived) fail('is_archived');
+    if (!channel.members.has(this.botUserId)) fail('not_in_channel');
+    for (const user of users) {
+      if (!USER_ID.test(user)) fail('user_not_found');
+      if (user === this.botUserId) fail('cant_invite_self');
+    }
+    const newcomers = users.filter((user) => !channel.members.has(user));
+    if (newcomers.length === 0) {
+      fail('already_in_channel', {
+        errors: users.map((user) => ({ user, ok: false, error: 'already_in_channel' })),
+      });
+    }
+    for (const user of newcomers) channel.members.add(user);
+    return { channel: this.channelJson(channel) };
+  }
+
+  private conversationsInfo(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    if (channel.isPrivate && !channel.members.has(this.botUserId)) fail('channel_not_found');
+    return { channel: this.channelJson(channel, asBool(args.include_num_members)) };
+  }
+
+  private conversationsSetTopic(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    const topic = asString(args.topic) ?? '';
+    if (channel.isArchived) fail('is_archived');
+    if (!channel.members.has(this.botUserId)) fail('not_in_channel');
+    if (topic.length > 250) fail('too_long');
+    channel.topic = topic;
+    this.topicMeta.set(channel.id, { creator: this.botUserId, lastSet: nowSeconds() });
+    return { channel: this.channelJson(channel) };
+  }
+
+  private conversationsJoin(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    if (channel.isPrivate) fail('method_not_supported_for_channel_type');
+    if (channel.isArchived) fail('is_archived');
+    // Slack answers a repeat join with ok plus a warning; it is not an error.
+    const warning = channel.members.has(this.botUserId) ? { warning: 'already_in_channel' } : {};
+    channel.members.add(this.botUserId);
+    return { channel: this.channelJson(channel), ...warning };
+  }
+
+  private conversationsArchive(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    if (channel.isArchived) fail('already_archived');
+    if (!channel.members.has(this.botUserId)) fail('not_in_channel');
+    channel.isArchived = true;
+    return {};
+  }
+
+  private conversationsMembers(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    return { members: [...channel.members], response_metadata: { next_cursor: '' } };
+  }
+
+  private conversationsOpen(args: Args) {
+    const users = (asString(args.users) ?? '').split(',').filter((user) => user !== '');
+    const user = users[0];
+    if (!user) fail('users_list_not_supplied');
+    if (users.length > 1) fail('not_supported', { detail: 'this stub only opens 1:1 DMs' });
+    if (!USER_ID.test(user)) fail('user_not_found');
+    const existed = [...this.dms.values()].includes(user);
+    const id = this.openDm(user);
+    return {
+      channel: { id, created: nowSeconds(), is_im: true, user },
+      ...(existed ? { no_op: true, already_open: true } : {}),
+    };
+  }
+
+  private conversationsHistory(args: Args) {
+    const { id, channel } = this.conversationId(args.channel);
+    if (channel && !channel.members.has(this.botUserId)) fail('not_in_channel');
+    const oldest = Number(asString(args.oldest) ?? '0');
+    const latest = Number(asString(args.latest) ?? 'Infinity');
+    const limit = Math.min(Number(asString(args.limit) ?? '100') || 100, 999);
+    const visible = this.messages
+      .filter((m) => m.channel === id && (m.thread_ts === undefined || m.thread_ts === m.ts))
+      .filter((m) => Number(m.ts) > oldest && Number(m.ts) < latest)
+      .reverse();
+    return {
+      messages: visible.slice(0, limit).map((m) => this.messageJson(m)),
+      has_more: visible.length > limit,
+      pin_count: channel?.pins.length ?? 0,
+      response_metadata: { next_cursor: '' },
+    };
+  }
+
+  private conversationsReplies(args: Args) {
+    const { id } = this.conversationId(args.channel);
+    const parent = this.findMessage(id, args.ts);
+    if (!parent) fail('thread_not_found');
+    const thread = this.messages.filter(
+      (m) => m.channel === id && (m.ts === parent.ts || m.thread_ts === parent.ts),
+    );
+    return {
+      messages: thread.map((m) => this.messageJson(m)),
+      has_more: false,
+      response_metadata: { next_cursor: '' },
+    };
+  }
+
+  private chatPostMessage(args: Args) {
+    const { id, channel } = this.conversationId(args.channel);
+    if (channel?.isPrivate && !channel.members.has(this.botUserId)) fail('channel_not_found');
+    if (channel?.isArchived) fail('is_archived');
+    this.validateContent(args, true);
+    const message: StubMessage = { channel: id, ts: this.nextTs(), user: this.botUserId };
+    const text = asString(args.text);
+    if (text !== undefined) message.text = text;
+    if (args.blocks !== undefined) message.blocks = args.blocks;
+    if (args.attachments !== undefined) message.attachments = args.attachments;
+    if (args.metadata !== undefined) message.metadata = args.metadata;
+    const threadTs = asString(args.thread_ts);
+    if (threadTs) message.thread_ts = threadTs;
+    this.messages.push(message);
+    return { channel: id, ts: message.ts, message: this.messageJson(message) };
+  }
+
+  private chatUpdate(args: Args) {
+    const { id } = this.conversationId(args.channel);
+    const message = this.findMessage(id, args.ts);
+    if (!message) fail('message_not_found');
+    if (message.user !== this.botUserId) fail('cant_update_message');
+    this.validateContent(args, false);
+    // Slack keeps fields the update omits; an empty blocks array is how callers clear them.
+    const text = asString(args.text);
+    if (text !== undefined) message.text = text;
+    if (args.blocks !== undefined) {
+      if (Array.isArray(args.blocks) && args.blocks.length === 0) delete message.blocks;
+      else message.blocks = args.blocks;
+    }
+    if (args.attachments !== undefined) message.attachments = args.attachments;
+    if (args.metadata !== undefined) message.metadata = args.metadata;
+    message.updatedAt = Date.now();
+    return { channel: id, ts: message.ts, text: message.text ?? '', message: this.messageJson(message) };
+  }
+
+  private chatPostEphemeral(args: Args) {
+    const { id, channel } = this.conversationId(args.channel);
+    const user = asString(args.user);
+    if (!user || !USER_ID.test(user)) fail('user_not_found');
+    if (channel && !channel.members.has(user)) fail('user_not_in_channel');
+    this.validateContent(args, true);
+    const ephemeral: StubEphemeral = { channel: id, user, message_ts: this.nextTs() };
+    const text = asString(args.text);
+    if (text !== undefined) ephemeral.text = text;
+    if (args.blocks !== undefined) ephemeral.blocks = args.blocks;
+    const threadTs = asString(args.thread_ts);
+    if (threadTs) ephemeral.thread_ts = threadTs;
+    this.ephemerals.push(ephemeral);
+    return { message_ts: ephemeral.message_ts };
+  }
+
+  private chatGetPermalink(args: Args) {
+    const { id } = this.conversationId(args.channel);
+    const message = this.findMessage(id, args.message_ts);
+    if (!message) fail('message_not_found');
+    const base = `https://${TEAM_DOMAIN}.slack.com/archives/${id}/p${message.ts.replace('.', '')}`;
+    const permalink =
+      message.thread_ts && message.thread_ts !== message.ts
+        ? `${base}?thread_ts=${message.thread_ts}&cid=${id}`
+        : base;
+    return { channel: id, permalink };
+  }
+
+  private pinsAdd(args: Args) {
+    const channel = this.channelByRef(args.channel);
+    const ts = asString(args.timestamp);
+    if (!ts) fail('no_item_specified');
+    if (!channel.members.has(this.botUserId)) fail('not_in_channel');
+    if (!this.findMessage(channel.id, ts)) fail('message_not_found');
+    if (channel.pins.includes(ts)) fail('already_pinned');
+    channel.pins.push(ts);
+    return {};
+  }
+
+  private usersInfo(args: Args) {
+    const user = asString(args.user);
+    if (!user || !USER_ID.test(user)) fail('user_not_found');
+    return { user: this.userJson(user) };
+  }
+
+  private viewJson(stored: StubView): Record<string, unknown> {
+    return {
+      id: stored.id,
+      team_id: this.teamId,
+      type: stored.type,
+      private_metadata: '',
+      callback_id: '',
+      external_id: stored.externalId ?? '',
+      state: { values: {} },
+      hash: stored.hash,
+      clear_on_close: false,
+      notify_on_close: false,
+      root_view_id: stored.id,
+      previous_view_id: null,
+      app_id: this.appId,
+      app_installed_team_id: this.teamId,
+      bot_id: this.botId,
+      ...stored.view,
+    };
+  }
+
+  private requireView(args: Args, type: 'modal' | 'home'): Record<string, unknown> {
+    const view = args.view;
+    if (!isRecord(view))
+      fail('invalid_arguments', { errors: ['view is required and must be a JSON object'] });
+    if (view.type !== type) fail('invalid_arguments', { errors: [`view.type must be "${type}"`] });
+    if (view.blocks !== undefined && !Array.isArray(view.blocks)) fail('invalid_arguments');
+    return view;
+  }
+
+  private newHash(): string {
+    return `${nowSeconds()}.${randomBytes(4).toString('hex')}`;
+  }
+
+  private viewsOpen(args: Args, method: 'views.open' | 'views.push') {
+    const triggerId = asString(args.trigger_id);
+    if (!triggerId) fail('invalid_arguments', { errors: [`trigger_id is required for ${method}`] });
+    const view = this.requireView(args, 'modal');
+    const stored: StubView = { id: this.nextId('V'), type: 'modal', triggerId, hash: this.newHash(), view };
+    const externalId = asString(view.external_id);
+    if (externalId) stored.externalId = externalId;
+    this.views.set(stored.id, stored);
+    return { view: this.viewJson(stored) };
+  }
+
+  private viewsPublish(args: Args) {
+    const userId = asString(args.user_id);
+    if (!userId || !USER_ID.test(userId)) fail('invalid_arguments', { errors: ['user_id is required'] });
+    const view = this.requireView(args, 'home');
+    const existing = [...this.views.values()].find((v) => v.type === 'home' && v.userId === userId);
+    const hash = asString(args.hash);
+    if (existing && hash && hash !== existing.hash) fail('hash_conflict');
+    const stored: StubView = {
+      id: existing?.id ?? this.nextId('V'),
+      type: 'home',
+      userId,
+      hash: this.newHash(),
+      view,
+    };
+    this.views.set(stored.id, stored);
+    return { view: this.viewJson(stored) };
+  }
+
+  private viewsUpdate(args: Args) {
+    const viewId = asString(args.view_id);
+    const externalId = asString(args.external_id);
+    if (!viewId && !externalId) fail('invalid_arguments', { errors: ['view_id or external_id is required'] });
+    const existing = viewId
+      ? this.views.get(viewId)
+      : [...this.views.values()].find((v) => v.externalId === externalId);
+    if (!existing) fail('not_found');
+    const hash = asString(args.hash);
+    if (hash && hash !== existing.hash) fail('hash_conflict');
+    existing.view = this.requireView(args, existing.type === 'home' ? 'home' : 'modal');
+    existing.hash = this.newHash();
+    return { view: this.viewJson(existing) };
+  }
+
+  private filesGetUploadUrlExternal(args: Args) {
+    const filename = asString(args.filename);
+    const length = Number(asString(args.length));
+    if (!filename) fail('invalid_arguments', { errors: ['filename is required'] });
+    if (!Number.isInteger(length) || length < 0)
+      fail('invalid_arguments', { errors: ['length is required'] });
+    const fileId = this.nextId('F');
+    this.pendingFiles.set(fileId, { fileId, filename, length });
+    const origin = this.url.slice(0, -'/api/'.length);
+    return { upload_url: `${origin}/upload/v1/${encodeURIComponent(fileId)}`, file_id: fileId };
+  }
+
+  private filesCompleteUploadExternal(args: Args) {
+    const files = args.files;
+    if (!Array.isArray(files) || files.length === 0)
+      fail('invalid_arguments', { errors: ['files is required'] });
+    const channelRef = asString(args.channel_id) ?? asString(args.channels);
+    const channel = channelRef ? this.channelByRef(channelRef) : undefined;
+    if (channel?.isArchived) fail('is_archived');
+    const threadTs = asString(args.thread_ts);
+    const initialComment = asString(args.initial_comment);
+    const resolved = files.map((entry) => {
+      const id = isRecord(entry) ? asString(entry.id) : undefined;
+      const pending = id ? this.pendingFiles.get(id) : undefined;
+      if (!isRecord(entry) || !pending?.bytes) fail('file_not_found');
+      return { entry, pending, bytes: pending.bytes };
+    });
+    const created = nowSeconds();
+    const result = resolved.map(({ entry, pending, bytes }) => {
+      const title = asString(entry.title) ?? pending.filename;
+      const content = bytes.toString('utf8');
+      // Exposed on the recorded call too, so a test can read what was uploaded from `calls` alone.
+      entry.content = content;
+      const upload: StubUpload = { fileId: pending.fileId, filename: pending.filename, title, content };
+      if (channel) upload.channelId = channel.id;
+      if (threadTs) upload.threadTs = threadTs;
+      if (initialComment) upload.initialComment = initialComment;
+      this.uploads.push(upload);
+      this.pendingFiles.delete(pending.fileId);
+      return {
+        id: pending.fileId,
+        created,
+        timestamp: created,
+        name: pending.filename,
+        title,
+        mimetype: mimetypeFor(pending.filename),
+        filetype: pending.filename.includes('.') ? pending.filename.split('.').pop() : 'text',
+        user: this.botUserId,
+        size: bytes.length,
+        is_public: channel ? !channel.isPrivate : false,
+        url_private: `https://files.slack.com/files-pri/${this.teamId}-${pending.fileId}/${pending.filename}`,
+        permalink: `https://${TEAM_DOMAIN}.slack.com/files/${this.botUserId}/${pending.fileId}/${pending.filename}`,
+        channels: channel && !channel.isPrivate ? [channel.id] : [],
+        groups: channel?.isPrivate ? [channel.id] : [],
+        ims: [],
+      };
+    });
+    return { files: result };
+  }
+}
+
+export async function startSlackApiStub(options: SlackApiStubOptions = {}): Promise<SlackApiStub> {
+  const stub = new LocalSlackApi(options);
+  await stub.listen(options.port ?? 0);
+  return stub;
+}

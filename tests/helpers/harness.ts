@@ -1,0 +1,123 @@
+/**
+ * A running bot for integration tests: the local server (real HTTP, real Bolt receiver, real store on
+ * dynalite) with the real WebClient talking to the Slack stand-in on 127.0.0.1.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadLocalConfig } from '../../lambda/config';
+import type { Clock } from '../../lambda/incidents/time';
+import { type LocalServer, startLocalServer } from '../../local/server';
+import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
+
+export const GENERAL = 'C0GENERAL';
+export const ANNOUNCEMENTS = 'C0INCIDENTS';
+export const ALICE = 'U0ALICE';
+
+export interface Harness {
+  server: LocalServer;
+  slack: SlackApiStub;
+  signingSecret: string;
+  dataDir: string;
+  /** Sends a signed slash command and waits for the slow work it queued. */
+  command(
+    text: string,
+    options?: CommandOptions,
+  ): Promise<{ status: number; text: string; responseType?: string }>;
+  /** Posts raw bytes to /slack/events with the given headers. */
+  post(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
+  /** The channel the bot created for an incident. */
+  channelOf(incidentId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface CommandOptions {
+  channelId?: string;
+  userId?: string;
+  triggerId?: string;
+  headers?: Record<string, string>;
+}
+
+export interface HarnessOptions {
+  clock?: Clock;
+  env?: Record<string, string>;
+  dataDir?: string;
+  inMemory?: boolean;
+}
+
+export function fixedClock(iso: string): Clock & { set(iso: string): void } {
+  let now = new Date(iso);
+  return { now: () => now, set: (next) => (now = new Date(next)) };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const slack = await startSlackApiStub({
+    channels: [
+      { id: GENERAL, name: 'general' },
+      { id: ANNOUNCEMENTS, name: 'incidents' },
+    ],
+  });
+  const signingSecret = randomBytes(16).toString('hex');
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'incident-bot-test-')));
+  const config = loadLocalConfig({
+    PORT: '0',
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_API_URL: slack.url,
+    DATA_DIR: dataDir,
+    INCIDENTS_CHANNEL: ANNOUNCEMENTS,
+    ...options.env,
+  });
+  const jobErrors: string[] = [];
+  const server = await startLocalServer(config, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    inMemory: options.inMemory ?? true,
+    log: () => {},
+    onJobError: (job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`),
+  });
+
+  const post = async (body: string, headers: Record<string, string>) => {
+    const response = await fetch(`${server.url}/slack/events`, { method: 'POST', headers, body });
+    return { status: response.status, body: await response.text() };
+  };
+
+  return {
+    server,
+    slack,
+    signingSecret,
+    dataDir,
+    post,
+    async command(text, commandOptions = {}) {
+      const body = slashCommandBody({
+        text,
+        userId: commandOptions.userId ?? ALICE,
+        channelId: commandOptions.channelId ?? GENERAL,
+        triggerId: commandOptions.triggerId ?? randomUUID(),
+      });
+      const { status, body: responseBody } = await post(body, {
+        ...signedHeaders(signingSecret, body),
+        ...commandOptions.headers,
+      });
+      await server.jobs.drain();
+      if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
+      let parsed: { text?: string; response_type?: string } = {};
+      try {
+        parsed = JSON.parse(responseBody);
+      } catch {
+        parsed = { text: responseBody };
+      }
+      return { status, text: parsed.text ?? '', responseType: parsed.response_type };
+    },
+    async channelOf(incidentId) {
+      const incident = await server.store.getIncident(incidentId);
+      if (!incident?.channelId) throw new Error(`${incidentId} has no channel`);
+      return incident.channelId;
+    },
+    async close() {
+      await server.close();
+      await slack.close();
+    },
+  };
+}

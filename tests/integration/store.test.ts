@@ -1,0 +1,438 @@
+/**
+ * The DynamoDB adapter against a real dynalite (DynamoDB's API on LevelDB), started in this process.
+ * Each test uses its own incident ids, so they share one table without seeing each other's items.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError } from '../../lambda/incidents/errors';
+import { type FollowUp, type Incident, incidentId, type TimelineEvent } from '../../lambda/incidents/types';
+import { makeDocumentClient } from '../../lambda/store/client';
+import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+
+const tableName = `store-test-${process.pid}-${Date.now()}`;
+
+let dynamo: EmbeddedDynamo;
+let client: DynamoDBDocumentClient;
+let store: DynamoIncidentStore;
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamo();
+  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  store = new DynamoIncidentStore({ client, tableName });
+  await store.ensureTable();
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.close();
+});
+
+// Numbers well above what the counter test allocates, so ids never collide across tests.
+let lastFixtureNumber = 10_000;
+
+function anIncident(overrides: Partial<Incident> = {}): Incident {
+  lastFixtureNumber += 1;
+  const number = overrides.number ?? lastFixtureNumber;
+  return {
+    id: incidentId(number),
+    number,
+    title: 'Checkout returns 502s',
+    severity: 'sev2',
+    status: 'investigating',
+    commander: 'U0COMMAND',
+    declaredBy: 'U0DECLARE',
+    startedAt: '2024-02-18T15:00:00.000Z',
+    declaredAt: '2024-02-18T15:05:00.000Z',
+    version: 1,
+    ...overrides,
+  };
+}
+
+function anEvent(incident: Incident, overrides: Partial<TimelineEvent> = {}): TimelineEvent {
+  return {
+    id: 'evt-1',
+    incidentId: incident.id,
+    at: '2024-02-18T15:10:00.000Z',
+    recordedAt: '2024-02-18T15:10:00.000Z',
+    kind: 'action',
+    text: 'Rolled back the payments deploy',
+    author: 'U0RESPOND',
+    ...overrides,
+  };
+}
+
+function aFollowUp(incident: Incident, overrides: Partial<FollowUp> = {}): FollowUp {
+  return {
+    id: 'fu-1',
+    incidentId: incident.id,
+    type: 'fix',
+    text: 'Alert on 5xx rate per route',
+    author: 'U0RESPOND',
+    createdAt: '2024-02-18T16:00:00.000Z',
+    ...overrides,
+  };
+}
+
+describe('ensureTable', () => {
+  it('creates a missing table once when many stores race to create it', async () => {
+    // prepare
+    const racingTable = `${tableName}-race`;
+    const stores = Array.from(
+      { length: 5 },
+      () => new DynamoIncidentStore({ client, tableName: racingTable }),
+    );
+
+    // act
+    await Promise.all(stores.flatMap((racer) => [racer.ensureTable(), racer.ensureTable()]));
+    const usable = await stores[0]?.nextIncidentNumber();
+
+    // assess
+    expect(usable).toBe(1);
+    await expect(stores[1]?.ensureTable()).resolves.toBeUndefined();
+  });
+});
+
+describe('incidents', () => {
+  it('stores a new incident at version 1 and reads it back without key attributes', async () => {
+    // prepare
+    const incident = anIncident({ version: 7, impact: undefined });
+
+    // act
+    await store.createIncident(incident);
+    const stored = await store.getIncident(incident.id);
+
+    // assess
+    const { impact: _undefinedImpact, ...expected } = incident;
+    expect(stored).toEqual({ ...expected, version: 1 });
+    expect(stored).not.toHaveProperty('pk');
+    expect(stored).not.toHaveProperty('gsi1pk');
+  });
+
+  it('refuses to create an incident whose id exists', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+
+    // act
+    const second = store.createIncident({ ...incident, title: 'Someone else' });
+
+    // assess
+    await expect(second).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect((await store.getIncident(incident.id))?.title).toBe(incident.title);
+  });
+
+  it('returns undefined for an incident that does not exist', async () => {
+    // act
+    const missing = await store.getIncident('INC-999999');
+
+    // assess
+    expect(missing).toBeUndefined();
+  });
+
+  it('updates at the read version, storing and returning version + 1', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+
+    // act
+    const updated = await store.updateIncident({ ...incident, severity: 'sev1' });
+
+    // assess
+    expect(updated).toEqual({ ...incident, severity: 'sev1', version: 2 });
+    expect(await store.getIncident(incident.id)).toEqual(updated);
+  });
+
+  it('throws ConcurrentUpdateError for a stale version and leaves the stored incident alone', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+    const winner = await store.updateIncident({ ...incident, status: 'identified' });
+
+    // act
+    const loser = store.updateIncident({ ...incident, severity: 'sev4' });
+
+    // assess
+    await expect(loser).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    await expect(loser).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(await store.getIncident(incident.id)).toEqual(winner);
+  });
+
+  it('lists open incidents oldest first and drops one once it is resolved', async () => {
+    // prepare: created out of declaration order, one of them later resolved
+    const newest = anIncident({ declaredAt: '2024-03-01T12:00:00.000Z' });
+    const oldest = anIncident({ declaredAt: '2024-03-01T09:00:00.000Z' });
+    const resolved = anIncident({ declaredAt: '2024-03-01T10:00:00.000Z' });
+    const sameTimeLowerNumber = anIncident({ declaredAt: '2024-03-01T11:00:00.000Z', number: 20_002 });
+    const sameTimeHigherNumber = anIncident({ declaredAt: '2024-03-01T11:00:00.000Z', number: 20_010 });
+    for (const incident of [newest, oldest, resolved, sameTimeHigherNumber, sameTimeLowerNumber]) {
+      await store.createIncident(incident);
+    }
+    const ours = new Set(
+      [newest, oldest, resolved, sameTimeLowerNumber, sameTimeHigherNumber].map((i) => i.id),
+    );
+    const beforeResolve = (await store.listOpenIncidents()).filter((i) => ours.has(i.id));
+
+    // act
+    await store.updateIncident({
+      ...resolved,
+      status: 'resolved',
+      resolvedAt: '2024-03-01T13:00:00.000Z',
+      resolvedBy: 'U0COMMAND',
+      resolution: 'Rolled back',
+    });
+    const afterResolve = (await store.listOpenIncidents()).filter((i) => ours.has(i.id));
+
+    // assess
+    expect(beforeResolve.map((i) => i.id)).toEqual([
+      oldest.id,
+      resolved.id,
+      sameTimeLowerNumber.id,
+      sameTimeHigherNumber.id,
+      newest.id,
+    ]);
+    expect(afterResolve).toEqual([oldest, sameTimeLowerNumber, sameTimeHigherNumber, newest]);
+  });
+});
+
+describe('channel links', () => {
+  it('finds the incident linked to a channel, and nothing for an unlinked one', async () => {
+    // prepare
+    const incident = anIncident();
+
+    // act
+    await store.linkChannel('C0INCIDENT', incident.id);
+
+    // assess
+    expect(await store.findIncidentIdByChannel('C0INCIDENT')).toBe(incident.id);
+    expect(await store.findIncidentIdByChannel('C0UNLINKED')).toBeUndefined();
+  });
+});
+
+describe('timeline and follow-ups', () => {
+  it('writes an event once: a retry with the same id returns false and changes nothing', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+    const event = anEvent(incident);
+
+    // act
+    const first = await store.addEvent(event);
+    const retry = await store.addEvent({ ...event, text: 'a different text' });
+
+    // assess
+    expect([first, retry]).toEqual([true, false]);
+    expect((await store.getRecord(incident.id))?.events).toEqual([event]);
+  });
+
+  it('writes a follow-up once: a retry with the same id returns false and changes nothing', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+    const followUp = aFollowUp(incident, { owner: undefined });
+
+    // act
+    const first = await store.addFollowUp(followUp);
+    const retry = await store.addFollowUp({ ...followUp, text: 'a different text' });
+
+    // assess
+    const { owner: _undefinedOwner, ...expected } = followUp;
+    expect([first, retry]).toEqual([true, false]);
+    expect((await store.getRecord(incident.id))?.followUps).toEqual([expected]);
+  });
+
+  it('returns the record with events by at, recordedAt, id and follow-ups by createdAt, id', async () => {
+    // prepare: written in an order unrelated to the expected one
+    const incident = anIncident();
+    await store.createIncident(incident);
+    const late = anEvent(incident, { id: 'a-late', at: '2024-02-18T15:40:00.000Z' });
+    const early = anEvent(incident, { id: 'z-early', at: '2024-02-18T15:01:00.000Z' });
+    const tieRecordedLater = anEvent(incident, {
+      id: 'a-tie-recorded-later',
+      at: '2024-02-18T15:20:00.000Z',
+      recordedAt: '2024-02-18T15:30:00.000Z',
+    });
+    const tieRecordedEarlierB = anEvent(incident, {
+      id: 'b-tie',
+      at: '2024-02-18T15:20:00.000Z',
+      recordedAt: '2024-02-18T15:25:00.000Z',
+    });
+    const tieRecordedEarlierA = anEvent(incident, {
+      id: 'a-tie',
+      at: '2024-02-18T15:20:00.000Z',
+      recordedAt: '2024-02-18T15:25:00.000Z',
+    });
+    const escalation = anEvent(incident, {
+      id: 'm-escalation',
+      at: '2024-02-18T15:15:00.000Z',
+      kind: 'escalation',
+      team: 'payments',
+    });
+    for (const event of [
+      late,
+      tieRecordedLater,
+      early,
+      tieRecordedEarlierB,
+      escalation,
+      tieRecordedEarlierA,
+    ]) {
+      await store.addEvent(event);
+    }
+    const task = aFollowUp(incident, { id: 'a-task', type: 'task', createdAt: '2024-02-18T17:00:00.000Z' });
+    const fixB = aFollowUp(incident, { id: 'b-fix', owner: 'U0OWNER' });
+    const fixA = aFollowUp(incident, { id: 'a-fix' });
+    for (const followUp of [task, fixB, fixA]) {
+      await store.addFollowUp(followUp);
+    }
+
+    // act
+    const record = await store.getRecord(incident.id);
+
+    // assess
+    expect(record).toEqual({
+      incident,
+      events: [early, escalation, tieRecordedEarlierA, tieRecordedEarlierB, tieRecordedLater, late],
+      followUps: [fixA, fixB, task],
+    });
+  });
+
+  it('returns no record for an unknown incident', async () => {
+    // act
+    const record = await store.getRecord('INC-888888');
+
+    // assess
+    expect(record).toBeUndefined();
+  });
+
+  it('keeps every one of 200 events added concurrently to one incident', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+    const events = Array.from({ length: 200 }, (_, i) =>
+      anEvent(incident, { id: `concurrent-${String(i).padStart(3, '0')}`, text: `step ${i}` }),
+    );
+
+    // act
+    const results = await Promise.all(events.map((event) => store.addEvent(event)));
+
+    // assess
+    expect(results.every((written) => written)).toBe(true);
+    const stored = (await store.getRecord(incident.id))?.events ?? [];
+    expect(stored).toHaveLength(200);
+    expect(new Set(stored.map((event) => event.id))).toEqual(new Set(events.map((event) => event.id)));
+  });
+
+  it('reads a timeline larger than one 1 MB query page in full', async () => {
+    // prepare: ~1.6 MB of events, so DynamoDB must split the query into pages
+    const incident = anIncident();
+    await store.createIncident(incident);
+    const filler = 'x'.repeat(1024);
+    const events = Array.from({ length: 1500 }, (_, i) =>
+      anEvent(incident, {
+        id: `bulk-${String(i).padStart(4, '0')}`,
+        at: new Date(Date.UTC(2024, 1, 18, 15, 0, i)).toISOString(),
+        text: `${i} ${filler}`,
+      }),
+    );
+    // In batches: 1500 requests at once would queue on the sockets long enough for the SDK to warn.
+    for (let i = 0; i < events.length; i += 100) {
+      await Promise.all(events.slice(i, i + 100).map((event) => store.addEvent(event)));
+    }
+    const send = jest.spyOn(client, 'send');
+
+    // act
+    const record = await store.getRecord(incident.id);
+
+    // assess
+    const queries = send.mock.calls.filter(([command]) => command instanceof QueryCommand);
+    send.mockRestore();
+    expect(queries.length).toBeGreaterThan(1);
+    expect(record?.incident).toEqual(incident);
+    expect(record?.events).toEqual(events);
+  });
+});
+
+describe('incident numbers', () => {
+  it('hands out 1..50 exactly once to 50 concurrent callers', async () => {
+    // act
+    const numbers = await Promise.all(Array.from({ length: 50 }, () => store.nextIncidentNumber()));
+
+    // assess
+    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+});
+
+describe('claims', () => {
+  it('grants a key the first time and refuses it afterwards', async () => {
+    // act
+    const first = await store.claim('slack:Ev0001', 3600);
+    const second = await store.claim('slack:Ev0001', 3600);
+
+    // assess
+    expect([first, second]).toEqual([true, false]);
+  });
+
+  it('grants one of 20 concurrent claims of the same key', async () => {
+    // act
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.claim('slack:Ev0002', 3600)));
+
+    // assess
+    expect(results.filter((granted) => granted)).toHaveLength(1);
+  });
+
+  it('grants a key again once its claim has expired, whether or not TTL has removed it', async () => {
+    // prepare
+    let now = new Date('2024-02-18T15:00:00.000Z');
+    const clocked = new DynamoIncidentStore({ client, tableName, now: () => now });
+    await clocked.claim('slack:Ev0003', 60);
+
+    // act
+    now = new Date('2024-02-18T15:00:30.000Z');
+    const beforeExpiry = await clocked.claim('slack:Ev0003', 60);
+    now = new Date('2024-02-18T15:01:01.000Z');
+    const afterExpiry = await clocked.claim('slack:Ev0003', 60);
+
+    // assess
+    expect([beforeExpiry, afterExpiry]).toEqual([false, true]);
+  });
+});
+
+describe('embedded store on disk', () => {
+  it('keeps data across a close and a restart on the same directory', async () => {
+    // prepare
+    const dataDir = await mkdtemp(join(tmpdir(), 'incident-bot-store-'));
+    const incident = anIncident();
+    const event = anEvent(incident);
+    try {
+      const first = await startEmbeddedDynamo({ dataDir });
+      const firstClient = makeDocumentClient({ endpoint: first.endpoint });
+      const firstStore = new DynamoIncidentStore({ client: firstClient, tableName });
+      await firstStore.ensureTable();
+      await firstStore.createIncident(incident);
+      await firstStore.addEvent(event);
+      await firstStore.linkChannel('C0DISK', incident.id);
+      firstClient.destroy();
+      await first.close();
+
+      // act
+      const second = await startEmbeddedDynamo({ dataDir });
+      const secondClient = makeDocumentClient({ endpoint: second.endpoint });
+      const secondStore = new DynamoIncidentStore({ client: secondClient, tableName });
+      await secondStore.ensureTable();
+      const record = await secondStore.getRecord(incident.id);
+      const linked = await secondStore.findIncidentIdByChannel('C0DISK');
+      const duplicate = await secondStore.addEvent(event);
+      secondClient.destroy();
+      await second.close();
+
+      // assess
+      expect(record).toEqual({ incident, events: [event], followUps: [] });
+      expect(linked).toBe(incident.id);
+      expect(duplicate).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
