@@ -28,6 +28,7 @@ const sharedSchema = {
   INCIDENT_TIMEZONE: timeZone,
   ESCALATION_POLICY: optionalText,
   PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+  OPSGENIE_API_URL: z.url().default('https://api.opsgenie.com'),
 };
 
 const localSchema = z.object({
@@ -40,6 +41,7 @@ const localSchema = z.object({
   DYNAMODB_ENDPOINT: optionalText.pipe(z.url({ error: 'expected a URL' }).optional()),
   TABLE_NAME: z.string().default(TABLE.defaultName),
   ALERT_TOKEN: optionalText,
+  WEBHOOK_SIGNING_SECRET: optionalText,
 });
 
 const lambdaSchema = z.object({
@@ -47,6 +49,12 @@ const lambdaSchema = z.object({
   TABLE_NAME: z.string({ error: 'required' }).min(1),
   POSTMORTEM_BUCKET: z.string({ error: 'required' }).min(1),
   SLACK_SECRET_ARN: z.string({ error: 'required' }).min(1),
+  /** The policy itself, for Lambda where no policy file ships: the stack reads the file at synth. */
+  ESCALATION_POLICY_YAML: optionalText,
+  JOBS_QUEUE_URL: optionalText,
+  SCHEDULE_GROUP: optionalText,
+  ESCALATION_FUNCTION_ARN: optionalText,
+  SCHEDULER_ROLE_ARN: optionalText,
 });
 
 /** What every runtime (Lambda, local server, tests) needs, whatever supplies it. */
@@ -56,6 +64,7 @@ export interface BotSettings {
   slackApiUrl?: string;
   policy?: EscalationPolicy;
   pagerDutyEventsUrl: string;
+  opsgenieApiUrl: string;
 }
 
 export interface LocalConfig extends BotSettings {
@@ -67,12 +76,16 @@ export interface LocalConfig extends BotSettings {
   dynamoEndpoint?: string;
   tableName: string;
   alertToken?: string;
+  webhookSigningSecret?: string;
 }
 
 export interface LambdaConfig extends BotSettings {
   tableName: string;
   postmortemBucket: string;
   slackSecretArn: string;
+  jobsQueueUrl?: string;
+  /** EventBridge Scheduler: all three, or no timers (tiers past the first do not fire). */
+  scheduler?: { groupName: string; targetArn: string; roleArn: string };
 }
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
@@ -95,20 +108,24 @@ export function loadPolicyFile(file: string | undefined): EscalationPolicy | und
   return parsePolicy(text, path.basename(file));
 }
 
-function settings(env: z.infer<typeof localSchema> | z.infer<typeof lambdaSchema>): BotSettings {
+function settings(
+  env: z.infer<typeof localSchema> | z.infer<typeof lambdaSchema>,
+  policy: EscalationPolicy | undefined,
+): BotSettings {
   return {
     timeZone: env.INCIDENT_TIMEZONE,
     incidentsChannel: env.INCIDENTS_CHANNEL,
     slackApiUrl: env.SLACK_API_URL,
-    policy: loadPolicyFile(env.ESCALATION_POLICY),
+    policy,
     pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL,
+    opsgenieApiUrl: env.OPSGENIE_API_URL,
   };
 }
 
 export function loadLocalConfig(env: Env = process.env): LocalConfig {
   const parsed = parseEnv(localSchema, env);
   return {
-    ...settings(parsed),
+    ...settings(parsed, loadPolicyFile(parsed.ESCALATION_POLICY)),
     port: parsed.PORT,
     signingSecret: parsed.SLACK_SIGNING_SECRET,
     botToken: parsed.SLACK_BOT_TOKEN,
@@ -117,15 +134,26 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
     dynamoEndpoint: parsed.DYNAMODB_ENDPOINT,
     tableName: parsed.TABLE_NAME,
     alertToken: parsed.ALERT_TOKEN,
+    webhookSigningSecret: parsed.WEBHOOK_SIGNING_SECRET,
   };
 }
 
 export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
   const parsed = parseEnv(lambdaSchema, env);
+  const policy = parsed.ESCALATION_POLICY_YAML
+    ? parsePolicy(parsed.ESCALATION_POLICY_YAML, 'ESCALATION_POLICY_YAML')
+    : loadPolicyFile(parsed.ESCALATION_POLICY);
+  const {
+    SCHEDULE_GROUP: groupName,
+    ESCALATION_FUNCTION_ARN: targetArn,
+    SCHEDULER_ROLE_ARN: roleArn,
+  } = parsed;
   return {
-    ...settings(parsed),
+    ...settings(parsed, policy),
     tableName: parsed.TABLE_NAME,
     postmortemBucket: parsed.POSTMORTEM_BUCKET,
     slackSecretArn: parsed.SLACK_SECRET_ARN,
+    jobsQueueUrl: parsed.JOBS_QUEUE_URL,
+    ...(groupName && targetArn && roleArn ? { scheduler: { groupName, targetArn, roleArn } } : {}),
   };
 }

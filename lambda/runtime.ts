@@ -4,6 +4,7 @@
  */
 import type { PostmortemArchive } from './archive/archive';
 import type { BotSettings } from './config';
+import type { EscalationEngine } from './escalation/engine';
 import type { Clock } from './incidents/time';
 import type { JobRunner, Jobs } from './jobs/jobs';
 import { createJobRunner } from './jobs/run-job';
@@ -12,6 +13,8 @@ import type { ChatGateway } from './slack/chat';
 import type { IncidentStore } from './store/store';
 
 export interface BotAdapters {
+  /** Escalation with its scheduler and pagers; without it, escalation jobs do nothing. */
+  escalation?: EscalationEngine;
   store: IncidentStore;
   chat: ChatGateway;
   archive: PostmortemArchive;

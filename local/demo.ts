@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     INCIDENTS_CHANNEL: ANNOUNCEMENTS,
     INCIDENT_TIMEZONE: process.env.INCIDENT_TIMEZONE ?? 'UTC',
-    ESCALATION_POLICY: path.join(root, 'examples', 'escalation-policy.yaml'),
+    ESCALATION_POLICY: path.join(root, 'examples', 'demo-policy.yaml'),
   });
   const failures: string[] = [];
   const server = await startLocalServer(config, {

@@ -9,10 +9,15 @@ import path from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
 import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
+import { EscalationEngine } from '../lambda/escalation/engine';
+import { handleTimer } from '../lambda/escalation/timers';
 import { createSlackHandler } from '../lambda/handlers/slack';
 import { type Clock, systemClock } from '../lambda/incidents/time';
 import { InProcessJobs, type Job } from '../lambda/jobs/jobs';
+import { TeamPager } from '../lambda/paging/team-pager';
 import { createBot } from '../lambda/runtime';
+import { LocalScheduler } from '../lambda/scheduling/local';
+import { DynamoTimerStore } from '../lambda/scheduling/timer-store';
 import { SlackChat } from '../lambda/slack/chat';
 import { registerListeners } from '../lambda/slack/listeners';
 import { makeDocumentClient } from '../lambda/store/client';
@@ -33,6 +38,8 @@ export interface LocalServer {
   port: number;
   store: DynamoIncidentStore;
   jobs: InProcessJobs;
+  scheduler: LocalScheduler;
+  escalation: EscalationEngine;
   postmortemDir: string;
   close(): Promise<void>;
 }
@@ -48,19 +55,45 @@ export async function startLocalServer(
     embedded = await startEmbeddedDynamo(options.inMemory ? {} : { dataDir: config.dataDir });
     endpoint = embedded.endpoint;
   }
-  const store = new DynamoIncidentStore({
-    client: makeDocumentClient({ endpoint }),
-    tableName: config.tableName,
-  });
+  const client = makeDocumentClient({ endpoint });
+  const store = new DynamoIncidentStore({ client, tableName: config.tableName });
   await store.ensureTable();
+  const clock = options.clock ?? systemClock;
+  const chat = new SlackChat({ botToken: config.botToken, slackApiUrl: config.slackApiUrl });
+
+  // The engine and its scheduler need each other: timers fire into the engine, the engine sets timers.
+  let escalation: EscalationEngine | undefined;
+  const scheduler = new LocalScheduler({
+    timers: new DynamoTimerStore({ client, tableName: config.tableName }),
+    clock,
+    fire: async (timer) => {
+      if (escalation) await handleTimer(timer, { escalation });
+    },
+    onError: (error, failure) => log(`timer ${failure.stage} failed: ${(error as Error)?.message ?? error}`),
+  });
+  escalation = new EscalationEngine({
+    store,
+    scheduler,
+    chat,
+    clock,
+    settings: config,
+    pager: new TeamPager({
+      pagerDutyEventsUrl: config.pagerDutyEventsUrl,
+      opsgenieBaseUrl: config.opsgenieApiUrl,
+      webhookSigningSecret: config.webhookSigningSecret,
+      chat,
+      clock: () => clock.now(),
+    }),
+  });
 
   const postmortemDir = path.resolve(config.dataDir, 'postmortems');
   let jobs: InProcessJobs | undefined;
   const bot = createBot({
     store,
-    chat: new SlackChat({ botToken: config.botToken, slackApiUrl: config.slackApiUrl }),
+    chat,
+    escalation,
     archive: new FileArchive(postmortemDir),
-    clock: options.clock ?? systemClock,
+    clock,
     settings: config,
     jobs: (runner) => {
       jobs = new InProcessJobs(runner, {
@@ -100,6 +133,8 @@ export async function startLocalServer(
     }
   });
   await new Promise<void>((resolve) => server.listen(config.port, '127.0.0.1', resolve));
+  // Timers left by a previous run that fell due meanwhile fire now.
+  scheduler.start();
   const { port } = server.address() as AddressInfo;
 
   let socketApp: App | undefined;
@@ -121,9 +156,12 @@ export async function startLocalServer(
     port,
     store,
     jobs: queue,
+    scheduler,
+    escalation,
     postmortemDir,
     async close() {
       await socketApp?.stop();
+      await scheduler.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

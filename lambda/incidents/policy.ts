@@ -82,22 +82,34 @@ const policySchema = z
       .strict()
       .default({}),
   })
-  .strict()
-  .superRefine((policy, ctx) => {
-    for (const [level, tiers] of Object.entries(policy.escalation)) {
-      tiers?.forEach((tier, index) => {
-        tier.notify.forEach((team, teamIndex) => {
-          if (!(team in policy.teams)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['escalation', level, index, 'notify', teamIndex],
-              message: `unknown team '${team}' (teams: ${Object.keys(policy.teams).join(', ') || 'none'})`,
-            });
-          }
-        });
+  .strict();
+
+/**
+ * Tiers naming a team the policy does not define. Read from the raw YAML rather than as a zod
+ * refinement, which zod skips when any other field is bad: every bad field is reported at once.
+ */
+function unknownTeams(raw: unknown): { path: PropertyKey[]; message: string }[] {
+  const policy = raw as { teams?: unknown; escalation?: unknown };
+  if (!policy || typeof policy !== 'object' || !policy.escalation || typeof policy.escalation !== 'object')
+    return [];
+  const teams = policy.teams && typeof policy.teams === 'object' ? Object.keys(policy.teams) : [];
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  for (const [level, tiers] of Object.entries(policy.escalation)) {
+    if (!Array.isArray(tiers)) continue;
+    tiers.forEach((tier: { notify?: unknown }, index) => {
+      if (!Array.isArray(tier?.notify)) return;
+      tier.notify.forEach((team, teamIndex) => {
+        if (typeof team === 'string' && !teams.includes(team)) {
+          issues.push({
+            path: ['escalation', level, index, 'notify', teamIndex],
+            message: `unknown team '${team}' (teams: ${teams.join(', ') || 'none'})`,
+          });
+        }
       });
-    }
-  });
+    });
+  }
+  return issues;
+}
 
 export type EscalationPolicy = z.infer<typeof policySchema>;
 export type Team = z.infer<typeof teamSchema>;
@@ -125,10 +137,9 @@ export function parsePolicy(yamlText: string, source = 'escalation policy'): Esc
     throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
   }
   const result = policySchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`,
-    );
+  const issues = [...(result.success ? [] : result.error.issues), ...unknownTeams(raw)];
+  if (!result.success || issues.length > 0) {
+    const lines = issues.map((issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
     throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
   }
   return result.data;

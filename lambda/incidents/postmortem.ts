@@ -91,6 +91,7 @@ interface RenderContext {
   names: Record<string, string>;
   /** Dates go on every event bullet once the incident crosses midnight, or times would read as one day. */
   showDates: boolean;
+  incident: Incident;
 }
 
 function renderContext(
@@ -103,7 +104,7 @@ function renderContext(
   const showDates =
     spansDays(incident.startedAt, end, options.tz) ||
     events.some((e) => spansDays(incident.startedAt, e.at, options.tz));
-  return { tz: options.tz, now: options.now, names: options.names ?? {}, showDates };
+  return { tz: options.tz, now: options.now, names: options.names ?? {}, showDates, incident };
 }
 
 /** Chronological, ties as the store orders them, so a record straight from any source reads the same. */
@@ -159,7 +160,10 @@ function eventBullet(event: TimelineEvent, ctx: RenderContext, withKind: boolean
   if (withKind) parts.push(`**${event.kind}**`);
   const text = namedMentions(inline(event.text), ctx);
   if (text) parts.push(text);
-  if (event.kind === 'escalation' && event.team) parts.push(`team paged: ${inline(event.team)}`);
+  if (event.kind === 'escalation' && event.team) {
+    parts.push(`team paged: ${inline(event.team)}`);
+    if (!event.page?.failed) parts.push(acknowledgement(event, ctx));
+  }
   return `- ${parts.join(' — ')}`;
 }
 
@@ -211,6 +215,18 @@ function who(userId: string, ctx: RenderContext): string {
   const name = ctx.names[userId];
   if (name) return `@${inline(name)}`;
   return userId === BOT_AUTHOR ? 'incident-bot' : `@${userId}`;
+}
+
+/** Whether, and how soon, a page was answered: the escalation's outcome a postmortem reader wants. */
+function acknowledgement(event: TimelineEvent, ctx: RenderContext): string {
+  const { acknowledgedAt, acknowledgedBy } = ctx.incident;
+  if (!acknowledgedAt) return 'not acknowledged';
+  if (Date.parse(acknowledgedAt) < Date.parse(event.at)) return 'sent after the acknowledgement';
+  const time = ctx.showDates
+    ? formatShortDateTime(acknowledgedAt, ctx.tz)
+    : formatClock(acknowledgedAt, ctx.tz);
+  const by = acknowledgedBy ? ` by ${who(acknowledgedBy, ctx)}` : '';
+  return `acknowledged ${time}${by} (${formatDuration(event.at, acknowledgedAt)} later)`;
 }
 
 /** Slack mentions (`<@U123>`, `<@U123|name>`) read as names in a document Slack will not render. */

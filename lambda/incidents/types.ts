@@ -91,6 +91,17 @@ export interface TimelineEvent {
   author: string;
   /** Escalation events: the team paged, when one was. */
   team?: string;
+  /** Escalation events the bot sent: which tier, over which channels, and whether every one failed. */
+  page?: PageRecord;
+}
+
+export interface PageRecord {
+  /** Policy tier index, or `manual` for `/incident escalate`. */
+  tier: number | 'manual';
+  /** Channels that took the page (`slack`, `pagerduty`, `opsgenie`, `webhook`). */
+  channels: string[];
+  /** True when no channel took it; the event then records the failure. */
+  failed: boolean;
 }
 
 export interface FollowUp {

@@ -3,6 +3,7 @@
  * slash command is answered within Slack's 3 s. Jobs carry ids, not data: the worker reloads the
  * incident, so a job run late or twice acts on what is stored now.
  */
+import type { Severity } from '../incidents/types';
 
 export type Job =
   /** Create the incident channel, invite, post and pin the summary, announce. */
@@ -12,7 +13,13 @@ export type Job =
   /** After resolve: compile, store and upload the postmortem, post the summary. */
   | { type: 'publish-postmortem'; incidentId: string }
   /** After a late fact on a resolved incident: recompile and replace the stored document. */
-  | { type: 'store-postmortem'; incidentId: string };
+  | { type: 'store-postmortem'; incidentId: string }
+  /** Escalation: start the policy's tiers, stop them on ack, resolve pages, re-plan, page by hand. */
+  | { type: 'escalation-start'; incidentId: string }
+  | { type: 'escalation-ack'; incidentId: string }
+  | { type: 'escalation-resolve'; incidentId: string }
+  | { type: 'escalation-replan'; incidentId: string; previous: Severity }
+  | { type: 'escalate'; incidentId: string; team?: string; requestId: string };
 
 export interface Jobs {
   enqueue(job: Job): Promise<void>;

@@ -4,6 +4,7 @@
  */
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
+import type { EscalationEngine } from '../escalation/engine';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
 import type { Clock } from '../incidents/time';
 import type { Incident, IncidentRecord } from '../incidents/types';
@@ -19,6 +20,8 @@ import type { IncidentStore } from '../store/store';
 import type { Job, JobRunner } from './jobs';
 
 export interface JobDeps {
+  /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
+  escalation?: EscalationEngine;
   store: IncidentStore;
   chat: ChatGateway;
   archive: PostmortemArchive;
@@ -127,6 +130,17 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return publishPostmortem(job.incidentId);
       case 'store-postmortem':
         await compileAndStore(await load(job.incidentId));
+        return;
+      case 'escalation-start':
+        return deps.escalation?.start(job.incidentId);
+      case 'escalation-ack':
+        return deps.escalation?.acknowledge(job.incidentId);
+      case 'escalation-resolve':
+        return deps.escalation?.resolve(job.incidentId);
+      case 'escalation-replan':
+        return deps.escalation?.replan(job.incidentId, job.previous);
+      case 'escalate':
+        await deps.escalation?.escalateManually(job.incidentId, job.team, job.requestId);
         return;
     }
   };

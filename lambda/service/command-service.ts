@@ -132,6 +132,7 @@ export class CommandService {
       author: input.userId,
     });
     await this.deps.jobs.enqueue({ type: 'setup-channel', incidentId: incident.id });
+    await this.deps.jobs.enqueue({ type: 'escalation-start', incidentId: incident.id });
     return {
       response_type: 'in_channel',
       text: `:rotating_light: <@${input.userId}> declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Started ${formatDateTime(startedAt, this.tz)}. Opening #${incidentChannelName(number, intent.title)}…`,
@@ -158,6 +159,7 @@ export class CommandService {
   private async onIncident(intent: IncidentIntent, input: CommandInput): Promise<Reply> {
     let incident = await this.target(intent, input);
     if (intent.verb === 'postmortem') return this.draft(incident);
+    const before = incident;
 
     const now = this.now();
     const context = { now, tz: this.tz, actor: input.userId };
@@ -177,7 +179,7 @@ export class CommandService {
       }
     }
     const event = await this.record(decision, incident, input, now);
-    await this.queueFollowOn(intent, incident);
+    await this.queueFollowOn(intent, incident, event?.id ?? this.eventId(input), before);
     const inIncidentChannel = incident.channelId === input.channelId;
     return {
       response_type: inIncidentChannel ? 'in_channel' : 'ephemeral',
@@ -212,9 +214,28 @@ export class CommandService {
     return event;
   }
 
-  private async queueFollowOn(intent: IncidentIntent, incident: Incident): Promise<void> {
+  private async queueFollowOn(
+    intent: IncidentIntent,
+    incident: Incident,
+    requestId: string,
+    before: Incident,
+  ): Promise<void> {
     const { jobs } = this.deps;
+    const incidentId = incident.id;
+    if (intent.verb === 'ack') await jobs.enqueue({ type: 'escalation-ack', incidentId });
+    if (intent.verb === 'severity' && before.severity !== incident.severity) {
+      await jobs.enqueue({ type: 'escalation-replan', incidentId, previous: before.severity });
+    }
+    if (intent.verb === 'escalate') {
+      await jobs.enqueue({
+        type: 'escalate',
+        incidentId,
+        requestId,
+        ...(intent.team ? { team: intent.team } : {}),
+      });
+    }
     if (intent.verb === 'resolve') {
+      await jobs.enqueue({ type: 'escalation-resolve', incidentId });
       await jobs.enqueue({ type: 'publish-postmortem', incidentId: incident.id });
     } else if (incident.status === 'resolved') {
       // A fact recorded after resolution updates the stored document.
@@ -243,9 +264,11 @@ export class CommandService {
         return `<@${incident.acknowledgedBy}> acknowledged ${incident.id} at ${at}. Automatic escalation stops.`;
       case 'escalate': {
         const who = intent.team ? ` to *${intent.team}*` : '';
-        const paging = this.deps.settings.policy
-          ? ''
-          : ' No escalation policy is configured, so nobody was paged; the escalation is logged.';
+        const paging = !this.deps.settings.policy
+          ? ' No escalation policy is configured, so nobody was paged; the escalation is logged.'
+          : intent.team
+            ? ` Paging ${intent.team} now.`
+            : ' Paging the next tier of the escalation policy now.';
         const reason = (event?.text ?? '').replace(/\.$/, '');
         return `Escalated ${incident.id}${who} at ${at}: ${escapeText(reason)}.${paging}`;
       }

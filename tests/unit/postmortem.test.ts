@@ -277,7 +277,7 @@ describe('compilePostmortem: the seed incident', () => {
     const [bullet, ...others] = linesUnder(markdown, '### Escalation');
     expect(others).toEqual([]);
     expect(bullet).toMatch(
-      /^- 17:05 — The incident was escalated .* did not yield results\. — team paged: sre$/,
+      /^- 17:05 — The incident was escalated .* did not yield results\. — team paged: sre — acknowledged 17:12 by @U_COMMANDER \(7 minutes later\)$/,
     );
   });
 
@@ -487,7 +487,7 @@ describe('compilePostmortem: times', () => {
     expect(eventBullets).toHaveLength(9);
     for (const bullet of eventBullets) expect(bullet).toMatch(/^- [A-Z][a-z]{2} \d{1,2} \d\d:\d\d — /);
     expect(linesUnder(markdown, '### Escalation')).toEqual([
-      '- Feb 19 00:10 — Paged the database team. — team paged: dba',
+      '- Feb 19 00:10 — Paged the database team. — team paged: dba — not acknowledged',
     ]);
     expect(linesUnder(markdown, '### Actions Taken')).toEqual(['- Feb 18 23:50 — Drained node pool b.']);
     expect(linesUnder(markdown, '### Duration')).toContain('- Total: 1 hour 45 minutes');
@@ -502,7 +502,7 @@ describe('compilePostmortem: times', () => {
 
     // assess
     expect(linesUnder(markdown, '### Escalation')).toEqual([
-      '- 19:10 — Paged the database team. — team paged: dba',
+      '- 19:10 — Paged the database team. — team paged: dba — not acknowledged',
     ]);
     expect(linesUnder(markdown, '### Duration')[0]).toBe('- Start Time: February 18, 2024, 18:30 EST');
   });

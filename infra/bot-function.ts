@@ -1,0 +1,52 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+const repoRoot = path.join(__dirname, '..');
+
+export interface BotFunctionProps {
+  /** File name under lambda/handlers/ without `.ts`; the file must export `handler`. */
+  readonly name: string;
+  readonly environment: Record<string, string>;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Every Lambda entry of the bot, with the settings they must share, so a new entry cannot drift
+ * from the others (runtime, bundling, tracing, log retention).
+ */
+export class BotFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: BotFunctionProps) {
+    super(scope, id, {
+      entry: path.join(repoRoot, 'lambda', 'handlers', `${props.name}.ts`),
+      handler: 'handler',
+      // Pinned so bundling does not depend on the directory cdk or jest was started from.
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      // An explicit group: the deprecated logRetention prop needs a custom-resource Lambda to set it.
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Stack traces need only the mappings; embedding the sources would double the asset.
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // The runtime ships an AWS SDK v3, but of whatever version AWS last deployed there. Bundling
+        // ours runs the exact SDK the tests ran against (package-lock.json) and makes nothing
+        // external, so no module can resolve to a different copy at run time.
+        bundleAwsSDK: true,
+      },
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Paging: telling a team that an incident needs them, through every channel the escalation policy
+ * gives that team (product.md, "Escalation policy"). The escalation engine sees only `Pager`; the
+ * adapters behind it are picked per team by `TeamPager`.
+ */
+import type { Team } from '../incidents/policy';
+import type { Incident } from '../incidents/types';
+
+export interface PageTarget {
+  incident: Incident;
+  /** The team's name in the policy, e.g. `sre`. */
+  team: string;
+  config: Team;
+  /** A link to the incident channel, for the services that show links (PagerDuty, Opsgenie). */
+  channelLink?: string;
+  /** Why the team is paged now, e.g. an escalation reason given in Slack. */
+  reason?: string;
+  tier?: number;
+}
+
+export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
+
+export type PageChannel = 'pagerduty' | 'opsgenie' | 'slack' | 'webhook';
+
+export interface PageOutcome {
+  channel: PageChannel;
+  ok: boolean;
+  /** Requests made; 0 when nothing could be sent (a configuration gap). */
+  attempts: number;
+  error?: string;
+  dedupKey?: string;
+  /**
+   * Who this outcome is about when a channel reaches several (Slack: the incident channel id, or the
+   * user id of a DM), so a failure can be reported as "the DM to <@U…> failed".
+   */
+  recipient?: string;
+}
+
+export interface Pager {
+  /** Never throws: every failure is an outcome, so no page is lost silently. */
+  page(target: PageTarget, action: PageAction): Promise<PageOutcome[]>;
+}
+
+interface DeliveryBase {
+  channel: PageChannel;
+  recipient?: string;
+  dedupKey?: string;
+}
+
+/**
+ * One request to one recipient. `send` may be called again after a retryable failure, so whatever it
+ * sends is fixed when the delivery is prepared (a retried webhook carries the same signed body).
+ */
+export interface SendableDelivery extends DeliveryBase {
+  send(): Promise<void>;
+}
+
+/** A delivery that cannot be attempted (a gap in configuration or state): a failure with 0 attempts. */
+export interface BlockedDelivery extends DeliveryBase {
+  blocked: string;
+}
+
+export type Delivery = SendableDelivery | BlockedDelivery;
+
+/** A paging service: the deliveries one page to one team consists of (none when there is nothing to say). */
+export interface PageAdapter {
+  deliveries(target: PageTarget, action: PageAction): Delivery[];
+}
+
+/**
+ * One key per incident and team: a re-page of the same team lands on the same PagerDuty incident or
+ * Opsgenie alert, and `resolve` closes exactly what was opened.
+ */
+export function dedupKey(incidentId: string, team: string): string {
+  return `incident-bot/${incidentId}/${team}`;
+}
+
+/** `INC-7: Checkout latency` — how every service names the incident. */
+export function pageTitle(incident: Incident): string {
+  return `${incident.id}: ${incident.title}`;
+}
+
+/** Cuts text that a service would reject or truncate anyway, marking the cut. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

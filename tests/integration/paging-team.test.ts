@@ -1,0 +1,160 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Incident } from '../../lambda/incidents/types';
+import type { PageTarget } from '../../lambda/paging/pager';
+import { TeamPager } from '../../lambda/paging/team-pager';
+import { verifyWebhookSignature } from '../../lambda/paging/webhook';
+import { SlackChat } from '../../lambda/slack/chat';
+import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
+import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+
+const SECRET = 'whsec-test-0123456789';
+const CHANNEL = 'C0INC7';
+
+/** One server on 127.0.0.1 standing in for both Opsgenie and a team's webhook receiver. */
+async function startHttpReceiver() {
+  const received: { url: string; headers: Record<string, unknown>; body: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      res.writeHead(req.url?.startsWith('/v2/alerts') ? 202 : 204);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    received,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+type HttpReceiver = Awaited<ReturnType<typeof startHttpReceiver>>;
+
+function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: 'INC-7',
+    number: 7,
+    title: 'Checkout latency',
+    severity: 'sev1',
+    status: 'investigating',
+    declaredBy: 'U0ALICE',
+    startedAt: '2024-02-18T15:30:00.000Z',
+    declaredAt: '2024-02-18T15:30:00.000Z',
+    channelId: CHANNEL,
+    version: 1,
+    ...overrides,
+  };
+}
+
+describe('TeamPager across every configured channel', () => {
+  let pagerDuty: PagerDutyStub;
+  let slack: SlackApiStub;
+  let http: HttpReceiver;
+  let pager: TeamPager;
+  let target: PageTarget;
+
+  beforeEach(async () => {
+    [pagerDuty, slack, http] = await Promise.all([
+      startPagerDutyStub(),
+      startSlackApiStub({ channels: [{ id: CHANNEL, name: 'inc-7-checkout-latency' }] }),
+      startHttpReceiver(),
+    ]);
+    pager = new TeamPager({
+      pagerDutyEventsUrl: pagerDuty.url,
+      opsgenieBaseUrl: http.origin,
+      webhookSigningSecret: SECRET,
+      chat: new SlackChat({ botToken: 'xoxb-test', slackApiUrl: slack.url }),
+      retry: { attempts: 2, sleep: async () => {} },
+    });
+    target = {
+      incident: incident(),
+      team: 'sre',
+      config: {
+        slack: 'S0SRE',
+        users: ['U0BOB'],
+        pagerduty: 'R0UTINGKEY0000000000000000000001',
+        opsgenie: 'genie-key',
+        webhook: `${http.origin}/hook`,
+      },
+      tier: 1,
+    };
+  });
+
+  afterEach(async () => {
+    await Promise.all([pagerDuty.close(), slack.close(), http.close()]);
+  });
+
+  it('pages through all of them and reports each', async () => {
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes).toEqual([
+      { channel: 'pagerduty', ok: true, attempts: 1, dedupKey: 'incident-bot/INC-7/sre' },
+      { channel: 'opsgenie', ok: true, attempts: 1, dedupKey: 'incident-bot/INC-7/sre' },
+      { channel: 'slack', ok: true, attempts: 1, recipient: CHANNEL },
+      { channel: 'slack', ok: true, attempts: 1, recipient: 'U0BOB' },
+      { channel: 'webhook', ok: true, attempts: 1, recipient: new URL(http.origin).host },
+    ]);
+    expect(pagerDuty.events).toHaveLength(1);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+    expect(http.received.map((request) => request.url).sort()).toEqual(['/hook', '/v2/alerts']);
+    const hook = http.received.find((request) => request.url === '/hook');
+    expect(
+      verifyWebhookSignature(SECRET, hook?.body ?? '', hook?.headers['x-incident-bot-signature'] as string),
+    ).toBe(true);
+  });
+
+  it('reports a failing channel without holding back the others', async () => {
+    // prepare
+    pagerDuty.respondWith([500, 500]);
+
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([
+      {
+        channel: 'pagerduty',
+        ok: false,
+        attempts: 2,
+        dedupKey: 'incident-bot/INC-7/sre',
+        error: 'PagerDuty answered 500 Internal Server Error: Internal Server Error',
+      },
+    ]);
+    expect(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.channel)).toEqual([
+      'opsgenie',
+      'slack',
+      'slack',
+      'webhook',
+    ]);
+  });
+
+  it('on resolve, closes what the trigger opened and leaves Slack users alone', async () => {
+    // act
+    const outcomes = await pager.page(target, 'resolve');
+
+    // assess
+    expect(outcomes.map((outcome) => [outcome.channel, outcome.ok])).toEqual([
+      ['pagerduty', true],
+      ['opsgenie', true],
+      ['webhook', true],
+    ]);
+    expect(pagerDuty.events[0]).toMatchObject({
+      event_action: 'resolve',
+      dedup_key: 'incident-bot/INC-7/sre',
+    });
+    expect(slack.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,279 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Incident } from '../../lambda/incidents/types';
+import type { PageTarget } from '../../lambda/paging/pager';
+import { TeamPager } from '../../lambda/paging/team-pager';
+import { signWebhookBody, verifyWebhookSignature } from '../../lambda/paging/webhook';
+import type { ChatGateway } from '../../lambda/slack/chat';
+
+const SECRET = 'whsec-test-0123456789';
+const NOW = new Date('2024-02-18T15:45:12.345Z');
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver on 127.0.0.1 that records every request and answers with scripted statuses, then 200. */
+async function startReceiver() {
+  const received: Received[] = [];
+  const statuses: number[] = [];
+  let hang = false;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      if (hang) return;
+      res.writeHead(statuses.shift() ?? 200, { 'content-type': 'text/plain' });
+      res.end('thanks');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/incident?token=s3cret`,
+    host: `127.0.0.1:${port}`,
+    received,
+    respondWith: (next: number[]) => statuses.push(...next),
+    hangUp: () => {
+      hang = true;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: 'INC-7',
+    number: 7,
+    title: 'Checkout latency',
+    severity: 'sev1',
+    status: 'investigating',
+    declaredBy: 'U0ALICE',
+    startedAt: '2024-02-18T15:30:00.000Z',
+    declaredAt: '2024-02-18T15:30:00.000Z',
+    channelId: 'C0INC7',
+    version: 1,
+    ...overrides,
+  };
+}
+
+/** These teams page through a webhook only; a Slack call would be a bug, and fails its outcome. */
+const noChat = new Proxy({} as ChatGateway, {
+  get: () => () => Promise.reject(new Error('Slack is not part of this test')),
+});
+
+describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
+  let receiver: Receiver;
+  let pager: TeamPager;
+  let target: PageTarget;
+
+  beforeEach(async () => {
+    receiver = await startReceiver();
+    pager = new TeamPager({
+      pagerDutyEventsUrl: 'http://127.0.0.1:9/unused',
+      webhookSigningSecret: SECRET,
+      chat: noChat,
+      retry: { attempts: 3, sleep: async () => {} },
+      clock: () => NOW,
+    });
+    target = {
+      incident: incident(),
+      team: 'sre',
+      config: { webhook: receiver.url },
+      reason: 'no ack from oncall',
+      tier: 1,
+    };
+  });
+
+  afterEach(async () => {
+    await receiver.close();
+  });
+
+  it('posts the page as JSON, signed with the secret', async () => {
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes).toEqual([{ channel: 'webhook', ok: true, attempts: 1, recipient: receiver.host }]);
+    expect(receiver.received).toHaveLength(1);
+    const request = receiver.received[0] as Received;
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('/hooks/incident?token=s3cret');
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request.body)).toEqual({
+      type: 'incident.page',
+      incident: {
+        id: 'INC-7',
+        title: 'Checkout latency',
+        severity: 'sev1',
+        status: 'investigating',
+        channelId: 'C0INC7',
+      },
+      team: 'sre',
+      tier: 1,
+      reason: 'no ack from oncall',
+      sentAt: NOW.toISOString(),
+    });
+    expect(request.headers['x-incident-bot-timestamp']).toBe(String(Math.floor(NOW.getTime() / 1000)));
+    const signature = request.headers['x-incident-bot-signature'] as string;
+    expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(verifyWebhookSignature(SECRET, request.body, signature)).toBe(true);
+    expect(verifyWebhookSignature('another-secret', request.body, signature)).toBe(false);
+  });
+
+  it.each([
+    ['acknowledge', 'incident.acknowledge'],
+    ['resolve', 'incident.resolve'],
+  ] as const)('sends %s as %s', async (action, type) => {
+    // act
+    const outcomes = await pager.page(target, action);
+
+    // assess
+    expect(outcomes[0]?.ok).toBe(true);
+    expect(JSON.parse(receiver.received[0]?.body ?? '{}').type).toBe(type);
+  });
+
+  it('retries a 503 with the same signed body', async () => {
+    // prepare
+    receiver.respondWith([503]);
+
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes).toEqual([{ channel: 'webhook', ok: true, attempts: 2, recipient: receiver.host }]);
+    expect(receiver.received).toHaveLength(2);
+    const [first, second] = receiver.received as [Received, Received];
+    expect(second.body).toBe(first.body);
+    expect(second.headers['x-incident-bot-signature']).toBe(first.headers['x-incident-bot-signature']);
+    expect(
+      verifyWebhookSignature(SECRET, second.body, second.headers['x-incident-bot-signature'] as string),
+    ).toBe(true);
+  });
+
+  it('gives up after the attempt limit when the receiver keeps answering 503', async () => {
+    // prepare
+    receiver.respondWith([503, 503, 503, 503]);
+
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes).toEqual([
+      {
+        channel: 'webhook',
+        ok: false,
+        attempts: 3,
+        recipient: receiver.host,
+        error: 'Webhook answered 503 Service Unavailable: thanks',
+      },
+    ]);
+    expect(receiver.received).toHaveLength(3);
+  });
+
+  it('does not retry a receiver that refuses the request', async () => {
+    // prepare
+    receiver.respondWith([401]);
+
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes[0]).toMatchObject({
+      ok: false,
+      attempts: 1,
+      error: 'Webhook answered 401 Unauthorized: thanks',
+    });
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('retries a receiver that does not answer in time', async () => {
+    // prepare
+    receiver.hangUp();
+    pager = new TeamPager({
+      pagerDutyEventsUrl: 'http://127.0.0.1:9/unused',
+      webhookSigningSecret: SECRET,
+      chat: noChat,
+      retry: { attempts: 2, sleep: async () => {} },
+      timeoutMs: 100,
+    });
+
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes[0]).toMatchObject({
+      ok: false,
+      attempts: 2,
+      error: 'Webhook unreachable: no answer within 100 ms',
+    });
+    expect(receiver.received).toHaveLength(2);
+  });
+
+  it('refuses to send unsigned when no signing secret is configured', async () => {
+    // prepare
+    pager = new TeamPager({ pagerDutyEventsUrl: 'http://127.0.0.1:9/unused', chat: noChat });
+
+    // act
+    const outcomes = await pager.page(target, 'trigger');
+
+    // assess
+    expect(outcomes).toEqual([
+      {
+        channel: 'webhook',
+        ok: false,
+        attempts: 0,
+        recipient: receiver.host,
+        error: 'no webhook signing secret is configured',
+      },
+    ]);
+    expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('verifyWebhookSignature', () => {
+  const body = '{"type":"incident.page","team":"sre"}';
+
+  it('accepts the signature of the exact body and nothing else', () => {
+    // prepare
+    const header = signWebhookBody(SECRET, body);
+
+    // act
+    const verdicts = {
+      exact: verifyWebhookSignature(SECRET, body, header),
+      asBuffer: verifyWebhookSignature(SECRET, Buffer.from(body), header),
+      reserialized: verifyWebhookSignature(SECRET, JSON.stringify(JSON.parse(body), null, 1), header),
+      tampered: verifyWebhookSignature(SECRET, body.replace('sre', 'ops'), header),
+      otherSecret: verifyWebhookSignature('another-secret', body, header),
+      bareHex: verifyWebhookSignature(SECRET, body, header.slice('sha256='.length)),
+      missing: verifyWebhookSignature(SECRET, body, undefined),
+      empty: verifyWebhookSignature(SECRET, body, ''),
+    };
+
+    // assess
+    expect(verdicts).toEqual({
+      exact: true,
+      asBuffer: true,
+      reserialized: false,
+      tampered: false,
+      otherSecret: false,
+      bareHex: false,
+      missing: false,
+      empty: false,
+    });
+  });
+});
