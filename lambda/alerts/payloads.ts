@@ -144,21 +144,24 @@ const isoTime = z.string({ error: expected('an ISO-8601 time') }).transform((val
   return normalized;
 });
 
-/** `Records[0].Sns.Message.NewStateValue`; `base` names the whole value when the path is empty. */
-function formatPath(base: string, path: readonly PropertyKey[]): string {
+/**
+ * `Records[0].Sns.Message.NewStateValue`: the issue's path under `base`, the field that held the
+ * value parsed; `whole` names the value itself when both are empty.
+ */
+function formatPath(base: string, path: readonly PropertyKey[], whole: string): string {
   let out = base;
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
     else out += out ? `.${String(part)}` : String(part);
   }
-  return out || 'body';
+  return out || whole;
 }
 
 /** The first problem, as one sentence naming its field. */
-function failure(base: string, error: z.ZodError): Failure {
+function failure(base: string, error: z.ZodError, whole = 'body'): Failure {
   const issue = error.issues[0];
-  if (!issue) return { ok: false, error: `${base || 'body'}: is invalid` };
-  return { ok: false, error: `${formatPath(base, issue.path)}: ${issue.message}` };
+  if (!issue) return { ok: false, error: `${base || whole}: is invalid` };
+  return { ok: false, error: `${formatPath(base, issue.path, whole)}: ${issue.message}` };
 }
 
 function parseJson(textValue: string): { ok: true; value: unknown } | { ok: false } {
@@ -365,7 +368,7 @@ const lambdaEventSchema = z.object(
 /** The SNSEvent a Lambda function receives when the alarm's topic invokes it (Records[].Sns.Message). */
 export function parseSnsLambdaEvent(event: unknown): { ok: true; signals: AlertSignal[] } | Failure {
   const parsed = lambdaEventSchema.safeParse(event);
-  if (!parsed.success) return failure('event', parsed.error);
+  if (!parsed.success) return failure('', parsed.error, 'event');
   const signals: AlertSignal[] = [];
   for (const [index, record] of parsed.data.Records.entries()) {
     const result = alarmSignals(record.Sns.Message, `Records[${index}].Sns.Message`);

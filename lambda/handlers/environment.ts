@@ -1,0 +1,102 @@
+/**
+ * The Lambda composition root: every function (slack, worker, escalation, alerts) builds the same bot
+ * from the environment and Secrets Manager, once per container, with the AWS adapters.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { S3Archive } from '../archive/archive';
+import { type LambdaConfig, loadLambdaConfig } from '../config';
+import { EscalationEngine } from '../escalation/engine';
+import { systemClock } from '../incidents/time';
+import { InlineJobs, type Jobs } from '../jobs/jobs';
+import { SqsJobs } from '../jobs/sqs-jobs';
+import { TeamPager } from '../paging/team-pager';
+import { type Bot, createBot } from '../runtime';
+import { EventBridgeScheduler } from '../scheduling/eventbridge';
+import type { Scheduler } from '../scheduling/scheduler';
+import { SlackChat } from '../slack/chat';
+import { makeDocumentClient } from '../store/client';
+import { DynamoIncidentStore } from '../store/dynamo-store';
+
+const slackSecretSchema = z.object({
+  signingSecret: z.string().min(1, { error: 'signingSecret is empty' }),
+  botToken: z.string().min(1, { error: 'botToken is empty' }),
+  webhookSigningSecret: z.string().optional(),
+});
+export type SlackSecret = z.infer<typeof slackSecretSchema>;
+
+/** The Slack secrets from Secrets Manager: never plaintext environment values in the template. */
+export async function readSlackSecret(client: SecretsManagerClient, arn: string): Promise<SlackSecret> {
+  const result = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  const parsed = slackSecretSchema.safeParse(JSON.parse(result.SecretString ?? '{}'));
+  if (!parsed.success) {
+    throw new Error(`Slack secret ${arn}: ${parsed.error.issues.map((issue) => issue.message).join(', ')}`);
+  }
+  return parsed.data;
+}
+
+/** A scheduler that refuses: a stack without EventBridge settings cannot set tier timers. */
+const noScheduler: Scheduler = {
+  async schedule(timer) {
+    throw new Error(`No scheduler configured: cannot set timer ${timer.id}`);
+  },
+  async cancel() {},
+};
+
+export interface LambdaBot extends Bot {
+  config: LambdaConfig;
+  secret: SlackSecret;
+  escalation: EscalationEngine;
+}
+
+async function build(): Promise<LambdaBot> {
+  const config = loadLambdaConfig();
+  const secret = await readSlackSecret(new SecretsManagerClient({}), config.slackSecretArn);
+  const store = new DynamoIncidentStore({ client: makeDocumentClient({}), tableName: config.tableName });
+  const chat = new SlackChat({ botToken: secret.botToken, slackApiUrl: config.slackApiUrl });
+  const scheduler = config.scheduler
+    ? new EventBridgeScheduler({ client: new SchedulerClient({}), ...config.scheduler })
+    : noScheduler;
+  const escalation = new EscalationEngine({
+    store,
+    scheduler,
+    chat,
+    clock: systemClock,
+    settings: config,
+    pager: new TeamPager({
+      pagerDutyEventsUrl: config.pagerDutyEventsUrl,
+      opsgenieBaseUrl: config.opsgenieApiUrl,
+      webhookSigningSecret: secret.webhookSigningSecret,
+      chat,
+    }),
+  });
+  const { jobsQueueUrl } = config;
+  const bot = createBot({
+    store,
+    chat,
+    escalation,
+    archive: new S3Archive({ client: new S3Client({}), bucket: config.postmortemBucket }),
+    clock: systemClock,
+    settings: config,
+    // Without a queue (a minimal stack) the slow work runs before the answer, as it must in Lambda.
+    jobs: (runner): Jobs =>
+      jobsQueueUrl
+        ? new SqsJobs({ client: new SQSClient({}), queueUrl: jobsQueueUrl })
+        : new InlineJobs(runner),
+  });
+  return { ...bot, config, secret, escalation };
+}
+
+let cached: Promise<LambdaBot> | undefined;
+
+/** The bot of this container; a failed build is not cached, so the next invocation tries again. */
+export function lambdaBot(): Promise<LambdaBot> {
+  cached ??= build().catch((error) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
