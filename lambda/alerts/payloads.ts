@@ -242,7 +242,10 @@ function alarmSignal(alarm: Alarm): AlertSignal | undefined {
     key: `cloudwatch:${alarm.AWSAccountId}:${region}:${alarm.AlarmName}`,
     name: alarm.AlarmName,
     state: alarm.NewStateValue === 'ALARM' ? 'firing' : 'ok',
-    reason: clip(alarm.NewStateReason.trim(), MAX_REASON_LENGTH),
+    reason: clip(
+      alarm.NewStateReason.trim() || `${alarm.AlarmName} is ${alarm.NewStateValue}`,
+      MAX_REASON_LENGTH,
+    ),
     at: alarm.StateChangeTime,
     title: clip(oneLine(`CloudWatch alarm: ${alarm.AlarmName}`), MAX_TITLE_LENGTH),
   };

@@ -48,9 +48,29 @@ export async function updateWithRetry(
   }
 }
 
+/** Held while a step runs: a worker that dies mid-step lets a redelivery redo it after this. */
+const STEP_LEASE_SECONDS = 120;
+/** Kept once a step is done, far past any redelivery of its job. */
+const STEP_DONE_SECONDS = 30 * 24 * 3600;
+
 export function createJobRunner(deps: JobDeps): JobRunner {
   const { store, chat, archive, clock, settings } = deps;
   const ctx = () => ({ tz: settings.timeZone, now: clock.now().toISOString() });
+
+  /**
+   * Runs a step of a job at most once, however often the job is delivered (SQS is at least once):
+   * a lease while it runs, released if it fails so a retry can redo it, kept once it succeeded.
+   */
+  async function once(key: string, step: () => Promise<void>): Promise<void> {
+    if (!(await store.claim(`step#${key}`, STEP_LEASE_SECONDS))) return;
+    try {
+      await step();
+    } catch (error) {
+      await store.releaseClaim(`step#${key}`).catch(() => undefined);
+      throw error;
+    }
+    await store.renewClaim(`step#${key}`, STEP_DONE_SECONDS);
+  }
 
   async function load(incidentId: string): Promise<IncidentRecord> {
     const record = await store.getRecord(incidentId);
@@ -61,24 +81,35 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   async function setupChannel(incidentId: string): Promise<void> {
     let incident = (await load(incidentId)).incident;
     if (!incident.channelId) {
-      const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title));
-      incident = await updateWithRetry(store, incidentId, (current) =>
-        current.channelId ? undefined : { ...current, channelId: channel.id, channelName: channel.name },
-      );
+      await once(`${incidentId}.create-channel`, async () => {
+        const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title));
+        await updateWithRetry(store, incidentId, (current) =>
+          current.channelId ? undefined : { ...current, channelId: channel.id, channelName: channel.name },
+        );
+      });
+      incident = (await load(incidentId)).incident;
+      // Another delivery of this job holds the step; it will finish the setup.
+      if (!incident.channelId) return;
     }
-    const channelId = incident.channelId as string;
+    const channelId = incident.channelId;
     await store.linkChannel(channelId, incidentId);
     await chat.invite(channelId, [incident.declaredBy, ...(incident.commander ? [incident.commander] : [])]);
     if (!incident.summaryTs) {
-      const ts = await chat.postMessage(channelId, incidentSummary(incident, ctx()));
-      incident = await updateWithRetry(store, incidentId, (current) =>
-        current.summaryTs ? undefined : { ...current, summaryTs: ts },
-      );
-      await chat.pin(channelId, incident.summaryTs as string);
+      await once(`${incidentId}.post-summary`, async () => {
+        const ts = await chat.postMessage(channelId, incidentSummary(incident, ctx()));
+        await updateWithRetry(store, incidentId, (current) =>
+          current.summaryTs ? undefined : { ...current, summaryTs: ts },
+        );
+      });
+      incident = (await load(incidentId)).incident;
     }
+    if (incident.summaryTs) await chat.pin(channelId, incident.summaryTs);
     await chat.setTopic(channelId, channelTopic(incident));
-    if (settings.incidentsChannel) {
-      await chat.postMessage(settings.incidentsChannel, declaredAnnouncement(incident, ctx()));
+    const announcements = settings.incidentsChannel;
+    if (announcements) {
+      await once(`${incidentId}.announce-declared`, async () => {
+        await chat.postMessage(announcements, declaredAnnouncement(incident, ctx()));
+      });
     }
   }
 
@@ -105,19 +136,29 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     const { incident } = record;
     const { markdown } = await compileAndStore(record);
     const summary = resolutionSummary(record, ctx());
-    if (incident.channelId) {
-      await chat.uploadMarkdown(incident.channelId, {
-        filename: postmortemFileName(incident),
-        title: `${incident.id} postmortem`,
-        content: markdown,
+    const channelId = incident.channelId;
+    if (channelId) {
+      await once(`${incidentId}.upload-postmortem`, async () => {
+        await chat.uploadMarkdown(channelId, {
+          filename: postmortemFileName(incident),
+          title: `${incident.id} postmortem`,
+          content: markdown,
+        });
       });
-      await chat.postMessage(incident.channelId, summary);
+      await once(`${incidentId}.post-resolution`, async () => {
+        await chat.postMessage(channelId, summary);
+      });
       if (incident.summaryTs) {
-        await chat.updateMessage(incident.channelId, incident.summaryTs, incidentSummary(incident, ctx()));
+        await chat.updateMessage(channelId, incident.summaryTs, incidentSummary(incident, ctx()));
       }
-      await chat.setTopic(incident.channelId, channelTopic(incident));
+      await chat.setTopic(channelId, channelTopic(incident));
     }
-    if (settings.incidentsChannel) await chat.postMessage(settings.incidentsChannel, summary);
+    const announcements = settings.incidentsChannel;
+    if (announcements) {
+      await once(`${incidentId}.announce-resolution`, async () => {
+        await chat.postMessage(announcements, summary);
+      });
+    }
   }
 
   return async (job: Job) => {

@@ -5,6 +5,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -229,6 +230,22 @@ export class DynamoIncidentStore implements IncidentStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async renewClaim(key: string, ttlSeconds: number): Promise<void> {
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { [PK]: claimPk(key), [SK]: META, [TTL]: nowSeconds + ttlSeconds },
+      }),
+    );
+  }
+
+  async releaseClaim(key: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { [PK]: claimPk(key), [SK]: META } }),
+    );
   }
 
   private async putIfAbsent(item: Item): Promise<boolean> {

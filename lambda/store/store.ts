@@ -46,4 +46,10 @@ export interface IncidentStore {
    * `ttlSeconds` sets the item's expiry attribute (DynamoDB TTL removes it in AWS).
    */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
+
+  /** Sets a claim's expiry to `ttlSeconds` from now, whether or not it is held (marks work done). */
+  renewClaim(key: string, ttlSeconds: number): Promise<void>;
+
+  /** Gives a claim up, so the next `claim` of the key succeeds (work that failed and may be retried). */
+  releaseClaim(key: string): Promise<void>;
 }

@@ -176,6 +176,17 @@ describe('parseSnsHttpBody', () => {
     );
   });
 
+  it('says which state the alarm entered when it gives no reason', () => {
+    // prepare
+    const body = snsWith({ ...fixtureAlarm(), NewStateReason: ' ' });
+
+    // act
+    const [signal] = signalsOf(parseSnsHttpBody(body));
+
+    // assess
+    expect(signal?.reason).toBe('checkout-api-5xx-rate is ALARM');
+  });
+
   it('returns no signal for INSUFFICIENT_DATA', () => {
     // prepare
     const body = snsWith({ ...fixtureAlarm(), NewStateValue: 'INSUFFICIENT_DATA', OldStateValue: 'OK' });
