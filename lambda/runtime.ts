@@ -28,11 +28,13 @@ export interface Bot {
   commands: CommandService;
   runJob: JobRunner;
   jobs: Jobs;
+  store: IncidentStore;
+  clock: Clock;
 }
 
 export function createBot(adapters: BotAdapters): Bot {
   const runJob = createJobRunner(adapters);
   const jobs = adapters.jobs(runJob);
   const commands = new CommandService({ ...adapters, jobs });
-  return { commands, runJob, jobs };
+  return { commands, runJob, jobs, store: adapters.store, clock: adapters.clock };
 }

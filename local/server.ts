@@ -106,9 +106,11 @@ export async function startLocalServer(
   });
   const queue = jobs as unknown as InProcessJobs;
   const slackHandler = createSlackHandler({
+    ...bot,
     signingSecret: config.signingSecret,
     botToken: config.botToken,
-    commands: bot.commands,
+    slackApiUrl: config.slackApiUrl,
+    settings: config,
   });
 
   const server: Server = createServer(async (request, response) => {
@@ -146,7 +148,7 @@ export async function startLocalServer(
       logLevel: LogLevel.WARN,
       ...(config.slackApiUrl ? { clientOptions: { slackApiUrl: config.slackApiUrl } } : {}),
     });
-    registerListeners(socketApp, { commands: bot.commands, logger: socketApp.logger });
+    registerListeners(socketApp, { ...bot, settings: config, logger: socketApp.logger });
     await socketApp.start();
     log('Socket Mode connected');
   }

@@ -6,10 +6,11 @@
  */
 import type { BotSettings } from '../config';
 import { nextTier, type PlannedTier, pagedTeams, planTiers, reasonNotToPage } from '../incidents/escalation';
-import type { Clock } from '../incidents/time';
+import { reminderSecondsFor } from '../incidents/policy';
+import { type Clock, formatDuration } from '../incidents/time';
 import type { Incident, IncidentRecord, Severity, TimelineEvent } from '../incidents/types';
 import type { PageAction, PageOutcome, Pager } from '../paging/pager';
-import { type Scheduler, timerId } from '../scheduling/scheduler';
+import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
 import type { IncidentStore } from '../store/store';
 
@@ -45,6 +46,7 @@ export class EscalationEngine {
   /** At declaration (and after a re-plan): due tiers page now, later ones get a timer. */
   async start(incidentId: string): Promise<void> {
     const { incident } = await this.load(incidentId);
+    await this.scheduleReminder(incident, incident.declaredAt);
     const now = Date.parse(this.now());
     for (const tier of planTiers(this.deps.settings.policy, incident)) {
       if (Date.parse(tier.dueAt) <= now) {
@@ -59,6 +61,44 @@ export class EscalationEngine {
         await this.deps.scheduler.schedule({ id: timerId(payload), dueAt: tier.dueAt, payload });
       }
     }
+  }
+
+  /**
+   * Nudges: an open incident whose severity has a `reminders` interval in the policy gets a reminder in
+   * its channel after each interval without a timeline update. Reminders are due at
+   * lastUpdate + k × interval, so every path that schedules one (declaration, a re-plan, the previous
+   * reminder) names the same timer, and a claim per interval posts each nudge once.
+   */
+  private reminderInterval(incident: Incident): number | undefined {
+    const { policy } = this.deps.settings;
+    if (!policy || incident.status === 'resolved') return undefined;
+    return reminderSecondsFor(policy, incident.severity);
+  }
+
+  async scheduleReminder(incident: Incident, lastUpdate: string, intervalsPassed = 0): Promise<void> {
+    const seconds = this.reminderInterval(incident);
+    if (!seconds) return;
+    const dueAt = new Date(Date.parse(lastUpdate) + (intervalsPassed + 1) * seconds * 1000).toISOString();
+    await this.deps.scheduler.schedule(makeTimer({ type: 'reminder', incidentId: incident.id }, dueAt));
+  }
+
+  async remind(incidentId: string): Promise<void> {
+    const { incident, events } = await this.load(incidentId);
+    const seconds = this.reminderInterval(incident);
+    if (!seconds) return;
+    const lastUpdate = events.reduce(
+      (latest, event) => (event.author !== 'bot' && event.recordedAt > latest ? event.recordedAt : latest),
+      incident.declaredAt,
+    );
+    const now = this.now();
+    const intervals = Math.floor((Date.parse(now) - Date.parse(lastUpdate)) / (seconds * 1000));
+    const nudge = `nudge.${incidentId}.${lastUpdate}.${intervals}`;
+    if (intervals >= 1 && incident.channelId && (await this.deps.store.claim(nudge, seconds * 2))) {
+      await this.deps.chat.postMessage(incident.channelId, {
+        text: `:hourglass_flowing_sand: No timeline update on ${incident.id} for ${formatDuration(lastUpdate, now)}. What is happening? Log it with \`/incident log\`, or change the status.`,
+      });
+    }
+    await this.scheduleReminder(incident, lastUpdate, Math.max(intervals, 0));
   }
 
   /** A tier's timer fired: page its teams if the incident still needs them. */

@@ -7,8 +7,6 @@ import type { EscalationEngine } from './engine';
 
 export interface TimerHandlers {
   escalation: EscalationEngine;
-  /** Nudges (reminders); absent until wired, when a reminder timer does nothing. */
-  remind?: (incidentId: string, timer: Timer) => Promise<void>;
 }
 
 export async function handleTimer(timer: Timer, handlers: TimerHandlers): Promise<void> {
@@ -17,6 +15,6 @@ export async function handleTimer(timer: Timer, handlers: TimerHandlers): Promis
     case 'escalation-tier':
       return handlers.escalation.fireTier(payload.incidentId, payload.severity, payload.tier);
     case 'reminder':
-      return handlers.remind?.(payload.incidentId, timer);
+      return handlers.escalation.remind(payload.incidentId);
   }
 }

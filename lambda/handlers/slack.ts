@@ -5,8 +5,7 @@
 
 import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { CommandService } from '../service/command-service';
-import { registerListeners } from '../slack/listeners';
+import { type ListenerDeps, registerListeners } from '../slack/listeners';
 import { lambdaBot } from './environment';
 
 export type SlackHandler = (
@@ -14,10 +13,10 @@ export type SlackHandler = (
   context?: Context,
 ) => Promise<APIGatewayProxyResult>;
 
-export interface SlackHandlerOptions {
+export interface SlackHandlerOptions extends Omit<ListenerDeps, 'logger'> {
   signingSecret: string;
   botToken: string;
-  commands: CommandService;
+  slackApiUrl?: string;
   logLevel?: LogLevel;
 }
 
@@ -31,8 +30,9 @@ export function createSlackHandler(options: SlackHandlerOptions): SlackHandler {
     receiver,
     authorize: async () => ({ botToken: options.botToken }),
     logLevel: options.logLevel ?? LogLevel.WARN,
+    ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
-  registerListeners(app, { commands: options.commands, logger: app.logger });
+  registerListeners(app, { ...options, logger: app.logger });
   const handle = receiver.toHandler();
   return (event, context) => handle(event, context ?? ({} as Context));
 }
@@ -46,9 +46,11 @@ export const handler = async (
   if (!cached) {
     const bot = await lambdaBot();
     cached = createSlackHandler({
+      ...bot,
       signingSecret: bot.secret.signingSecret,
       botToken: bot.secret.botToken,
-      commands: bot.commands,
+      slackApiUrl: bot.config.slackApiUrl,
+      settings: bot.config,
     });
   }
   return cached(event, context);

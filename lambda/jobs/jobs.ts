@@ -3,7 +3,7 @@
  * slash command is answered within Slack's 3 s. Jobs carry ids, not data: the worker reloads the
  * incident, so a job run late or twice acts on what is stored now.
  */
-import type { Severity } from '../incidents/types';
+import type { LogKind, Severity } from '../incidents/types';
 
 export type Job =
   /** Create the incident channel, invite, post and pin the summary, announce. */
@@ -19,7 +19,24 @@ export type Job =
   | { type: 'escalation-ack'; incidentId: string }
   | { type: 'escalation-resolve'; incidentId: string }
   | { type: 'escalation-replan'; incidentId: string; previous: Severity }
-  | { type: 'escalate'; incidentId: string; team?: string; requestId: string };
+  | { type: 'escalate'; incidentId: string; team?: string; requestId: string }
+  /** Tell the announcement channel that the severity changed. */
+  | { type: 'announce-severity'; incidentId: string; previous: Severity }
+  /**
+   * Put a Slack message on the timeline (📌 reaction or the message shortcut): fetch what the job
+   * was not given (text, author), add the permalink, record one event under `eventId`.
+   */
+  | {
+      type: 'capture-message';
+      incidentId: string;
+      channelId: string;
+      messageTs: string;
+      kind: LogKind;
+      eventId: string;
+      text?: string;
+      author?: string;
+      capturedBy: string;
+    };
 
 export interface Jobs {
   enqueue(job: Job): Promise<void>;

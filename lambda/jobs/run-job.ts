@@ -7,15 +7,16 @@ import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
 import type { Clock } from '../incidents/time';
-import type { Incident, IncidentRecord } from '../incidents/types';
+import type { Incident, IncidentRecord, Severity } from '../incidents/types';
 import type { ChatGateway } from '../slack/chat';
 import {
   channelTopic,
   declaredAnnouncement,
   incidentChannelName,
-  incidentSummary,
   resolutionSummary,
+  severityAnnouncement,
 } from '../slack/format';
+import { pinnedSummary } from '../slack/views';
 import type { IncidentStore } from '../store/store';
 import type { Job, JobRunner } from './jobs';
 
@@ -96,7 +97,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     await chat.invite(channelId, [incident.declaredBy, ...(incident.commander ? [incident.commander] : [])]);
     if (!incident.summaryTs) {
       await once(`${incidentId}.post-summary`, async () => {
-        const ts = await chat.postMessage(channelId, incidentSummary(incident, ctx()));
+        const ts = await chat.postMessage(channelId, pinnedSummary(incident, ctx()));
         await updateWithRetry(store, incidentId, (current) =>
           current.summaryTs ? undefined : { ...current, summaryTs: ts },
         );
@@ -116,7 +117,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   async function refreshSummary(incidentId: string): Promise<void> {
     const { incident } = await load(incidentId);
     if (!incident.channelId || !incident.summaryTs) return;
-    await chat.updateMessage(incident.channelId, incident.summaryTs, incidentSummary(incident, ctx()));
+    await chat.updateMessage(incident.channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
     await chat.setTopic(incident.channelId, channelTopic(incident));
   }
 
@@ -149,7 +150,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         await chat.postMessage(channelId, summary);
       });
       if (incident.summaryTs) {
-        await chat.updateMessage(channelId, incident.summaryTs, incidentSummary(incident, ctx()));
+        await chat.updateMessage(channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
       }
       await chat.setTopic(channelId, channelTopic(incident));
     }
@@ -159,6 +160,39 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         await chat.postMessage(announcements, summary);
       });
     }
+  }
+
+  async function announceSeverity(incidentId: string, previous: Severity): Promise<void> {
+    const announcements = settings.incidentsChannel;
+    if (!announcements) return;
+    const { incident } = await load(incidentId);
+    await once(
+      `${incidentId}.announce-severity.${previous}-${incident.severity}.${incident.version}`,
+      async () => {
+        await chat.postMessage(announcements, severityAnnouncement(incident, previous));
+      },
+    );
+  }
+
+  async function captureMessage(job: Extract<Job, { type: 'capture-message' }>): Promise<void> {
+    const { incident } = await load(job.incidentId);
+    const fetched = job.text === undefined ? await chat.getMessage(job.channelId, job.messageTs) : undefined;
+    const text = job.text ?? fetched?.text;
+    if (text === undefined) return; // deleted before we could read it: nothing to record
+    const link = await chat.permalink(job.channelId, job.messageTs);
+    const now = clock.now().toISOString();
+    const at = new Date(Number(job.messageTs) * 1000).toISOString();
+    await store.addEvent({
+      id: job.eventId,
+      incidentId: incident.id,
+      // A message from before the recorded start (a back-dated incident's channel is newer) keeps its time.
+      at,
+      recordedAt: now,
+      kind: job.kind,
+      text: link ? `${text} (${link})` : text,
+      author: job.author ?? fetched?.user ?? job.capturedBy,
+    });
+    if (incident.status === 'resolved') await compileAndStore(await load(job.incidentId));
   }
 
   return async (job: Job) => {
@@ -183,6 +217,14 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'escalate':
         await deps.escalation?.escalateManually(job.incidentId, job.team, job.requestId);
         return;
+      case 'announce-severity':
+        return announceSeverity(job.incidentId, job.previous);
+      case 'capture-message':
+        return captureMessage(job);
+      default: {
+        const unknown: never = job;
+        throw new Error(`Unknown job ${JSON.stringify(unknown)}`);
+      }
     }
   };
 }

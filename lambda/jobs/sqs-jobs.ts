@@ -4,7 +4,7 @@
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { SEVERITIES } from '../incidents/types';
+import { LOG_KINDS, SEVERITIES } from '../incidents/types';
 import type { Job, Jobs } from './jobs';
 
 export class SqsJobs implements Jobs {
@@ -38,5 +38,17 @@ export const jobSchema: z.ZodType<Job> = z.discriminatedUnion('type', [
     incidentId,
     team: z.string().optional(),
     requestId: z.string().min(1),
+  }),
+  z.object({ type: z.literal('announce-severity'), incidentId, previous: z.enum(SEVERITIES) }),
+  z.object({
+    type: z.literal('capture-message'),
+    incidentId,
+    channelId: z.string().min(1),
+    messageTs: z.string().regex(/^\d+\.\d+$/),
+    kind: z.enum(LOG_KINDS),
+    eventId: z.string().min(1),
+    text: z.string().optional(),
+    author: z.string().optional(),
+    capturedBy: z.string().min(1),
   }),
 ]);

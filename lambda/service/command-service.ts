@@ -11,7 +11,7 @@ import type { IncidentIntent, Intent } from '../incidents/intents';
 import { teamNames } from '../incidents/policy';
 import { compilePostmortem } from '../incidents/postmortem';
 import { type Clock, formatClock, formatDateTime, formatDuration, resolveStartTime } from '../incidents/time';
-import type { Incident, TimelineEvent } from '../incidents/types';
+import type { EventKind, Incident, Severity, TimelineEvent } from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
 import { escapeText, incidentChannelName } from '../slack/format';
 import type { IncidentStore } from '../store/store';
@@ -22,6 +22,19 @@ export interface CommandInput {
   channelId: string;
   /** Slack's trigger_id: the same for a retried delivery of one command, so it keys idempotency. */
   triggerId?: string;
+}
+
+export interface DeclareRequest {
+  title: string;
+  severity: Severity;
+  /** Defaults to now. */
+  startedAt?: string;
+  /** Slack user id, or `bot` for alerts. */
+  declaredBy: string;
+  /** Id of the `declared` event; derived from the request so a retry cannot write a second one. */
+  eventId: string;
+  /** Further events recorded with the declaration (an alert's detection event, a description). */
+  events?: { at: string; kind: EventKind; text: string }[];
 }
 
 export interface Reply {
@@ -58,7 +71,11 @@ export class CommandService {
   async handle(input: CommandInput): Promise<Reply> {
     const parsed = parseCommand(input.text, { teams: teamNames(this.deps.settings.policy) });
     if (!parsed.ok) return ephemeral(escapeText(`${parsed.error}\nUsage: ${parsed.usage}`));
-    const intent = parsed.intent;
+    return this.execute(parsed.intent, input);
+  }
+
+  /** Carries out an intent, however it arrived: a typed command, a button, a modal. */
+  async execute(intent: Intent, input: Omit<CommandInput, 'text'>): Promise<Reply> {
     try {
       return await this.act(intent, input);
     } catch (error) {
@@ -71,7 +88,7 @@ export class CommandService {
     }
   }
 
-  private async act(intent: Intent, input: CommandInput): Promise<Reply> {
+  private async act(intent: Intent, input: Omit<CommandInput, 'text'>): Promise<Reply> {
     switch (intent.verb) {
       case 'help':
         return ephemeral(escapeText(HELP_TEXT));
@@ -99,47 +116,76 @@ export class CommandService {
   }
 
   /** False when this trigger was already handled (a retried delivery): the caller writes nothing. */
-  private async claimTrigger(input: CommandInput): Promise<boolean> {
+  private async claimTrigger(input: Omit<CommandInput, 'text'>): Promise<boolean> {
     if (!input.triggerId) return true;
     return this.deps.store.claim(`command#${input.triggerId}`, CLAIM_TTL_SECONDS);
   }
 
-  private eventId(input: CommandInput): string {
+  private eventId(input: Omit<CommandInput, 'text'>): string {
     return input.triggerId ? `t-${input.triggerId}` : `r-${randomUUID()}`;
   }
 
-  private async open(intent: Extract<Intent, { verb: 'open' }>, input: CommandInput): Promise<Reply> {
-    const now = this.now();
-    const startedAt = resolveStartTime(intent.time, now, this.tz);
+  private async open(
+    intent: Extract<Intent, { verb: 'open' }>,
+    input: Omit<CommandInput, 'text'>,
+  ): Promise<Reply> {
+    const startedAt = resolveStartTime(intent.time, this.now(), this.tz);
     if (!(await this.claimTrigger(input))) return ephemeral('That command was already received.');
-    const number = await this.deps.store.nextIncidentNumber();
-    const incident = declareIncident({
-      number,
+    const incident = await this.declare({
       title: intent.title,
       severity: intent.severity,
       startedAt,
-      declaredAt: now,
       declaredBy: input.userId,
+      eventId: this.eventId(input),
     });
-    await this.deps.store.createIncident(incident);
-    await this.deps.store.addEvent({
-      id: this.eventId(input),
-      incidentId: incident.id,
-      at: startedAt,
-      recordedAt: now,
-      kind: 'declared',
-      text: `<@${input.userId}> declared ${incident.id} (${incident.severity}): ${incident.title}`,
-      author: input.userId,
-    });
-    await this.deps.jobs.enqueue({ type: 'setup-channel', incidentId: incident.id });
-    await this.deps.jobs.enqueue({ type: 'escalation-start', incidentId: incident.id });
     return {
       response_type: 'in_channel',
-      text: `:rotating_light: <@${input.userId}> declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Started ${formatDateTime(startedAt, this.tz)}. Opening #${incidentChannelName(number, intent.title)}…`,
+      text: `:rotating_light: <@${input.userId}> declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Started ${formatDateTime(startedAt, this.tz)}. Opening #${incidentChannelName(incident.number, incident.title)}…`,
     };
   }
 
-  private async target(intent: IncidentIntent, input: CommandInput): Promise<Incident> {
+  /**
+   * Declares an incident: the one path for `/incident open`, the declare modal and alerts. Stores it
+   * with its first events and queues the channel and the escalation. The caller has validated input
+   * and deduplicated the request.
+   */
+  async declare(input: DeclareRequest): Promise<Incident> {
+    const now = this.now();
+    const number = await this.deps.store.nextIncidentNumber();
+    const incident = declareIncident({
+      number,
+      title: input.title,
+      severity: input.severity,
+      startedAt: input.startedAt ?? now,
+      declaredAt: now,
+      declaredBy: input.declaredBy,
+    });
+    await this.deps.store.createIncident(incident);
+    const who = input.declaredBy === 'bot' ? 'incident-bot' : `<@${input.declaredBy}>`;
+    await this.deps.store.addEvent({
+      id: input.eventId,
+      incidentId: incident.id,
+      at: incident.startedAt,
+      recordedAt: now,
+      kind: 'declared',
+      text: `${who} declared ${incident.id} (${incident.severity}): ${incident.title}`,
+      author: input.declaredBy,
+    });
+    for (const [index, event] of (input.events ?? []).entries()) {
+      await this.deps.store.addEvent({
+        id: `${input.eventId}.${index}`,
+        incidentId: incident.id,
+        recordedAt: now,
+        author: input.declaredBy,
+        ...event,
+      });
+    }
+    await this.deps.jobs.enqueue({ type: 'setup-channel', incidentId: incident.id });
+    await this.deps.jobs.enqueue({ type: 'escalation-start', incidentId: incident.id });
+    return incident;
+  }
+
+  private async target(intent: IncidentIntent, input: Omit<CommandInput, 'text'>): Promise<Incident> {
     if (intent.ref) {
       const incident = await this.deps.store.getIncident(intent.ref);
       if (!incident) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${intent.ref}.`);
@@ -156,7 +202,7 @@ export class CommandService {
     return incident;
   }
 
-  private async onIncident(intent: IncidentIntent, input: CommandInput): Promise<Reply> {
+  private async onIncident(intent: IncidentIntent, input: Omit<CommandInput, 'text'>): Promise<Reply> {
     let incident = await this.target(intent, input);
     if (intent.verb === 'postmortem') return this.draft(incident);
     const before = incident;
@@ -190,7 +236,7 @@ export class CommandService {
   private async record(
     decision: Decision,
     incident: Incident,
-    input: CommandInput,
+    input: Omit<CommandInput, 'text'>,
     now: string,
   ): Promise<TimelineEvent | undefined> {
     if (decision.followUp) {
@@ -225,6 +271,7 @@ export class CommandService {
     if (intent.verb === 'ack') await jobs.enqueue({ type: 'escalation-ack', incidentId });
     if (intent.verb === 'severity' && before.severity !== incident.severity) {
       await jobs.enqueue({ type: 'escalation-replan', incidentId, previous: before.severity });
+      await jobs.enqueue({ type: 'announce-severity', incidentId, previous: before.severity });
     }
     if (intent.verb === 'escalate') {
       await jobs.enqueue({

@@ -30,6 +30,9 @@ export interface ChatGateway {
     channelId: string,
     file: { filename: string; title: string; content: string; comment?: string },
   ): Promise<void>;
+  /** A message's text and author, or undefined when Slack no longer has it. */
+  getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string } | undefined>;
+  permalink(channelId: string, ts: string): Promise<string | undefined>;
   /** Display names by user id; ids Slack cannot resolve are left out. */
   displayNames(userIds: string[]): Promise<Record<string, string>>;
 }
@@ -140,6 +143,33 @@ export class SlackChat implements ChatGateway {
       content: file.content,
       ...(file.comment ? { initial_comment: file.comment } : {}),
     });
+  }
+
+  async getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string } | undefined> {
+    // `inclusive` with `latest` = `oldest` = ts returns exactly that message, when it is not in a thread.
+    const history = await this.client.conversations.history({
+      channel: channelId,
+      latest: ts,
+      oldest: ts,
+      inclusive: true,
+      limit: 1,
+    });
+    let message = history.messages?.find((candidate) => candidate.ts === ts);
+    if (!message) {
+      const replies = await this.client.conversations.replies({ channel: channelId, ts, limit: 1 });
+      message = replies.messages?.find((candidate) => candidate.ts === ts);
+    }
+    if (!message) return undefined;
+    return { text: message.text ?? '', ...(message.user ? { user: message.user } : {}) };
+  }
+
+  async permalink(channelId: string, ts: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.chat.getPermalink({ channel: channelId, message_ts: ts });
+      return result.permalink;
+    } catch {
+      return undefined; // the event is still worth recording without its link
+    }
   }
 
   async displayNames(userIds: string[]): Promise<Record<string, string>> {

@@ -139,6 +139,14 @@ export function resolutionSummary(record: IncidentRecord, ctx: FormatContext): C
   return { text, blocks };
 }
 
+export function severityAnnouncement(incident: Incident, previous: Severity): ChatMessage {
+  const where = incident.channelId ? ` in <#${incident.channelId}>` : '';
+  const direction = previous > incident.severity ? 'raised' : 'lowered';
+  return {
+    text: `${SEVERITY_EMOJI[incident.severity]} ${incident.id} ${direction} from ${previous} to ${incident.severity}: ${escapeText(incident.title)}${where}.`,
+  };
+}
+
 export function declaredAnnouncement(incident: Incident, ctx: FormatContext): ChatMessage {
   const where = incident.channelId ? ` Join <#${incident.channelId}>.` : '';
   return {

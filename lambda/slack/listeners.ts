@@ -1,10 +1,38 @@
 /**
- * Bolt listeners: the transport edge. They turn Slack payloads into service calls and acknowledge;
- * everything that decides lives in the service and the domain.
+ * Bolt listeners: the transport edge. They turn Slack payloads (slash commands, buttons, modals, the
+ * message shortcut, reactions, App Home) into service calls and acknowledge; everything that decides
+ * lives in the service and the domain. Slow work goes to the job queue.
  */
 import type { App, Logger } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { CommandService } from '../service/command-service';
+import type { BotSettings } from '../config';
+import type { Intent } from '../incidents/intents';
+import type { Clock } from '../incidents/time';
+import type { Jobs } from '../jobs/jobs';
+import type { CommandService, Reply } from '../service/command-service';
+import type { IncidentStore } from '../store/store';
+import {
+  ACTIONS,
+  addToTimelineModal,
+  appHome,
+  CALLBACKS,
+  declareModal,
+  parseAddToTimelineSubmission,
+  parseDeclareSubmission,
+  parseResolveSubmission,
+  resolveModal,
+  SHORTCUT,
+} from './views';
+
+export interface ListenerDeps {
+  commands: CommandService;
+  store: IncidentStore;
+  jobs: Jobs;
+  clock: Clock;
+  settings: Pick<BotSettings, 'timeZone'>;
+  logger?: Logger;
+}
 
 /** The fields of a slash-command payload the bot relies on; anything else Slack sends is ignored. */
 const slashCommandSchema = z.object({
@@ -14,8 +42,48 @@ const slashCommandSchema = z.object({
   trigger_id: z.string().optional(),
 });
 
-export function registerListeners(app: App, deps: { commands: CommandService; logger?: Logger }): void {
-  app.command(/^\/incident/, async ({ command, ack }) => {
+const buttonSchema = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string().min(1) }).optional(),
+  trigger_id: z.string().min(1),
+  actions: z.array(z.object({ value: z.string().regex(/^INC-\d+$/) })).min(1),
+});
+
+const reactionSchema = z.object({
+  reaction: z.string(),
+  user: z.string().min(1),
+  item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }),
+});
+
+const shortcutSchema = z.object({
+  trigger_id: z.string().min(1),
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string().min(1) }),
+  message: z.object({ ts: z.string().min(1), text: z.string().default(''), user: z.string().optional() }),
+});
+
+const SOMETHING_WENT_WRONG =
+  'Something went wrong while handling that. Please try again; if it keeps failing, check the bot logs.';
+
+/** Shows a service reply where a button or modal was used: to the channel, or to the user alone. */
+async function show(
+  client: WebClient,
+  channelId: string | undefined,
+  userId: string,
+  reply: Reply,
+): Promise<void> {
+  if (!channelId) return;
+  if (reply.response_type === 'in_channel') {
+    await client.chat.postMessage({ channel: channelId, text: reply.text });
+  } else {
+    await client.chat.postEphemeral({ channel: channelId, user: userId, text: reply.text });
+  }
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { commands, logger } = deps;
+
+  app.command(/^\/incident/, async ({ command, ack, client }) => {
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
       await ack({
@@ -24,20 +92,176 @@ export function registerListeners(app: App, deps: { commands: CommandService; lo
       });
       return;
     }
+    const { text, user_id: userId, channel_id: channelId, trigger_id: triggerId } = payload.data;
     try {
-      const reply = await deps.commands.handle({
-        text: payload.data.text,
-        userId: payload.data.user_id,
-        channelId: payload.data.channel_id,
-        triggerId: payload.data.trigger_id,
-      });
-      await ack(reply);
+      // The declare modal must open within trigger_id's 3 s, so this one Web API call is on the ack path.
+      if (!text.trim() && triggerId) {
+        await client.views.open({ trigger_id: triggerId, view: declareModal({ channelId }) });
+        await ack();
+        return;
+      }
+      await ack(await commands.handle({ text, userId, channelId, triggerId }));
     } catch (error) {
-      deps.logger?.error('slash command failed', error);
-      await ack({
-        response_type: 'ephemeral',
-        text: 'Something went wrong while handling that command. Please try again; if it keeps failing, check the bot logs.',
-      });
+      logger?.error('slash command failed', error);
+      await ack({ response_type: 'ephemeral', text: SOMETHING_WENT_WRONG });
     }
+  });
+
+  app.view(CALLBACKS.declare, async ({ ack, body, view }) => {
+    const submission = parseDeclareSubmission(view, deps.clock.now().toISOString());
+    if (!submission.ok) {
+      await ack({ response_action: 'errors', errors: submission.errors });
+      return;
+    }
+    await ack();
+    const { title, severity, description, detectedAt } = submission.value;
+    // A modal can be submitted once; its view id keys the declaration so a redelivery adds nothing.
+    if (!(await deps.store.claim(`view#${view.id}`, 24 * 3600))) return;
+    await commands.declare({
+      title,
+      severity,
+      declaredBy: body.user.id,
+      eventId: `v-${view.id}`,
+      ...(detectedAt ? { startedAt: detectedAt } : {}),
+      events: description
+        ? [
+            {
+              at: detectedAt ?? deps.clock.now().toISOString(),
+              kind: 'note',
+              text: `Description: ${description}`,
+            },
+          ]
+        : [],
+    });
+  });
+
+  const button = (action: string, intentFor: (incidentId: string) => Intent) => {
+    app.action(action, async ({ ack, body, client }) => {
+      await ack();
+      const payload = buttonSchema.safeParse(body);
+      if (!payload.success) return;
+      const { user, channel, trigger_id: triggerId, actions } = payload.data;
+      const incidentId = actions[0]?.value as string;
+      try {
+        const reply = await commands.execute(intentFor(incidentId), {
+          userId: user.id,
+          channelId: channel?.id ?? '',
+          triggerId,
+        });
+        await show(client, channel?.id, user.id, reply);
+      } catch (error) {
+        logger?.error('button failed', error);
+        await show(client, channel?.id, user.id, { response_type: 'ephemeral', text: SOMETHING_WENT_WRONG });
+      }
+    });
+  };
+  button(ACTIONS.acknowledge, (ref) => ({ verb: 'ack', ref }));
+  button(ACTIONS.escalate, (ref) => ({ verb: 'escalate', ref }));
+
+  app.action(ACTIONS.resolve, async ({ ack, body, client }) => {
+    await ack();
+    const payload = buttonSchema.safeParse(body);
+    if (!payload.success) return;
+    const incidentId = payload.data.actions[0]?.value as string;
+    await client.views.open({ trigger_id: payload.data.trigger_id, view: resolveModal(incidentId) });
+  });
+
+  app.view(CALLBACKS.resolve, async ({ ack, body, view, client }) => {
+    const submission = parseResolveSubmission(view);
+    if (!submission.ok) {
+      await ack({ response_action: 'errors', errors: submission.errors });
+      return;
+    }
+    const { incidentId, resolution } = submission.value;
+    const incident = await deps.store.getIncident(incidentId);
+    const reply = await commands.execute(
+      { verb: 'resolve', ref: incidentId, resolution },
+      { userId: body.user.id, channelId: incident?.channelId ?? '', triggerId: `v-${view.id}` },
+    );
+    if (reply.response_type === 'ephemeral') {
+      // Refused (already resolved, say): keep the modal open and say why beside the field.
+      await ack({
+        response_action: 'errors',
+        errors: { resolution: reply.text.split('\n')[0] ?? reply.text },
+      });
+      return;
+    }
+    await ack();
+    await show(client, incident?.channelId, body.user.id, reply);
+  });
+
+  app.shortcut(SHORTCUT, async ({ ack, shortcut, client }) => {
+    await ack();
+    const payload = shortcutSchema.safeParse(shortcut);
+    if (!payload.success) return;
+    const { trigger_id: triggerId, user, channel, message } = payload.data;
+    const incidentId = await deps.store.findIncidentIdByChannel(channel.id);
+    if (!incidentId) {
+      await client.chat.postEphemeral({
+        channel: channel.id,
+        user: user.id,
+        text: 'This channel belongs to no incident: use the shortcut on a message in an incident channel.',
+      });
+      return;
+    }
+    await client.views.open({
+      trigger_id: triggerId,
+      view: addToTimelineModal({
+        incidentId,
+        text: message.text,
+        author: message.user ?? user.id,
+        messageTs: message.ts,
+        channelId: channel.id,
+      }),
+    });
+  });
+
+  app.view(CALLBACKS.addToTimeline, async ({ ack, body, view }) => {
+    const submission = parseAddToTimelineSubmission(view);
+    if (!submission.ok) {
+      await ack({ response_action: 'errors', errors: submission.errors });
+      return;
+    }
+    await ack();
+    const { incidentId, kind, text, author, messageTs, channelId } = submission.value;
+    await deps.jobs.enqueue({
+      type: 'capture-message',
+      incidentId,
+      channelId,
+      messageTs,
+      kind,
+      text,
+      author,
+      capturedBy: body.user.id,
+      eventId: `msg.${channelId}.${messageTs}.${kind}`,
+    });
+  });
+
+  // 📌 on a message in an incident channel: onto the timeline once, however many people pin it.
+  app.event('reaction_added', async ({ event }) => {
+    const payload = reactionSchema.safeParse(event);
+    if (!payload.success || payload.data.reaction !== 'pushpin') return;
+    const { item, user } = payload.data;
+    if (item.type !== 'message' || !item.channel || !item.ts) return;
+    const incidentId = await deps.store.findIncidentIdByChannel(item.channel);
+    if (!incidentId) return;
+    await deps.jobs.enqueue({
+      type: 'capture-message',
+      incidentId,
+      channelId: item.channel,
+      messageTs: item.ts,
+      kind: 'note',
+      capturedBy: user,
+      eventId: `msg.${item.channel}.${item.ts}.pin`,
+    });
+  });
+
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab && event.tab !== 'home') return;
+    const open = await deps.store.listOpenIncidents();
+    await client.views.publish({
+      user_id: event.user,
+      view: appHome(open, { tz: deps.settings.timeZone, now: deps.clock.now().toISOString() }),
+    });
   });
 }

@@ -24,7 +24,8 @@ import {
   SEVERITIES,
   type Severity,
 } from '../incidents/types';
-import { escapeText, type FormatContext } from './format';
+import type { ChatMessage } from './chat';
+import { escapeText, type FormatContext, incidentSummary } from './format';
 
 export const ACTIONS = {
   acknowledge: 'incident.acknowledge',
@@ -661,4 +662,11 @@ function errorsByBlock(error: z.ZodError, fallbacks: Record<string, string>): Re
     errors[first] = message;
   }
   return errors;
+}
+
+/** The pinned summary with its buttons, which stay only while there is something to act on. */
+export function pinnedSummary(incident: Incident, ctx: FormatContext): ChatMessage {
+  const message = incidentSummary(incident, ctx);
+  if (incident.status === 'resolved') return message;
+  return { ...message, blocks: [...(message.blocks ?? []), summaryActions(incident.id)] };
 }

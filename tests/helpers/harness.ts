@@ -28,6 +28,13 @@ export interface Harness {
   ): Promise<{ status: number; text: string; responseType?: string }>;
   /** Posts raw bytes to /slack/events with the given headers. */
   post(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
+  /** Sends a signed interactivity payload (block_actions, view_submission, message_action). */
+  interact(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
+  /** Sends a signed Events API callback wrapping `event`. */
+  event(
+    event: Record<string, unknown>,
+    options?: { eventId?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: string }>;
   /** The channel the bot created for an incident. */
   channelOf(incidentId: string): Promise<string>;
   close(): Promise<void>;
@@ -109,6 +116,32 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         parsed = { text: responseBody };
       }
       return { status, text: parsed.text ?? '', responseType: parsed.response_type };
+    },
+    async interact(payload) {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const response = await post(body, signedHeaders(signingSecret, body));
+      await server.jobs.drain();
+      if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
+      return response;
+    },
+    async event(event, eventOptions = {}) {
+      const body = JSON.stringify({
+        token: 'deprecated',
+        team_id: 'T0LOCAL',
+        api_app_id: 'A0LOCAL',
+        type: 'event_callback',
+        event_id: eventOptions.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      });
+      const response = await post(body, {
+        ...signedHeaders(signingSecret, body),
+        'content-type': 'application/json',
+        ...eventOptions.headers,
+      });
+      await server.jobs.drain();
+      if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
+      return response;
     },
     async channelOf(incidentId) {
       const incident = await server.store.getIncident(incidentId);

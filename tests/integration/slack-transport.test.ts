@@ -142,6 +142,13 @@ describe('Slack transport', () => {
           channelId: inIncidentChannel ? channelId : GENERAL,
         });
         expect(reply.status).toBe(200);
+        if (!commandText.trim()) {
+          // No text opens the declare modal instead of replying.
+          expect(harness.slack.callsTo('views.open').at(-1)?.args.view).toMatchObject({
+            callback_id: 'incident.declare',
+          });
+          return;
+        }
         expect(reply.text.length).toBeGreaterThan(0);
         expect(reply.text).not.toMatch(/Something went wrong/);
       }),
