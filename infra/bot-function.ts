@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type IDestination, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -13,6 +13,13 @@ export interface BotFunctionProps {
   readonly environment: Record<string, string>;
   /** @default 10 seconds */
   readonly timeout?: Duration;
+  /**
+   * A fixed physical name, for a function whose ARN must be known before it exists (see the stack).
+   * @default a name CloudFormation generates
+   */
+  readonly functionName?: string;
+  /** Where an asynchronous invocation goes once Lambda's retries are spent. @default dropped */
+  readonly onFailure?: IDestination;
 }
 
 /**
@@ -24,6 +31,8 @@ export class BotFunction extends NodejsFunction {
     super(scope, id, {
       entry: path.join(repoRoot, 'lambda', 'handlers', `${props.name}.ts`),
       handler: 'handler',
+      functionName: props.functionName,
+      onFailure: props.onFailure,
       // Pinned so bundling does not depend on the directory cdk or jest was started from.
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),

@@ -55,6 +55,7 @@ const lambdaSchema = z.object({
   SCHEDULE_GROUP: optionalText,
   ESCALATION_FUNCTION_ARN: optionalText,
   SCHEDULER_ROLE_ARN: optionalText,
+  SCHEDULER_DEAD_LETTER_ARN: optionalText,
 });
 
 /** What every runtime (Lambda, local server, tests) needs, whatever supplies it. */
@@ -85,7 +86,7 @@ export interface LambdaConfig extends BotSettings {
   slackSecretArn: string;
   jobsQueueUrl?: string;
   /** EventBridge Scheduler: all three, or no timers (tiers past the first do not fire). */
-  scheduler?: { groupName: string; targetArn: string; roleArn: string };
+  scheduler?: { groupName: string; targetArn: string; roleArn: string; deadLetterArn?: string };
 }
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
@@ -154,6 +155,8 @@ export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
     postmortemBucket: parsed.POSTMORTEM_BUCKET,
     slackSecretArn: parsed.SLACK_SECRET_ARN,
     jobsQueueUrl: parsed.JOBS_QUEUE_URL,
-    ...(groupName && targetArn && roleArn ? { scheduler: { groupName, targetArn, roleArn } } : {}),
+    ...(groupName && targetArn && roleArn
+      ? { scheduler: { groupName, targetArn, roleArn, deadLetterArn: parsed.SCHEDULER_DEAD_LETTER_ARN } }
+      : {}),
   };
 }

@@ -25,6 +25,8 @@ const slackSecretSchema = z.object({
   signingSecret: z.string().min(1, { error: 'signingSecret is empty' }),
   botToken: z.string().min(1, { error: 'botToken is empty' }),
   webhookSigningSecret: z.string().optional(),
+  /** Bearer token (or basic-auth password) the alert routes require. */
+  alertToken: z.string().optional(),
 });
 export type SlackSecret = z.infer<typeof slackSecretSchema>;
 

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IncidentBotStack, type IncidentBotStackProps } from '../../infra/stack';
 import { TABLE } from '../../lambda/store/table';
 
@@ -9,15 +10,26 @@ type Json = Record<string, unknown>;
 
 // The feature flags `cdk synth` runs with, so these assertions hold for what gets deployed.
 const cdkContext: Json = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')).context;
+const POLICY_FILE = path.join(__dirname, '../../examples/escalation-policy.yaml');
 
-function synth(props: IncidentBotStackProps, extraContext: Json = {}): Template {
+function synthApp(props: IncidentBotStackProps, extraContext: Json = {}, stackName = 'IncidentBot') {
   const app = new App({ context: { ...cdkContext, ...extraContext } });
-  return Template.fromStack(new IncidentBotStack(app, 'IncidentBot', props));
+  const stack = new IncidentBotStack(app, stackName, props);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+// Bundling is skipped: these synths only look at configuration, not code.
+const noBundling = { 'aws:cdk:bundling-stacks': [] };
+const synthConfig = (props: IncidentBotStackProps) => synthApp(props, noBundling).template;
+
+/** The logical ids of resources of `type` whose id starts with `prefix`. */
+function logicalIds(template: Template, type: string, prefix = ''): string[] {
+  return Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
 }
 
 /** The logical id of the only resource of `type` whose id starts with `prefix`. */
 function logicalId(template: Template, type: string, prefix: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  const ids = logicalIds(template, type, prefix);
   expect(ids).toHaveLength(1);
   return ids[0] as string;
 }
@@ -25,6 +37,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 function resource(template: Template, type: string, prefix: string): Json {
   return template.findResources(type)[logicalId(template, type, prefix)] as Json;
 }
+
+const props = (value: unknown): Json => (value as Json).Properties as Json;
 
 /** Every value in the template, depth first, so checks cover resources added later too. */
 function* walk(value: unknown): Generator<unknown> {
@@ -37,6 +51,8 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Json;
+  Principal?: unknown;
 }
 
 function allowStatements(node: unknown): Statement[] {
@@ -50,23 +66,92 @@ function allowStatements(node: unknown): Statement[] {
 }
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => asArray(s.Action)).sort();
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+/** The Allow statements of the policies attached to a role. */
+function roleStatements(template: Template, roleId: string): Statement[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    (props(policy).Roles as unknown[]).some((r) => (r as Json).Ref === roleId),
+  );
+  const inline = props(template.findResources('AWS::IAM::Role')[roleId]).Policies;
+  return allowStatements([policies, inline ?? []]);
+}
+
+/** The Allow statements of a function's execution role. */
+function functionStatements(template: Template, fnId: string): Statement[] {
+  const role = props(template.findResources('AWS::Lambda::Function')[fnId]).Role as Json;
+  return roleStatements(template, (role['Fn::GetAtt'] as string[])[0] as string);
+}
+
+/** Every logical id a value points at through Ref or Fn::GetAtt. */
+function references(value: unknown): Set<string> {
+  const found = new Set<string>();
+  for (const node of walk(value)) {
+    const ref = (node as Json | null)?.Ref;
+    if (typeof ref === 'string' && !ref.startsWith('AWS::')) found.add(ref);
+    const att = (node as Json | null)?.['Fn::GetAtt'];
+    if (Array.isArray(att)) found.add(att[0] as string);
+  }
+  return found;
+}
 
 const CHANNEL = 'C0INCIDENTS';
 let template: Template;
-let ids: { table: string; bucket: string; secret: string; fn: string; api: string; logs: string };
+let missingContext: unknown;
+let ids: {
+  table: string;
+  bucket: string;
+  secret: string;
+  api: string;
+  slack: string;
+  worker: string;
+  escalation: string;
+  alerts: string;
+  jobs: string;
+  jobsDlq: string;
+  scheduleDlq: string;
+  alertDlq: string;
+  group: string;
+  schedulerRole: string;
+  alarmTopic: string;
+  opsTopic: string;
+  topicKey: string;
+};
 
 beforeAll(() => {
-  // Bundles the real handler with esbuild: the slow part, done once for the whole file.
-  template = synth({ timezone: 'Europe/Berlin', incidentsChannel: CHANNEL });
+  // Bundles every handler with esbuild: the slow part, done once for the whole file.
+  const synthesized = synthApp({
+    timezone: 'Europe/Berlin',
+    incidentsChannel: CHANNEL,
+    policyFile: POLICY_FILE,
+  });
+  template = synthesized.template;
+  missingContext = synthesized.app.synth().manifest.missing;
+  const fn = (prefix: string) => logicalId(template, 'AWS::Lambda::Function', prefix);
+  const queue = (prefix: string) => logicalId(template, 'AWS::SQS::Queue', prefix);
   ids = {
     table: logicalId(template, 'AWS::DynamoDB::Table', 'IncidentTable'),
     bucket: logicalId(template, 'AWS::S3::Bucket', 'PostmortemBucket'),
     secret: logicalId(template, 'AWS::SecretsManager::Secret', 'SlackSecret'),
-    fn: logicalId(template, 'AWS::Lambda::Function', 'SlackFunction'),
     api: logicalId(template, 'AWS::ApiGatewayV2::Api', 'SlackApi'),
-    logs: logicalId(template, 'AWS::Logs::LogGroup', 'SlackFunctionLogs'),
+    slack: fn('SlackFunction'),
+    worker: fn('WorkerFunction'),
+    escalation: fn('EscalationFunction'),
+    alerts: fn('AlertsFunction'),
+    alertDlq: queue('AlertDeadLetterQueue'),
+    jobs: queue('JobsQueue'),
+    jobsDlq: queue('JobsDeadLetterQueue'),
+    scheduleDlq: queue('ScheduleDeadLetterQueue'),
+    group: logicalId(template, 'AWS::Scheduler::ScheduleGroup', 'ScheduleGroup'),
+    schedulerRole: logicalId(template, 'AWS::IAM::Role', 'SchedulerRole'),
+    alarmTopic: logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic'),
+    opsTopic: logicalId(template, 'AWS::SNS::Topic', 'OpsTopic'),
+    topicKey: logicalId(template, 'AWS::KMS::Key', 'TopicKey'),
   };
-}, 120_000);
+}, 180_000);
+
+const functionIds = () => [ids.slack, ids.worker, ids.escalation, ids.alerts];
 
 describe('table', () => {
   it('uses the key, index and TTL names of lambda/store/table.ts', () => {
@@ -135,77 +220,354 @@ describe('postmortem bucket', () => {
 });
 
 describe('Slack secret', () => {
-  it('names the JSON keys the handler reads and carries no value', () => {
-    const secret = resource(template, 'AWS::SecretsManager::Secret', 'SlackSecret');
-    const props = secret.Properties as Json;
-    expect(props).not.toHaveProperty('SecretString');
-    const generate = props.GenerateSecretString as Json;
-    const shape = JSON.parse(generate.SecretStringTemplate as string);
-    expect(shape).toEqual({ signingSecret: '', botToken: '' });
+  it('names the Slack keys the handler reads, generates the alert token and carries no value', () => {
+    const secret = props(resource(template, 'AWS::SecretsManager::Secret', 'SlackSecret'));
+    expect(secret).not.toHaveProperty('SecretString');
+    const generate = secret.GenerateSecretString as Json;
+    expect(JSON.parse(generate.SecretStringTemplate as string)).toEqual({ signingSecret: '', botToken: '' });
+    // Generated by CloudFormation at deploy: the value exists only in Secrets Manager.
+    expect(generate.GenerateStringKey).toBe('alertToken');
+    // It must fit into https://user:token@host without escaping.
+    expect(generate.ExcludePunctuation).toBe(true);
+    expect(generate.PasswordLength).toBeGreaterThanOrEqual(32);
   });
 });
 
-describe('Slack function', () => {
-  it('runs Node.js 22 on arm64 with active tracing', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      MemorySize: 512,
-      Timeout: 10,
-      Handler: 'index.handler',
-    });
+describe('functions', () => {
+  it('are the slack, worker, escalation and alerts entries, and nothing else', () => {
+    expect(logicalIds(template, 'AWS::Lambda::Function').sort()).toEqual([...functionIds()].sort());
   });
 
-  it('gets resource names and the secret ARN from the stack, never the secret itself', () => {
-    const fn = resource(template, 'AWS::Lambda::Function', 'SlackFunction');
-    const variables = ((fn.Properties as Json).Environment as Json).Variables as Json;
-    expect(variables).toEqual({
+  it('all run Node.js 22 on arm64 with active tracing', () => {
+    for (const id of functionIds()) {
+      expect(props(template.findResources('AWS::Lambda::Function')[id])).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: 512,
+        Handler: 'index.handler',
+      });
+    }
+  });
+
+  it('each log to their own group kept for a month', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const used = functionIds().map((id) => {
+      const fn = props(template.findResources('AWS::Lambda::Function')[id]);
+      const ref = ((fn.LoggingConfig as Json).LogGroup as Json).Ref as string;
+      expect(props(groups[ref]).RetentionInDays).toBe(30);
+      return ref;
+    });
+    expect(new Set(used).size).toBe(functionIds().length);
+  });
+
+  it('give the slow work time: worker and escalation 60 s, the request paths 10 s', () => {
+    const timeout = (id: string) => props(template.findResources('AWS::Lambda::Function')[id]).Timeout;
+    expect(timeout(ids.slack)).toBe(10);
+    expect(timeout(ids.worker)).toBe(60);
+    expect(timeout(ids.escalation)).toBe(60);
+    expect(timeout(ids.alerts)).toBe(10);
+  });
+
+  it('share one environment: resource names, ARNs and the policy, never the secret itself', () => {
+    const policyYaml = readFileSync(POLICY_FILE, 'utf8');
+    const expected = {
       TABLE_NAME: { Ref: ids.table },
       POSTMORTEM_BUCKET: { Ref: ids.bucket },
       SLACK_SECRET_ARN: { Ref: ids.secret },
       INCIDENT_TIMEZONE: 'Europe/Berlin',
       INCIDENTS_CHANNEL: CHANNEL,
+      ESCALATION_POLICY_YAML: policyYaml,
+      JOBS_QUEUE_URL: { Ref: ids.jobs },
+      SCHEDULE_GROUP: props(template.findResources('AWS::Scheduler::ScheduleGroup')[ids.group]).Name,
+      ESCALATION_FUNCTION_ARN: expect.anything(),
+      SCHEDULER_ROLE_ARN: getAtt(ids.schedulerRole),
+      SCHEDULER_DEAD_LETTER_ARN: getAtt(ids.scheduleDlq),
       NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const id of functionIds()) {
+      const fn = props(template.findResources('AWS::Lambda::Function')[id]);
+      expect((fn.Environment as Json).Variables).toEqual(expected);
+    }
+  });
+
+  it('name the escalation function by an ARN built from its fixed name, so nothing cycles', () => {
+    const escalation = props(template.findResources('AWS::Lambda::Function')[ids.escalation]);
+    expect(escalation.FunctionName).toBe('IncidentBot-escalation');
+    const arn = (escalation.Environment as Json).Variables as Json;
+    expect(arn.ESCALATION_FUNCTION_ARN).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':lambda:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:function:${escalation.FunctionName}`,
+        ],
+      ],
     });
   });
 
-  it('logs to its own group kept for a month', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      LoggingConfig: { LogGroup: { Ref: ids.logs } },
-    });
-  });
-
-  it('may read and write its table, read and put postmortems, read its secret, and nothing else', () => {
-    const role = (resource(template, 'AWS::Lambda::Function', 'SlackFunction').Properties as Json).Role;
-    const roleId = ((role as Json)['Fn::GetAtt'] as string[])[0];
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      ((policy.Properties as Json).Roles as unknown[]).some((r) => (r as Json).Ref === roleId),
-    );
-    const statements = allowStatements(policies);
-    const actions = statements.flatMap((s) => asArray(s.Action)).sort();
-    expect(actions).toEqual(
-      expect.arrayContaining([
-        'dynamodb:PutItem',
-        's3:GetObject*',
-        's3:PutObject',
-        'secretsmanager:GetSecretValue',
+  it('form no dependency cycle, which CloudFormation would reject only at deploy', () => {
+    const resources = template.toJSON().Resources as Record<string, Json>;
+    const edges = new Map(
+      Object.entries(resources).map(([id, body]) => [
+        id,
+        [...references(body.Properties), ...asArray((body.DependsOn as string | string[]) ?? [])],
       ]),
     );
-    const services = new Set(actions.map((action) => action.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 's3', 'secretsmanager', 'xray']);
-    expect(actions.filter((action) => /Delete/.test(action) && action.startsWith('s3:'))).toEqual([]);
-    expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-    ]);
-    // Each grant names this stack's table, bucket or secret, except X-Ray which has no resource ARNs.
-    for (const statement of statements) {
-      const refs = JSON.stringify(statement.Resource);
-      if (refs === '"*"') continue;
-      expect([ids.table, ids.bucket, ids.secret].filter((id) => refs.includes(id))).toHaveLength(1);
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycle: string[] = [];
+    const visit = (id: string, trail: string[]): void => {
+      if (state.get(id) === 'done' || cycle.length > 0) return;
+      if (state.get(id) === 'visiting') {
+        cycle.push(...trail.slice(trail.indexOf(id)), id);
+        return;
+      }
+      state.set(id, 'visiting');
+      for (const next of edges.get(id) ?? []) if (edges.has(next)) visit(next, [...trail, id]);
+      state.set(id, 'done');
+    };
+    for (const id of edges.keys()) visit(id, []);
+    expect(cycle).toEqual([]);
+  });
+});
+
+describe('jobs queue', () => {
+  it('is encrypted and keeps a job hidden while any batch holding it may still run', () => {
+    const queue = props(template.findResources('AWS::SQS::Queue')[ids.jobs]);
+    const workerTimeout = props(template.findResources('AWS::Lambda::Function')[ids.worker])
+      .Timeout as number;
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * workerTimeout);
+  });
+
+  it('dead-letters a job after 5 receives into a queue kept for 14 days', () => {
+    const queue = props(template.findResources('AWS::SQS::Queue')[ids.jobs]);
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(ids.jobsDlq), maxReceiveCount: 5 });
+    const dlq = props(template.findResources('AWS::SQS::Queue')[ids.jobsDlq]);
+    expect(dlq).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('feeds the worker in batches that report their failed items', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const mapping = props(Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0]);
+    expect(mapping).toMatchObject({
+      EventSourceArn: getAtt(ids.jobs),
+      FunctionName: { Ref: ids.worker },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(mapping.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    expect(mapping.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('queues', () => {
+  it('are all encrypted and refuse requests without TLS', () => {
+    const queues = logicalIds(template, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(4);
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    for (const id of queues) {
+      expect(props(template.findResources('AWS::SQS::Queue')[id]).SqsManagedSseEnabled).toBe(true);
+      const denies = policies
+        .filter((policy) => (props(policy).Queues as Json[]).some((q) => q.Ref === id))
+        .flatMap((policy) => ((props(policy).PolicyDocument as Json).Statement as Statement[]) ?? [])
+        .filter((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'));
+      expect(denies).toHaveLength(1);
     }
+  });
+});
+
+describe('permissions of each function', () => {
+  const services = (statements: Statement[]) =>
+    [...new Set(actionsOf(statements).map((a) => a.split(':')[0]))].sort();
+  const sqsOn = (statements: Statement[], queueId: string) =>
+    actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(`"${queueId}"`))).filter((a) =>
+      a.startsWith('sqs:'),
+    );
+  const sendOnly = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+
+  it('Slack: table, postmortems, secret, add jobs, schedule timers', () => {
+    const statements = functionStatements(template, ids.slack);
+    expect(services(statements)).toEqual([
+      'dynamodb',
+      'iam',
+      's3',
+      'scheduler',
+      'secretsmanager',
+      'sqs',
+      'xray',
+    ]);
+    expect(actionsOf(statements)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 's3:GetObject*', 's3:PutObject']),
+    );
+    expect(actionsOf(statements).filter((a) => a.startsWith('s3:') && /Delete/.test(a))).toEqual([]);
+    expect(sqsOn(statements, ids.jobs)).toEqual(sendOnly);
+    expect(actionsOf(statements).filter((a) => a.startsWith('sqs:'))).toEqual(sendOnly);
+  });
+
+  it('worker: the same, and it consumes the jobs queue', () => {
+    const statements = functionStatements(template, ids.worker);
+    expect(services(statements)).toEqual([
+      'dynamodb',
+      'iam',
+      's3',
+      'scheduler',
+      'secretsmanager',
+      'sqs',
+      'xray',
+    ]);
+    expect(sqsOn(statements, ids.jobs)).toEqual(
+      expect.arrayContaining(['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage']),
+    );
+  });
+
+  it('escalation: table, secret, schedule timers, its failures to the schedule DLQ; no jobs, no postmortems', () => {
+    const statements = functionStatements(template, ids.escalation);
+    expect(services(statements)).toEqual(['dynamodb', 'iam', 'scheduler', 'secretsmanager', 'sqs', 'xray']);
+    expect(sqsOn(statements, ids.jobs)).toEqual([]);
+    expect(sqsOn(statements, ids.scheduleDlq)).toEqual(sendOnly);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.escalation },
+      DestinationConfig: { OnFailure: { Destination: getAtt(ids.scheduleDlq) } },
+    });
+  });
+
+  it('read only their own secret and write only their own table', () => {
+    for (const id of functionIds()) {
+      const statements = functionStatements(template, id);
+      expect(actionsOf(statements).filter((a) => a.startsWith('secretsmanager:'))).toEqual([
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ]);
+      for (const statement of statements.filter((s) =>
+        asArray(s.Action).some((a) => /^(dynamodb|secretsmanager|s3):/.test(a)),
+      )) {
+        const refs = JSON.stringify(statement.Resource);
+        expect([ids.table, ids.bucket, ids.secret].filter((target) => refs.includes(target))).toHaveLength(1);
+      }
+    }
+  });
+
+  it('schedule only in the group, and pass the scheduler role only to EventBridge Scheduler', () => {
+    const group = props(template.findResources('AWS::Scheduler::ScheduleGroup')[ids.group]).Name as string;
+    for (const id of [ids.slack, ids.worker, ids.escalation]) {
+      const statements = functionStatements(template, id);
+      const scheduling = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('scheduler:')));
+      expect(actionsOf(scheduling)).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+      for (const statement of scheduling) {
+        expect(JSON.stringify(statement.Resource)).toMatch(new RegExp(`:schedule/${group}/\\*"`));
+      }
+      const passRole = statements.filter((s) => asArray(s.Action).includes('iam:PassRole'));
+      expect(passRole).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: getAtt(ids.schedulerRole),
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]);
+    }
+  });
+});
+
+describe('escalation timers', () => {
+  it('live in their own schedule group, removed with the stack', () => {
+    template.hasResource('AWS::Scheduler::ScheduleGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  it('are delivered by a role only EventBridge Scheduler, for this account and group, may assume', () => {
+    const role = props(template.findResources('AWS::IAM::Role')[ids.schedulerRole]);
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': getAtt(ids.group),
+            },
+          },
+        },
+      ],
+    });
+    expect(role).not.toHaveProperty('ManagedPolicyArns');
+  });
+
+  it('whose only powers are to invoke the escalation function and dead-letter a timer', () => {
+    const statements = roleStatements(template, ids.schedulerRole);
+    const invoke = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('lambda:')));
+    expect(invoke).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(ids.escalation) },
+    ]);
+    expect(statements.filter((s) => !invoke.includes(s))).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.scheduleDlq) },
+    ]);
+  });
+});
+
+describe('topics', () => {
+  it('are encrypted with a key CloudWatch alarms may use', () => {
+    for (const id of [ids.alarmTopic, ids.opsTopic]) {
+      expect(props(template.findResources('AWS::SNS::Topic')[id]).KmsMasterKeyId).toEqual(
+        getAtt(ids.topicKey),
+      );
+    }
+    const key = props(template.findResources('AWS::KMS::Key')[ids.topicKey]);
+    expect(key.EnableKeyRotation).toBe(true);
+    expect((key.KeyPolicy as Json).Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      ]),
+    );
+  });
+
+  it('let no one but CloudWatch use the key to encrypt or decrypt', () => {
+    const key = props(template.findResources('AWS::KMS::Key')[ids.topicKey]);
+    const users = allowStatements(key.KeyPolicy).filter((s) =>
+      asArray(s.Action).some((a) => /^kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(a)),
+    );
+    expect(users.map((s) => s.Principal)).toEqual([{ Service: 'cloudwatch.amazonaws.com' }]);
+  });
+});
+
+describe('dead-letter alarms', () => {
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(props);
+
+  it('fire on the first message in every dead-letter queue, to the ops topic', () => {
+    for (const queue of [ids.jobsDlq, ids.scheduleDlq, ids.alertDlq]) {
+      const matching = alarms().filter(
+        (alarm) =>
+          JSON.stringify(alarm.Dimensions) ===
+          JSON.stringify([{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }]),
+      );
+      expect(matching).toHaveLength(1);
+      expect(matching[0]).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: ids.opsTopic }],
+      });
+    }
+  });
+
+  it('never page through the bot: no alarm acts on the alarm topic', () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) expect(JSON.stringify(alarm)).not.toContain(ids.alarmTopic);
   });
 });
 
@@ -219,44 +581,110 @@ describe('HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       ApiId: { Ref: ids.api },
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+      IntegrationUri: getAtt(ids.slack),
       PayloadFormatVersion: '2.0',
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+      FunctionName: getAtt(ids.slack),
       Principal: 'apigateway.amazonaws.com',
     });
   });
 
-  it('has only that route, so nothing else reaches the function', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+  it('has only the Slack and alert routes, so nothing else reaches a function', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => props(route).RouteKey,
+    );
+    expect(routes.sort()).toEqual([
+      'POST /alerts/alertmanager',
+      'POST /alerts/cloudwatch',
+      'POST /slack/events',
+    ]);
+  });
+});
+
+describe('alerts', () => {
+  it('routes POST /alerts/cloudwatch and /alerts/alertmanager to the alerts function', () => {
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    for (const routeKey of ['POST /alerts/cloudwatch', 'POST /alerts/alertmanager']) {
+      const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        (r) => props(r).RouteKey === routeKey,
+      );
+      const target = (props(route).Target as Json)['Fn::Join'] as [string, unknown[]];
+      const integrationId = (target[1][1] as Json).Ref as string;
+      expect(props(integrations[integrationId]).IntegrationUri).toEqual(getAtt(ids.alerts));
+    }
+  });
+
+  it('receives the alarm topic, with undeliverable alarms and failed invocations dead-lettered', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: ids.alarmTopic },
+      Endpoint: getAtt(ids.alerts),
+      RedrivePolicy: { deadLetterTargetArn: getAtt(ids.alertDlq) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt(ids.alerts),
+      Principal: 'sns.amazonaws.com',
+      SourceArn: { Ref: ids.alarmTopic },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.alerts },
+      DestinationConfig: { OnFailure: { Destination: getAtt(ids.alertDlq) } },
+    });
+  });
+
+  it('may add jobs but neither schedule timers nor touch postmortems', () => {
+    const statements = functionStatements(template, ids.alerts);
+    const services = [...new Set(actionsOf(statements).map((a) => a.split(':')[0]))].sort();
+    expect(services).toEqual(['dynamodb', 'secretsmanager', 'sqs', 'xray']);
+    const jobs = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${ids.jobs}"`));
+    expect(actionsOf(jobs)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
   });
 });
 
 describe('outputs', () => {
   it('gives the request URL to paste into the Slack app config', () => {
     template.hasOutput('SlackRequestUrl', {
-      Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.api, 'ApiEndpoint'] }, '/slack/events']] },
+      Value: { 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/slack/events']] },
     });
   });
 
-  it('names the table and the bucket', () => {
+  it('gives the alert URLs to configure in Alertmanager and in SNS topics elsewhere', () => {
+    const urls = { AlertmanagerUrl: '/alerts/alertmanager', CloudWatchAlertsUrl: '/alerts/cloudwatch' };
+    for (const [output, route] of Object.entries(urls)) {
+      template.hasOutput(output, {
+        Value: { 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), route]] },
+      });
+    }
+  });
+
+  it('names the table, the bucket, the secret and both topics', () => {
     template.hasOutput('TableName', { Value: { Ref: ids.table } });
     template.hasOutput('PostmortemBucketName', { Value: { Ref: ids.bucket } });
+    template.hasOutput('SlackSecretArn', { Value: { Ref: ids.secret } });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: ids.alarmTopic } });
+    template.hasOutput('OpsTopicArn', { Value: { Ref: ids.opsTopic } });
   });
 });
 
 describe('whole template', () => {
-  it('allows no wildcard action in any IAM policy', () => {
+  it('allows no wildcard action in any policy: identity, key, queue or trust', () => {
     const actions = allowStatements(template.toJSON()).flatMap((s) => asArray(s.Action));
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((action) => action === '*' || /^[\w-]+:\*$/.test(action))).toEqual([]);
   });
 
-  it('pairs Resource "*" only with actions that have no resource ARNs', () => {
+  it('pairs Resource "*" in identity policies only with actions that have no resource ARNs', () => {
+    // Key policies are left out: there Resource "*" means the key itself.
+    const identity = [
+      template.findResources('AWS::IAM::Policy'),
+      template.findResources('AWS::IAM::ManagedPolicy'),
+      Object.values(template.findResources('AWS::IAM::Role')).map((role) => props(role).Policies ?? []),
+    ];
     const unscopable = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-    const onAnything = allowStatements(template.toJSON())
+    const onAnything = allowStatements(identity)
       .filter((s) => asArray(s.Resource).includes('*'))
       .flatMap((s) => asArray(s.Action));
     expect(onAnything.filter((action) => !unscopable.includes(action))).toEqual([]);
@@ -268,21 +696,69 @@ describe('whole template', () => {
     // Bot, user and app tokens start xox?-; signing secrets are 32 hex characters.
     expect(strings.filter((s) => /xox[a-z]-|\b[0-9a-f]{32}\b/i.test(s))).toEqual([]);
   });
+
+  it('needs no AWS account to synthesize: no context lookups, no environment', () => {
+    expect(missingContext ?? []).toEqual([]);
+  });
 });
 
 describe('stack props', () => {
-  // Bundling is skipped: these only look at configuration, not code.
-  const noBundling = { 'aws:cdk:bundling-stacks': [] };
+  const tmp = mkdtempSync(path.join(tmpdir(), 'incident-bot-infra-'));
+  const policyFile = (name: string, text: string) => {
+    const file = path.join(tmp, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const variablesOf = (t: Template) =>
+    (props(Object.values(t.findResources('AWS::Lambda::Function'))[0]).Environment as Json).Variables as Json;
 
-  it('defaults to UTC and leaves the announcements channel unset', () => {
-    const defaults = synth({}, noBundling);
-    const fn = Object.values(defaults.findResources('AWS::Lambda::Function'))[0] as Json;
-    const variables = ((fn.Properties as Json).Environment as Json).Variables as Json;
+  it('defaults to UTC, no announcements channel and no policy', () => {
+    const variables = variablesOf(synthConfig({}));
     expect(variables.INCIDENT_TIMEZONE).toBe('UTC');
     expect(variables).not.toHaveProperty('INCIDENTS_CHANNEL');
+    expect(variables).not.toHaveProperty('ESCALATION_POLICY_YAML');
   });
 
   it('refuses a time zone that does not exist', () => {
-    expect(() => synth({ timezone: 'Mars/Olympus' }, noBundling)).toThrow(/Mars\/Olympus/);
+    expect(() => synthConfig({ timezone: 'Mars/Olympus' })).toThrow(/Mars\/Olympus/);
+  });
+
+  it('refuses a bad policy file, naming the field', () => {
+    const file = policyFile(
+      'bad.yaml',
+      'teams:\n  oncall: { slack: S0ONCALL }\nescalation:\n  sev1:\n    - { after: soon, notify: [oncall] }\n',
+    );
+    expect(() => synthConfig({ policyFile: file })).toThrow(
+      /escalation\.sev1\[0\]\.after: expected a duration/,
+    );
+  });
+
+  it('refuses a policy file it cannot read, or one too large for the Lambda environment', () => {
+    expect(() => synthConfig({ policyFile: path.join(tmp, 'missing.yaml') })).toThrow(
+      /policyFile: cannot read/,
+    );
+    const padding = `# ${'x'.repeat(4000)}\n`;
+    const large = policyFile('large.yaml', `${padding}teams:\n  oncall: { slack: S0ONCALL }\n`);
+    expect(() => synthConfig({ policyFile: large })).toThrow(/4 KB/);
+  });
+
+  it('warns that PagerDuty and Opsgenie keys in the policy end up in the template', () => {
+    const file = policyFile('keys.yaml', 'teams:\n  sre: { pagerduty: routing-key, opsgenie: api-key }\n');
+    const app = new App({ context: { ...cdkContext, ...noBundling } });
+    const stack = new IncidentBotStack(app, 'IncidentBot', { policyFile: file });
+    // The synth's validation report prints every warning on stderr; this one is expected.
+    const quiet = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      Annotations.fromStack(stack).hasWarning(
+        '*',
+        Match.stringLikeRegexp('teams\\.sre\\.pagerduty, teams\\.sre\\.opsgenie will be plain text'),
+      );
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+
+  it('refuses a stack name too long to name the escalation function', () => {
+    expect(() => synthApp({}, noBundling, `IncidentBot${'x'.repeat(60)}`)).toThrow(/too long/);
   });
 });

@@ -901,6 +901,8 @@ describe('manifest.yml', () => {
     'reactions:read': 'the reaction_added event',
     'im:write': 'conversations.open to DM paged users',
     'usergroups:read': 'user groups of teams being paged',
+    'channels:history': 'conversations.history to read a 📌-pinned message',
+    'groups:history': 'the same in private channels',
   };
 
   it('declares /incident with escaping on, so mentions arrive as <@U…>', () => {
