@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { LAMBDA_ALIASES, MAIN_FIELDS } from '../infra/bundling';
 import { count, median, ms, p99, performance, progress, type Row, ratio, row, yesNo } from './stats';
 
 const RUNS = 15;
@@ -75,6 +76,9 @@ async function bundle(name: string, entry: string, outDir: string): Promise<Bund
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // As infra/bot-function.ts bundles (infra/bundling.ts).
+    mainFields: MAIN_FIELDS,
+    ...(name === BASELINE ? {} : { alias: LAMBDA_ALIASES }),
     minify: true,
     sourcemap: true,
     sourcesContent: false,

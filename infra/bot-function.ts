@@ -4,6 +4,7 @@ import { Architecture, type IDestination, Runtime, Tracing } from 'aws-cdk-lib/a
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { LAMBDA_ALIASES, MAIN_FIELDS } from './bundling';
 
 const repoRoot = path.join(__dirname, '..');
 
@@ -51,6 +52,11 @@ export class BotFunction extends NodejsFunction {
         sourcesContent: false,
         target: 'node22',
         format: OutputFormat.CJS,
+        mainFields: MAIN_FIELDS,
+        // See infra/bundling.ts: Bolt's unused receivers stay out of the bundle.
+        esbuildArgs: Object.fromEntries(
+          Object.entries(LAMBDA_ALIASES).map(([name, replacement]) => [`--alias:${name}`, replacement]),
+        ),
         // The runtime ships an AWS SDK v3, but of whatever version AWS last deployed there. Bundling
         // ours runs the exact SDK the tests ran against (package-lock.json) and makes nothing
         // external, so no module can resolve to a different copy at run time.

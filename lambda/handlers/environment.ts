@@ -2,12 +2,10 @@
  * The Lambda composition root: every function (slack, worker, escalation, alerts) builds the same bot
  * from the environment and Secrets Manager, once per container, with the AWS adapters.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { S3Archive } from '../archive/archive';
+import type { PostmortemArchive } from '../archive/archive';
 import { type LambdaConfig, loadLambdaConfig } from '../config';
 import { EscalationEngine } from '../escalation/engine';
 import { systemClock } from '../incidents/time';
@@ -15,7 +13,6 @@ import { InlineJobs, type Jobs } from '../jobs/jobs';
 import { SqsJobs } from '../jobs/sqs-jobs';
 import { TeamPager } from '../paging/team-pager';
 import { type Bot, createBot } from '../runtime';
-import { EventBridgeScheduler } from '../scheduling/eventbridge';
 import type { Scheduler } from '../scheduling/scheduler';
 import { SlackChat } from '../slack/chat';
 import { makeDocumentClient } from '../store/client';
@@ -40,6 +37,50 @@ export async function readSlackSecret(client: SecretsManagerClient, arn: string)
   return parsed.data;
 }
 
+/** Builds once, on first use. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((error) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
+}
+
+/**
+ * S3 and EventBridge Scheduler are only used by slow work. With a jobs queue the Slack function never
+ * does slow work, so their SDK clients are loaded on first use rather than on every cold start.
+ */
+function lazyArchive(bucket: string): PostmortemArchive {
+  const archive = lazy(async () => {
+    const [{ S3Client }, { S3Archive }] = await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('../archive/s3-archive'),
+    ]);
+    return new S3Archive({ client: new S3Client({}), bucket });
+  });
+  return {
+    put: async (fileName, markdown) => (await archive()).put(fileName, markdown),
+    get: async (fileName) => (await archive()).get(fileName),
+  };
+}
+
+function lazyScheduler(options: NonNullable<LambdaConfig['scheduler']>): Scheduler {
+  const scheduler = lazy(async () => {
+    const [{ SchedulerClient }, { EventBridgeScheduler }] = await Promise.all([
+      import('@aws-sdk/client-scheduler'),
+      import('../scheduling/eventbridge'),
+    ]);
+    return new EventBridgeScheduler({ client: new SchedulerClient({}), ...options });
+  });
+  return {
+    schedule: async (timer) => (await scheduler()).schedule(timer),
+    cancel: async (timerId) => (await scheduler()).cancel(timerId),
+  };
+}
+
 /** A scheduler that refuses: a stack without EventBridge settings cannot set tier timers. */
 const noScheduler: Scheduler = {
   async schedule(timer) {
@@ -59,9 +100,7 @@ async function build(): Promise<LambdaBot> {
   const secret = await readSlackSecret(new SecretsManagerClient({}), config.slackSecretArn);
   const store = new DynamoIncidentStore({ client: makeDocumentClient({}), tableName: config.tableName });
   const chat = new SlackChat({ botToken: secret.botToken, slackApiUrl: config.slackApiUrl });
-  const scheduler = config.scheduler
-    ? new EventBridgeScheduler({ client: new SchedulerClient({}), ...config.scheduler })
-    : noScheduler;
+  const scheduler = config.scheduler ? lazyScheduler(config.scheduler) : noScheduler;
   const escalation = new EscalationEngine({
     store,
     scheduler,
@@ -80,7 +119,7 @@ async function build(): Promise<LambdaBot> {
     store,
     chat,
     escalation,
-    archive: new S3Archive({ client: new S3Client({}), bucket: config.postmortemBucket }),
+    archive: lazyArchive(config.postmortemBucket),
     clock: systemClock,
     settings: config,
     // Without a queue (a minimal stack) the slow work runs before the answer, as it must in Lambda.

@@ -6,7 +6,7 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3Archive } from '../../lambda/archive/archive';
+import { S3Archive } from '../../lambda/archive/s3-archive';
 import { readSlackSecret } from '../../lambda/handlers/environment';
 import { jobSchema, SqsJobs } from '../../lambda/jobs/sqs-jobs';
 
@@ -54,11 +54,9 @@ describe('S3Archive', () => {
 describe('readSlackSecret', () => {
   it('reads the Slack secrets from Secrets Manager and names what is missing', async () => {
     const secrets = mockClient(SecretsManagerClient);
-    secrets
-      .on(GetSecretValueCommand, { SecretId: 'good' })
-      .resolves({
-        SecretString: JSON.stringify({ signingSecret: 's', botToken: 'xoxb-1', alertToken: 'a' }),
-      });
+    secrets.on(GetSecretValueCommand, { SecretId: 'good' }).resolves({
+      SecretString: JSON.stringify({ signingSecret: 's', botToken: 'xoxb-1', alertToken: 'a' }),
+    });
     secrets
       .on(GetSecretValueCommand, { SecretId: 'empty' })
       .resolves({ SecretString: '{"signingSecret":"","botToken":""}' });

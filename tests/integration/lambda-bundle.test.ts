@@ -1,0 +1,177 @@
+/**
+ * The Slack function as deployed: bundled with the stack's esbuild options (infra/bundling.ts, which
+ * leaves Bolt's unused receivers out), loaded, and invoked with a signed API Gateway event. The AWS
+ * SDK inside it reaches dynalite and a Secrets Manager stand-in through AWS_ENDPOINT_URL_*; the Slack
+ * stand-in records what it did.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { LAMBDA_ALIASES, MAIN_FIELDS } from '../../infra/bundling';
+import { makeDocumentClient } from '../../lambda/store/client';
+import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
+
+const SIGNING_SECRET = 'bundle-test-signing-secret';
+const TABLE = 'incident-bot-bundle-test';
+type Result = { statusCode: number; body?: string };
+
+/**
+ * Runs the bundle in its own `node` process, as Lambda would: one process, the events in order (so
+ * the second invocation finds the container warm).
+ */
+const RUNNER = `
+const { handler } = require(process.argv[1]);
+const events = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+(async () => {
+  const results = [];
+  for (const event of events) results.push(await handler(event, {}));
+  process.stdout.write(JSON.stringify(results));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+/** Answers GetSecretValue the way Secrets Manager's JSON protocol does; records the secret ids asked for. */
+async function startSecretsManagerStub(secret: Record<string, string>) {
+  const asked: string[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ __type: 'InvalidRequestException', message: 'unexpected call' }));
+        return;
+      }
+      const { SecretId } = JSON.parse(body) as { SecretId: string };
+      asked.push(SecretId);
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ ARN: SecretId, Name: 'slack', SecretString: JSON.stringify(secret) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    asked,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+function apiGatewayEvent(body: string, headers: Record<string, string>) {
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers,
+    requestContext: { http: { method: 'POST', path: '/slack/events' }, requestId: 'r', stage: '$default' },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+describe('the bundled Slack function', () => {
+  let dynamo: EmbeddedDynamo;
+  let slack: SlackApiStub;
+  let secrets: Awaited<ReturnType<typeof startSecretsManagerStub>>;
+  let bundle: string;
+  let env: NodeJS.ProcessEnv;
+
+  function invoke(events: unknown[]): Promise<Result[]> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        process.execPath,
+        ['-e', RUNNER, bundle],
+        { env, timeout: 30_000, maxBuffer: 10 * 1024 * 1024 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+      );
+      child.stdin?.end(JSON.stringify(events));
+    });
+  }
+
+  beforeAll(async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bundle-'));
+    const outfile = path.join(outDir, 'slack.js');
+    await build({
+      entryPoints: [path.resolve(__dirname, '../../lambda/handlers/slack.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      mainFields: MAIN_FIELDS,
+      alias: LAMBDA_ALIASES,
+      logLevel: 'silent',
+    });
+    bundle = outfile;
+    dynamo = await startEmbeddedDynamo();
+    await new DynamoIncidentStore({
+      client: makeDocumentClient({ endpoint: dynamo.endpoint }),
+      tableName: TABLE,
+    }).ensureTable();
+    slack = await startSlackApiStub({ channels: [{ id: 'C0GENERAL', name: 'general' }] });
+    secrets = await startSecretsManagerStub({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-bundle' });
+    env = {
+      PATH: process.env.PATH,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: TABLE,
+      POSTMORTEM_BUCKET: 'postmortems',
+      SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack',
+      SLACK_API_URL: slack.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await secrets.close();
+    await slack.close();
+    await dynamo.close();
+  });
+
+  it('answers a signed slash command, stores the incident and opens its channel; refuses a bad signature', async () => {
+    const body = slashCommandBody({
+      text: 'open sev2 Bundled checkout errors',
+      userId: 'U0ALICE',
+      channelId: 'C0GENERAL',
+      triggerId: 'bundle-1',
+    });
+    const forged = slashCommandBody({
+      text: 'open Nope',
+      userId: 'U0ALICE',
+      channelId: 'C0GENERAL',
+      triggerId: 'b2',
+    });
+    const [result, refused] = await invoke([
+      apiGatewayEvent(body, signedHeaders(SIGNING_SECRET, body)),
+      apiGatewayEvent(forged, signedHeaders('wrong-secret', forged)),
+    ]);
+    expect(result?.statusCode).toBe(200);
+    expect(JSON.parse(result?.body ?? '{}').text).toContain('INC-1');
+    expect(refused?.statusCode).toBe(401);
+    const store = new DynamoIncidentStore({
+      client: makeDocumentClient({ endpoint: dynamo.endpoint }),
+      tableName: TABLE,
+    });
+    expect((await store.getIncident('INC-1'))?.title).toBe('Bundled checkout errors');
+    expect(slack.callsTo('conversations.create').map((call) => call.args.name)).toEqual([
+      'inc-1-bundled-checkout-errors',
+    ]);
+    expect(secrets.asked).toEqual(['arn:aws:secretsmanager:us-east-1:123456789012:secret:slack']);
+    // Secrets Manager is read once per container, not per request.
+    expect(await store.getIncident('INC-2')).toBeUndefined();
+  });
+});
