@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
+import { createAlertService } from '../lambda/alerts/alert-service';
+import { type AlertRoute, handleAlertHttp } from '../lambda/alerts/http';
 import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
 import { EscalationEngine } from '../lambda/escalation/engine';
@@ -24,6 +26,11 @@ import { makeDocumentClient } from '../lambda/store/client';
 import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
 import { readBody, toApiGatewayEvent, writeResult } from './apigw';
+
+const ALERT_ROUTES: Record<string, AlertRoute | undefined> = {
+  '/alerts/cloudwatch': 'cloudwatch',
+  '/alerts/alertmanager': 'alertmanager',
+};
 
 export interface LocalServerOptions {
   clock?: Clock;
@@ -113,12 +120,30 @@ export async function startLocalServer(
     settings: config,
   });
 
+  const alerts = createAlertService({
+    commands: bot.commands,
+    store,
+    client,
+    tableName: config.tableName,
+    clock,
+  });
+
   const server: Server = createServer(async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (request.method === 'GET' && url.pathname === '/healthz') {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ ok: true }));
+        return;
+      }
+      const alertRoute = ALERT_ROUTES[url.pathname];
+      if (request.method === 'POST' && alertRoute) {
+        const body = await readBody(request);
+        const { headers } = toApiGatewayEvent(request, body);
+        writeResult(
+          response,
+          await handleAlertHttp(alertRoute, { headers, body }, { service: alerts, token: config.alertToken }),
+        );
         return;
       }
       if (request.method === 'POST' && url.pathname === '/slack/events') {
