@@ -9,6 +9,9 @@ import { formatDateTime, resolveEventTime } from './time';
 import type { EventKind, FollowUpType, Incident, Severity } from './types';
 import { incidentId } from './types';
 
+/** The author of what the bot records itself (alerts, pages). */
+export const BOT_AUTHOR = 'bot';
+
 export interface DeclareInput {
   number: number;
   title: string;
@@ -25,7 +28,8 @@ export function declareIncident(input: DeclareInput): Incident {
     title: input.title,
     severity: input.severity,
     status: 'investigating',
-    commander: input.declaredBy,
+    // Whoever declares commands until someone is assigned; an alert (`bot`) leaves it to people.
+    ...(input.declaredBy === BOT_AUTHOR ? {} : { commander: input.declaredBy }),
     declaredBy: input.declaredBy,
     startedAt: input.startedAt,
     declaredAt: input.declaredAt,

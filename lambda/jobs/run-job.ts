@@ -5,6 +5,7 @@
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
+import { BOT_AUTHOR } from '../incidents/incident';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
 import type { Clock } from '../incidents/time';
 import type { Incident, IncidentRecord, Severity } from '../incidents/types';
@@ -94,7 +95,11 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     }
     const channelId = incident.channelId;
     await store.linkChannel(channelId, incidentId);
-    await chat.invite(channelId, [incident.declaredBy, ...(incident.commander ? [incident.commander] : [])]);
+    const people = [incident.declaredBy, ...(incident.commander ? [incident.commander] : [])];
+    await chat.invite(
+      channelId,
+      people.filter((user) => user !== BOT_AUTHOR),
+    );
     if (!incident.summaryTs) {
       await once(`${incidentId}.post-summary`, async () => {
         const ts = await chat.postMessage(channelId, pinnedSummary(incident, ctx()));

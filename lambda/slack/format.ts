@@ -47,6 +47,7 @@ const SEVERITY_EMOJI: Record<Severity, string> = {
 };
 
 function user(id: string | undefined): string {
+  if (id === 'bot') return 'incident-bot';
   return id ? `<@${id}>` : '_nobody yet_';
 }
 

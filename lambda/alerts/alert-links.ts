@@ -1,0 +1,139 @@
+/**
+ * Which incident an alert key belongs to, kept in the single table so that every delivery of one
+ * alarm, on any Lambda container or request, agrees on it.
+ *
+ * Item (pk / sk):
+ *   ALERT#<key> / META   { state: 'opening', reservedAt }            someone is declaring its incident
+ *                        { state: 'open', incidentId, reservedAt }   the incident it opened
+ *
+ * Without transactions (dynalite has none), "open exactly one incident" is a reservation: `reserve`
+ * is one conditional put that exactly one concurrent caller wins; the winner declares and `link`s,
+ * the others wait for the link. The link stays after its incident is resolved; the next firing
+ * replaces it by naming that incident (`reserve(key, resolvedId)`), which again only one caller can.
+ *
+ * A winner that crashes between `reserve` and `link` would leave the key 'opening' for good, so a
+ * reservation is a lease: after `leaseMs` anyone may take it over. The price is a second incident if
+ * the first winner was merely slower than the lease, never an alarm that can open nothing again.
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../store/table';
+
+export interface AlertLink {
+  key: string;
+  state: 'opening' | 'open';
+  /** Set once the declared incident is linked (state 'open'). */
+  incidentId?: string;
+  /** Epoch milliseconds of the reservation; the lease runs from here. */
+  reservedAt: number;
+}
+
+export interface DynamoAlertLinksOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Clock for the lease; tests pass one they move. */
+  now?: () => Date;
+  /** How long an 'opening' reservation holds before another caller may take it over. */
+  leaseMs?: number;
+}
+
+export const DEFAULT_ALERT_LEASE_MS = 60_000;
+
+const { partitionKey: PK, sortKey: SK } = TABLE;
+const META = 'META';
+const linkKey = (key: string) => ({ [PK]: `ALERT#${key}`, [SK]: META });
+
+export class DynamoAlertLinks {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => Date;
+  readonly leaseMs: number;
+
+  constructor(options: DynamoAlertLinksOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? DEFAULT_ALERT_LEASE_MS;
+  }
+
+  /**
+   * Reserves the key for declaring its incident: true for exactly one of any number of concurrent
+   * callers. It succeeds when the key is unknown, when its 'opening' lease ran out, or when it is
+   * linked to `replacing` (an incident the caller found resolved, so a new one is due).
+   */
+  async reserve(key: string, replacing?: string): Promise<boolean> {
+    const now = this.now().getTime();
+    const names: Record<string, string> = { '#pk': PK, '#state': 'state', '#reservedAt': 'reservedAt' };
+    const values: Record<string, unknown> = { ':opening': 'opening', ':expired': now - this.leaseMs };
+    let condition = 'attribute_not_exists(#pk) OR (#state = :opening AND #reservedAt <= :expired)';
+    if (replacing !== undefined) {
+      names['#incidentId'] = 'incidentId';
+      values[':replacing'] = replacing;
+      condition += ' OR #incidentId = :replacing';
+    }
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // A whole-item put: the replaced incident's id goes, so a second replacer's condition fails.
+          Item: { ...linkKey(key), key, state: 'opening', reservedAt: now },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Points the reserved key at the incident declared for it. False, changing nothing, when another
+   * incident was linked meanwhile (the lease ran out and a second caller took over); linking the
+   * same incident again is true.
+   */
+  async link(key: string, incidentId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: linkKey(key),
+          UpdateExpression: 'SET #state = :open, #incidentId = :id',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(#incidentId) OR #incidentId = :id)',
+          ExpressionAttributeNames: { '#pk': PK, '#state': 'state', '#incidentId': 'incidentId' },
+          ExpressionAttributeValues: { ':open': 'open', ':id': incidentId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<AlertLink | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: linkKey(key), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const link: AlertLink = {
+      key,
+      state: Item.state === 'open' ? 'open' : 'opening',
+      reservedAt: Number(Item.reservedAt),
+    };
+    if (typeof Item.incidentId === 'string') link.incidentId = Item.incidentId;
+    return link;
+  }
+
+  /** True when an 'opening' reservation may be taken over by `reserve`. */
+  isLeaseExpired(link: AlertLink): boolean {
+    return link.state === 'opening' && link.reservedAt <= this.now().getTime() - this.leaseMs;
+  }
+}
+
+// By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}

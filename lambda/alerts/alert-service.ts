@@ -1,0 +1,188 @@
+/**
+ * Monitoring alerts → incidents (product.md, "Alerts in"). A firing alert with no open incident for
+ * its key declares one; while that incident is open, the alert firing again or returning to OK adds
+ * a note to it. Nothing here resolves an incident: an alarm clearing is not the responders' verdict.
+ *
+ * Deliveries repeat: SNS and Alertmanager retry, Alertmanager re-sends a still-firing alert with its
+ * original startsAt, and an alarm can reach several containers at once. Two rules keep that quiet:
+ * - `DynamoAlertLinks` lets exactly one delivery declare; the others wait for its link and note.
+ * - Every event an alert writes has an id derived from (key, state, time), and the note for a firing
+ *   reuses the id of the `declared` event, so the very notification that opened the incident adds
+ *   nothing when it comes again, and neither does a re-sent note.
+ */
+import { createHash } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../incidents/time';
+import { DEFAULT_SEVERITY, type Incident, type Severity } from '../incidents/types';
+import type { CommandService } from '../service/command-service';
+import type { IncidentStore } from '../store/store';
+import { type AlertLink, DynamoAlertLinks } from './alert-links';
+import type { AlertSignal } from './payloads';
+
+export interface AlertOutcome {
+  /**
+   * `ignored`: nothing written. With an incidentId, the signal was already recorded on it (a
+   * re-delivery); without, an OK for an alert that has no open incident.
+   */
+  action: 'opened' | 'noted' | 'ignored';
+  incidentId?: string;
+}
+
+export interface AlertServiceDeps {
+  commands: Pick<CommandService, 'declare'>;
+  store: Pick<IncidentStore, 'getIncident' | 'addEvent'>;
+  links: DynamoAlertLinks;
+  clock: Clock;
+  /** How long a delivery waits for another one to link the incident it is declaring. */
+  waitMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * Alerts without a severity tag or label open sev3 incidents, the same default as `/incident open`.
+ * Louder would page for every untagged alarm as for a major outage; whoever wants sev1 or sev2 says
+ * so in the alarm (a `sev2` tag in its description or name) or in the rule's `severity` label.
+ */
+export const DEFAULT_ALERT_SEVERITY: Severity = DEFAULT_SEVERITY;
+
+const DEFAULT_WAIT_MS = 5_000;
+const DEFAULT_POLL_MS = 50;
+
+/**
+ * Another delivery of this alert is declaring its incident and has not linked it in time. Nothing was
+ * written for this signal; retrying the delivery later is safe (HTTP answers 503).
+ */
+export class AlertBusyError extends Error {
+  readonly code = 'ALERT_BUSY';
+
+  constructor(readonly key: string) {
+    super(`Alert ${key}: another delivery is still opening its incident`);
+    this.name = 'AlertBusyError';
+  }
+}
+
+/** Timeline event id for a signal: the same for every delivery of one state change of one alert. */
+export function alertEventId(signal: Pick<AlertSignal, 'key' | 'state' | 'at'>): string {
+  const digest = createHash('sha256').update(`${signal.key}\n${signal.state}\n${signal.at}`).digest('hex');
+  return `alert.${digest.slice(0, 32)}`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class AlertService {
+  private readonly waitMs: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    this.waitMs = deps.waitMs ?? DEFAULT_WAIT_MS;
+    this.pollMs = deps.pollMs ?? DEFAULT_POLL_MS;
+  }
+
+  async handle(signal: AlertSignal): Promise<AlertOutcome> {
+    return signal.state === 'firing' ? this.firing(signal) : this.ok(signal);
+  }
+
+  private async firing(signal: AlertSignal): Promise<AlertOutcome> {
+    const { links } = this.deps;
+    // Real time, not the injected clock: this bounds how long a request waits, whatever "now" says.
+    const giveUpAt = Date.now() + this.waitMs;
+    for (;;) {
+      const link = await links.get(signal.key);
+      const linked = await this.linkedIncident(link);
+      if (linked) return this.note(linked, signal, `Alert ${signal.name} fired again: ${signal.reason}`);
+      // The linked incident is resolved (or gone): a new one is due, and only one replacer gets it.
+      if (link?.incidentId !== undefined) {
+        if (await links.reserve(signal.key, link.incidentId)) return this.open(signal);
+      } else if (!link || links.isLeaseExpired(link)) {
+        if (await links.reserve(signal.key)) return this.open(signal);
+      }
+      if (Date.now() >= giveUpAt) throw new AlertBusyError(signal.key);
+      await sleep(this.pollMs);
+    }
+  }
+
+  private async ok(signal: AlertSignal): Promise<AlertOutcome> {
+    const { links } = this.deps;
+    const giveUpAt = Date.now() + this.waitMs;
+    for (;;) {
+      const link = await links.get(signal.key);
+      const linked = await this.linkedIncident(link);
+      if (linked) return this.note(linked, signal, `Alert ${signal.name} returned to OK: ${signal.reason}`);
+      // An OK overtaking its own firing (deliveries are not ordered) waits for that incident.
+      if (!link || link.incidentId !== undefined || links.isLeaseExpired(link)) return { action: 'ignored' };
+      if (Date.now() >= giveUpAt) throw new AlertBusyError(signal.key);
+      await sleep(this.pollMs);
+    }
+  }
+
+  /** The open incident the link points at, if it points at one. */
+  private async linkedIncident(link: AlertLink | undefined): Promise<Incident | undefined> {
+    if (link?.incidentId === undefined) return undefined;
+    const incident = await this.deps.store.getIncident(link.incidentId);
+    return incident && incident.status !== 'resolved' ? incident : undefined;
+  }
+
+  private async open(signal: AlertSignal): Promise<AlertOutcome> {
+    const now = this.deps.clock.now().toISOString();
+    // A sender's clock ahead of ours must not date the incident in the future.
+    const startedAt = Date.parse(signal.at) <= Date.parse(now) ? signal.at : now;
+    const incident = await this.deps.commands.declare({
+      title: signal.title,
+      severity: signal.severity ?? DEFAULT_ALERT_SEVERITY,
+      startedAt,
+      declaredBy: 'bot',
+      eventId: alertEventId(signal),
+      events: [
+        { at: startedAt, kind: 'detection', text: `Monitoring alert ${signal.name}: ${signal.reason}` },
+      ],
+    });
+    // False only when our lease ran out and another delivery linked its own incident first: ours
+    // stays declared (it is already paging), and later firings note on the linked one.
+    await this.deps.links.link(signal.key, incident.id);
+    return { action: 'opened', incidentId: incident.id };
+  }
+
+  private async note(incident: Incident, signal: AlertSignal, text: string): Promise<AlertOutcome> {
+    const now = this.deps.clock.now().toISOString();
+    const added = await this.deps.store.addEvent({
+      id: alertEventId(signal),
+      incidentId: incident.id,
+      at: clampTime(signal.at, incident.startedAt, now),
+      recordedAt: now,
+      kind: 'note',
+      text,
+      author: 'bot',
+    });
+    return { action: added ? 'noted' : 'ignored', incidentId: incident.id };
+  }
+}
+
+/**
+ * The event's time within the incident: not before it started (an out-of-order delivery) and not
+ * after now (a sender's clock ahead of ours), like times responders type.
+ */
+function clampTime(at: string, earliest: string, latest: string): string {
+  const time = Date.parse(at);
+  if (time < Date.parse(earliest)) return earliest;
+  if (time > Date.parse(latest)) return latest;
+  return at;
+}
+
+export interface CreateAlertServiceOptions {
+  commands: Pick<CommandService, 'declare'>;
+  store: Pick<IncidentStore, 'getIncident' | 'addEvent'>;
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  clock: Clock;
+}
+
+/** The service with its links on the bot's table: what the local server and the Lambda entry use. */
+export function createAlertService(options: CreateAlertServiceOptions): AlertService {
+  const { client, tableName, clock } = options;
+  return new AlertService({
+    commands: options.commands,
+    store: options.store,
+    links: new DynamoAlertLinks({ client, tableName, now: () => clock.now() }),
+    clock,
+  });
+}
