@@ -33,8 +33,16 @@ export interface Bot {
 }
 
 export function createBot(adapters: BotAdapters): Bot {
-  const runJob = createJobRunner(adapters);
-  const jobs = adapters.jobs(runJob);
+  // The runner queues follow-on jobs on the queue that runs it: a reference resolved after both exist.
+  let jobs: Jobs | undefined;
+  const runJob = createJobRunner({
+    ...adapters,
+    enqueue: async (job) => {
+      if (!jobs) throw new Error('job queue not ready');
+      await jobs.enqueue(job);
+    },
+  });
+  jobs = adapters.jobs(runJob);
   const commands = new CommandService({ ...adapters, jobs });
   return { commands, runJob, jobs, store: adapters.store, clock: adapters.clock };
 }

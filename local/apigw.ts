@@ -9,15 +9,20 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export async function readBody(request: IncomingMessage): Promise<string> {
+/** The whole body, refusing more than `maxBytes`: the servers here read trusted local callers only. */
+export async function readBodyBytes(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    if (size > maxBytes) throw new Error('request body too large');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  return (await readBodyBytes(request, maxBytes)).toString('utf8');
 }
 
 export function toApiGatewayEvent(request: IncomingMessage, body: string): APIGatewayProxyEventV2 {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBodyBytes } from './apigw';
 
 export interface RecordedCall {
   method: string;
@@ -177,24 +178,6 @@ function mimetypeFor(filename: string): string {
     pdf: 'application/pdf',
   };
   return known[ext] ?? 'application/octet-stream';
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 async function parseMultipart(raw: Buffer, contentType: string): Promise<{ fields: Args; files: Buffer[] }> {
@@ -404,7 +387,7 @@ class LocalSlackApi implements SlackApiStub {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const raw = await readBody(req);
+    const raw = await readBodyBytes(req, MAX_BODY_BYTES);
     await this.sleep(this.delayMs);
     if (this.closed) return;
 

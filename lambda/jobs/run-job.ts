@@ -22,6 +22,8 @@ import type { IncidentStore } from '../store/store';
 import type { Job, JobRunner } from './jobs';
 
 export interface JobDeps {
+  /** Queues a job that must follow another (escalation after channel setup). */
+  enqueue: (job: Job) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
   store: IncidentStore;
@@ -203,7 +205,12 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   return async (job: Job) => {
     switch (job.type) {
       case 'setup-channel':
-        return setupChannel(job.incidentId);
+        try {
+          return await setupChannel(job.incidentId);
+        } finally {
+          // Even when Slack fails, paging must start; a retry queues it again, which pages nothing twice.
+          await deps.enqueue({ type: 'escalation-start', incidentId: job.incidentId });
+        }
       case 'refresh-summary':
         return refreshSummary(job.incidentId);
       case 'publish-postmortem':

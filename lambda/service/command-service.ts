@@ -180,8 +180,9 @@ export class CommandService {
         ...event,
       });
     }
+    // Escalation starts when the channel is set up (the setup job queues it), so Slack pages have a
+    // channel to mention even where the queue does not keep order.
     await this.deps.jobs.enqueue({ type: 'setup-channel', incidentId: incident.id });
-    await this.deps.jobs.enqueue({ type: 'escalation-start', incidentId: incident.id });
     return incident;
   }
 
