@@ -187,6 +187,38 @@ describe('escalation', () => {
   });
 });
 
+describe('nudges', () => {
+  it('reminds a quiet channel once per interval, and counts from the last update', async () => {
+    const file = await writePolicy(`
+teams:
+  oncall: { slack: S0ONCALL }
+reminders:
+  sev2: 2s
+`);
+    const harness = await startHarness({ env: { ESCALATION_POLICY: file } });
+    try {
+      await harness.command('open sev2 Quiet incident');
+      const channelId = await harness.channelOf('INC-1');
+      const nudges = () =>
+        harness.slack.messages.filter(
+          (m) => m.channel === channelId && /No timeline update/.test(m.text ?? ''),
+        );
+      await sleep(1000);
+      await harness.command('log action: restarted the consumer', { channelId }); // resets the quiet period
+      await sleep(1500); // 2.5 s after open, 1.5 s after the update
+      expect(nudges()).toHaveLength(0);
+      await until(() => nudges().length === 1, 4000);
+      expect(nudges()[0]?.text).toMatch(/No timeline update on INC-1 for \d+ minutes?/);
+      await harness.command('resolve Consumer healthy', { channelId });
+      const after = nudges().length;
+      await sleep(2500);
+      expect(nudges()).toHaveLength(after);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
 describe('a bad escalation policy', () => {
   it('stops the local server at start, naming the field', async () => {
     const file = await writePolicy(`

@@ -171,6 +171,8 @@ describe('the bundled Slack function', () => {
       'inc-1-bundled-checkout-errors',
     ]);
     expect(secrets.asked).toEqual(['arn:aws:secretsmanager:us-east-1:123456789012:secret:slack']);
+    // No Web API call just to answer: Bolt's authorize is fixed, so not even auth.test.
+    expect(slack.callsTo('auth.test')).toEqual([]);
     // Secrets Manager is read once per container, not per request.
     expect(await store.getIncident('INC-2')).toBeUndefined();
   });
