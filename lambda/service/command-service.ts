@@ -24,6 +24,9 @@ export interface CommandInput {
   triggerId?: string;
 }
 
+/** Who acted, where, and the request that carried it (a command, a button, a modal). */
+export type CommandContext = Omit<CommandInput, 'text'>;
+
 export interface DeclareRequest {
   title: string;
   severity: Severity;
@@ -75,7 +78,7 @@ export class CommandService {
   }
 
   /** Carries out an intent, however it arrived: a typed command, a button, a modal. */
-  async execute(intent: Intent, input: Omit<CommandInput, 'text'>): Promise<Reply> {
+  async execute(intent: Intent, input: CommandContext): Promise<Reply> {
     try {
       return await this.act(intent, input);
     } catch (error) {
@@ -88,7 +91,7 @@ export class CommandService {
     }
   }
 
-  private async act(intent: Intent, input: Omit<CommandInput, 'text'>): Promise<Reply> {
+  private async act(intent: Intent, input: CommandContext): Promise<Reply> {
     switch (intent.verb) {
       case 'help':
         return ephemeral(escapeText(HELP_TEXT));
@@ -110,25 +113,22 @@ export class CommandService {
     const lines = open.map((incident) => {
       const where = incident.channelId ? `<#${incident.channelId}>` : incident.id;
       const commander = incident.commander ? `<@${incident.commander}>` : 'no commander';
-      return `• ${where} *${incident.id}* ${incident.severity} · ${incident.status} · ${incident.title} · open ${formatDuration(incident.startedAt, now)} · ${commander}`;
+      return `• ${where} *${incident.id}* ${incident.severity} · ${incident.status} · ${escapeText(incident.title)} · open ${formatDuration(incident.startedAt, now)} · ${commander}`;
     });
     return ephemeral(`*Open incidents (${open.length})*\n${lines.join('\n')}`);
   }
 
   /** False when this trigger was already handled (a retried delivery): the caller writes nothing. */
-  private async claimTrigger(input: Omit<CommandInput, 'text'>): Promise<boolean> {
+  private async claimTrigger(input: CommandContext): Promise<boolean> {
     if (!input.triggerId) return true;
     return this.deps.store.claim(`command#${input.triggerId}`, CLAIM_TTL_SECONDS);
   }
 
-  private eventId(input: Omit<CommandInput, 'text'>): string {
+  private eventId(input: CommandContext): string {
     return input.triggerId ? `t-${input.triggerId}` : `r-${randomUUID()}`;
   }
 
-  private async open(
-    intent: Extract<Intent, { verb: 'open' }>,
-    input: Omit<CommandInput, 'text'>,
-  ): Promise<Reply> {
+  private async open(intent: Extract<Intent, { verb: 'open' }>, input: CommandContext): Promise<Reply> {
     const startedAt = resolveStartTime(intent.time, this.now(), this.tz);
     if (!(await this.claimTrigger(input))) return ephemeral('That command was already received.');
     const incident = await this.declare({
@@ -186,7 +186,7 @@ export class CommandService {
     return incident;
   }
 
-  private async target(intent: IncidentIntent, input: Omit<CommandInput, 'text'>): Promise<Incident> {
+  private async target(intent: IncidentIntent, input: CommandContext): Promise<Incident> {
     if (intent.ref) {
       const incident = await this.deps.store.getIncident(intent.ref);
       if (!incident) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${intent.ref}.`);
@@ -203,7 +203,7 @@ export class CommandService {
     return incident;
   }
 
-  private async onIncident(intent: IncidentIntent, input: Omit<CommandInput, 'text'>): Promise<Reply> {
+  private async onIncident(intent: IncidentIntent, input: CommandContext): Promise<Reply> {
     let incident = await this.target(intent, input);
     if (intent.verb === 'postmortem') return this.draft(incident);
     const before = incident;
@@ -237,7 +237,7 @@ export class CommandService {
   private async record(
     decision: Decision,
     incident: Incident,
-    input: Omit<CommandInput, 'text'>,
+    input: CommandContext,
     now: string,
   ): Promise<TimelineEvent | undefined> {
     if (decision.followUp) {
