@@ -69,6 +69,13 @@ describe('Slack transport', () => {
     });
   });
 
+  it('answers /healthz, and 404 for routes it does not serve', async () => {
+    const health = await fetch(`${harness.server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    expect((await fetch(`${harness.server.url}/nope`)).status).toBe(404);
+  });
+
   it('opens one incident when Slack delivers the same command twice', async () => {
     const first = await harness.command('open sev2 Payments degraded', { triggerId: 'trigger-retry-1' });
     const retry = await harness.command('open sev2 Payments degraded', {
