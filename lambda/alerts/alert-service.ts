@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../incidents/time';
-import { DEFAULT_SEVERITY, type Incident, type Severity } from '../incidents/types';
+import { BOT_AUTHOR, DEFAULT_SEVERITY, type Incident, type Severity } from '../incidents/types';
 import type { CommandService } from '../service/command-service';
 import type { IncidentStore } from '../store/store';
 import { type AlertLink, DynamoAlertLinks } from './alert-links';
@@ -130,7 +130,7 @@ export class AlertService {
       title: signal.title,
       severity: signal.severity ?? DEFAULT_ALERT_SEVERITY,
       startedAt,
-      declaredBy: 'bot',
+      declaredBy: BOT_AUTHOR,
       eventId: alertEventId(signal),
       events: [
         { at: startedAt, kind: 'detection', text: `Monitoring alert ${signal.name}: ${signal.reason}` },
@@ -151,7 +151,7 @@ export class AlertService {
       recordedAt: now,
       kind: 'note',
       text,
-      author: 'bot',
+      author: BOT_AUTHOR,
     });
     return { action: added ? 'noted' : 'ignored', incidentId: incident.id };
   }

@@ -8,7 +8,13 @@ import type { BotSettings } from '../config';
 import { nextTier, type PlannedTier, pagedTeams, planTiers, reasonNotToPage } from '../incidents/escalation';
 import { reminderSecondsFor } from '../incidents/policy';
 import { type Clock, formatDuration } from '../incidents/time';
-import type { Incident, IncidentRecord, Severity, TimelineEvent } from '../incidents/types';
+import {
+  BOT_AUTHOR,
+  type Incident,
+  type IncidentRecord,
+  type Severity,
+  type TimelineEvent,
+} from '../incidents/types';
 import type { PageAction, PageOutcome, Pager } from '../paging/pager';
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
@@ -87,7 +93,8 @@ export class EscalationEngine {
     const seconds = this.reminderInterval(incident);
     if (!seconds) return;
     const lastUpdate = events.reduce(
-      (latest, event) => (event.author !== 'bot' && event.recordedAt > latest ? event.recordedAt : latest),
+      (latest, event) =>
+        event.author !== BOT_AUTHOR && event.recordedAt > latest ? event.recordedAt : latest,
       incident.declaredAt,
     );
     const now = this.now();
@@ -230,7 +237,7 @@ export class EscalationEngine {
       recordedAt: now,
       kind: 'escalation',
       text,
-      author: 'bot',
+      author: BOT_AUTHOR,
       team,
       page: { tier, channels: took, failed: took.length === 0 },
     };

@@ -7,10 +7,7 @@ import { IncidentError } from './errors';
 import type { IncidentIntent } from './intents';
 import { formatDateTime, resolveEventTime } from './time';
 import type { EventKind, FollowUpType, Incident, Severity } from './types';
-import { incidentId } from './types';
-
-/** The author of what the bot records itself (alerts, pages). */
-export const BOT_AUTHOR = 'bot';
+import { BOT_AUTHOR, incidentId } from './types';
 
 export interface DeclareInput {
   number: number;

@@ -5,6 +5,7 @@
  */
 import { formatClock, formatDateTime, formatDuration, formatShortDateTime, spansDays } from './time';
 import {
+  BOT_AUTHOR,
   type EventKind,
   type FollowUp,
   type FollowUpType,
@@ -25,7 +26,6 @@ export interface PostmortemOptions {
 
 const NONE = '_None recorded._';
 const NOT_YET = '_Not recorded yet._';
-const BOT_AUTHOR = 'bot';
 
 export function postmortemFileName(incident: Pick<Incident, 'number'>): string {
   return `${incidentId(incident.number)}.md`;

@@ -122,6 +122,9 @@ export interface IncidentRecord {
   followUps: FollowUp[];
 }
 
+/** The author of what the bot records itself (alerts, pages) and the declarer of alert incidents. */
+export const BOT_AUTHOR = 'bot';
+
 export function incidentId(number: number): string {
   return `INC-${number}`;
 }

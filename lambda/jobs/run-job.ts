@@ -5,10 +5,9 @@
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
-import { BOT_AUTHOR } from '../incidents/incident';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
 import type { Clock } from '../incidents/time';
-import type { Incident, IncidentRecord, Severity } from '../incidents/types';
+import { BOT_AUTHOR, type Incident, type IncidentRecord, type Severity } from '../incidents/types';
 import type { ChatGateway } from '../slack/chat';
 import {
   channelTopic,
@@ -131,8 +130,9 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   async function compileAndStore(record: IncidentRecord): Promise<{ markdown: string; location: string }> {
     const people = new Set<string>([record.incident.declaredBy]);
     if (record.incident.commander) people.add(record.incident.commander);
-    for (const event of record.events) if (event.author !== 'bot') people.add(event.author);
+    for (const event of record.events) if (event.author !== BOT_AUTHOR) people.add(event.author);
     for (const item of record.followUps) if (item.owner) people.add(item.owner);
+    people.delete(BOT_AUTHOR);
     const names = await chat.displayNames([...people]);
     const markdown = compilePostmortem(record, { ...ctx(), names });
     const location = await archive.put(postmortemFileName(record.incident), markdown);

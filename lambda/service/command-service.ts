@@ -11,7 +11,13 @@ import type { IncidentIntent, Intent } from '../incidents/intents';
 import { teamNames } from '../incidents/policy';
 import { compilePostmortem } from '../incidents/postmortem';
 import { type Clock, formatClock, formatDateTime, formatDuration, resolveStartTime } from '../incidents/time';
-import type { EventKind, Incident, Severity, TimelineEvent } from '../incidents/types';
+import {
+  BOT_AUTHOR,
+  type EventKind,
+  type Incident,
+  type Severity,
+  type TimelineEvent,
+} from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
 import { escapeText, incidentChannelName } from '../slack/format';
 import type { IncidentStore } from '../store/store';
@@ -161,7 +167,7 @@ export class CommandService {
       declaredBy: input.declaredBy,
     });
     await this.deps.store.createIncident(incident);
-    const who = input.declaredBy === 'bot' ? 'incident-bot' : `<@${input.declaredBy}>`;
+    const who = input.declaredBy === BOT_AUTHOR ? 'incident-bot' : `<@${input.declaredBy}>`;
     await this.deps.store.addEvent({
       id: input.eventId,
       incidentId: incident.id,

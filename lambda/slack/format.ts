@@ -3,7 +3,13 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { formatDateTime, formatDuration } from '../incidents/time';
-import type { FollowUp, Incident, IncidentRecord, Severity } from '../incidents/types';
+import {
+  BOT_AUTHOR,
+  type FollowUp,
+  type Incident,
+  type IncidentRecord,
+  type Severity,
+} from '../incidents/types';
 import type { ChatMessage } from './chat';
 
 const MAX_CHANNEL_NAME = 80;
@@ -47,7 +53,7 @@ const SEVERITY_EMOJI: Record<Severity, string> = {
 };
 
 function user(id: string | undefined): string {
-  if (id === 'bot') return 'incident-bot';
+  if (id === BOT_AUTHOR) return 'incident-bot';
   return id ? `<@${id}>` : '_nobody yet_';
 }
 
