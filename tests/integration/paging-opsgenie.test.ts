@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Incident, Severity } from '../../lambda/incidents/types';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
-import type { ChatGateway } from '../../lambda/slack/chat';
+import { anIncident, noChat } from '../fixtures/incidents';
 
 const GENIE_KEY = 'eb243592-faa2-4ba2-a551q-1afdf565c889';
 
@@ -54,25 +54,8 @@ async function startOpsgenie() {
 type Opsgenie = Awaited<ReturnType<typeof startOpsgenie>>;
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
-    title: 'Checkout latency',
-    severity: 'sev2',
-    status: 'investigating',
-    declaredBy: 'U0ALICE',
-    startedAt: '2024-02-18T15:30:00.000Z',
-    declaredAt: '2024-02-18T15:30:00.000Z',
-    channelId: 'C0INC7',
-    version: 1,
-    ...overrides,
-  };
+  return anIncident({ ...overrides });
 }
-
-/** These teams page through Opsgenie only; a Slack call would be a bug, and fails its outcome. */
-const noChat = new Proxy({} as ChatGateway, {
-  get: () => () => Promise.reject(new Error('Slack is not part of this test')),
-});
 
 const ALIAS = 'incident-bot/INC-7/sre';
 const ALIAS_IN_PATH = 'incident-bot%2FINC-7%2Fsre';

@@ -1,35 +1,18 @@
 import type { Incident, Severity } from '../../lambda/incidents/types';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
-import type { ChatGateway } from '../../lambda/slack/chat';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
+import { anIncident, noChat } from '../fixtures/incidents';
 
 const ROUTING_KEY = 'R0UTINGKEY0000000000000000000001';
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
-    title: 'Checkout latency',
-    severity: 'sev2',
-    status: 'investigating',
-    declaredBy: 'U0ALICE',
-    startedAt: '2024-02-18T15:30:00.000Z',
-    declaredAt: '2024-02-18T15:30:00.000Z',
-    channelId: 'C0INC7',
-    version: 1,
-    ...overrides,
-  };
+  return anIncident({ ...overrides });
 }
 
 function target(overrides: Partial<PageTarget> = {}): PageTarget {
   return { incident: incident(), team: 'sre', config: { pagerduty: ROUTING_KEY }, ...overrides };
 }
-
-/** These teams page through PagerDuty only; a Slack call would be a bug, and fails its outcome. */
-const noChat = new Proxy({} as ChatGateway, {
-  get: () => () => Promise.reject(new Error('Slack is not part of this test')),
-});
 
 describe('TeamPager → PagerDuty Events API v2 (stand-in on 127.0.0.1)', () => {
   let stub: PagerDutyStub;

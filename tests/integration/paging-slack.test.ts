@@ -3,23 +3,17 @@ import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
 import { SlackChat } from '../../lambda/slack/chat';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+import { anIncident } from '../fixtures/incidents';
 
 const CHANNEL = 'C0INC7';
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
+  return anIncident({
     title: 'Checkout <latency> & errors',
     severity: 'sev1',
-    status: 'investigating',
-    declaredBy: 'U0ALICE',
-    startedAt: '2024-02-18T15:30:00.000Z',
-    declaredAt: '2024-02-18T15:30:00.000Z',
     channelId: CHANNEL,
-    version: 1,
     ...overrides,
-  };
+  });
 }
 
 function target(overrides: Partial<PageTarget> = {}): PageTarget {

@@ -7,6 +7,7 @@ import { verifyWebhookSignature } from '../../lambda/paging/webhook';
 import { SlackChat } from '../../lambda/slack/chat';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+import { anIncident } from '../fixtures/incidents';
 
 const SECRET = 'whsec-test-0123456789';
 const CHANNEL = 'C0INC7';
@@ -42,19 +43,7 @@ async function startHttpReceiver() {
 type HttpReceiver = Awaited<ReturnType<typeof startHttpReceiver>>;
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
-    title: 'Checkout latency',
-    severity: 'sev1',
-    status: 'investigating',
-    declaredBy: 'U0ALICE',
-    startedAt: '2024-02-18T15:30:00.000Z',
-    declaredAt: '2024-02-18T15:30:00.000Z',
-    channelId: CHANNEL,
-    version: 1,
-    ...overrides,
-  };
+  return anIncident({ severity: 'sev1', channelId: CHANNEL, ...overrides });
 }
 
 describe('TeamPager across every configured channel', () => {

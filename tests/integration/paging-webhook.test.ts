@@ -4,7 +4,7 @@ import type { Incident } from '../../lambda/incidents/types';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
 import { signWebhookBody, verifyWebhookSignature } from '../../lambda/paging/webhook';
-import type { ChatGateway } from '../../lambda/slack/chat';
+import { anIncident, noChat } from '../fixtures/incidents';
 
 const SECRET = 'whsec-test-0123456789';
 const NOW = new Date('2024-02-18T15:45:12.345Z');
@@ -56,25 +56,8 @@ async function startReceiver() {
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
-    title: 'Checkout latency',
-    severity: 'sev1',
-    status: 'investigating',
-    declaredBy: 'U0ALICE',
-    startedAt: '2024-02-18T15:30:00.000Z',
-    declaredAt: '2024-02-18T15:30:00.000Z',
-    channelId: 'C0INC7',
-    version: 1,
-    ...overrides,
-  };
+  return anIncident({ severity: 'sev1', ...overrides });
 }
-
-/** These teams page through a webhook only; a Slack call would be a bug, and fails its outcome. */
-const noChat = new Proxy({} as ChatGateway, {
-  get: () => () => Promise.reject(new Error('Slack is not part of this test')),
-});
 
 describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
   let receiver: Receiver;
