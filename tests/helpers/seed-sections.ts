@@ -202,3 +202,9 @@ export function missingSeedSentences(seed: string, postmortem: string): string[]
   }
   return missing;
 }
+
+/** product.md, "Postmortem document": the headings of every postmortem, in order. */
+export const PRODUCT_HEADINGS: readonly string[] = SECTIONS.flatMap(({ top, subs }) => [
+  `## ${top}`,
+  ...subs.map((sub) => `### ${sub}`),
+]);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readScenario, replayScenario } from '../../local/replay';
 import { ANNOUNCEMENTS, GENERAL, type Harness, startHarness } from '../helpers/harness';
-import { missingSeedSentences } from '../helpers/seed-sections';
+import { missingSeedSentences, PRODUCT_HEADINGS } from '../helpers/seed-sections';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -48,23 +48,7 @@ describe('replaying the seed scenario', () => {
     const headings = postmortem.split('\n').filter((line) => /^#{1,3} /.test(line));
     expect(headings.slice(0, 20)).toEqual([
       '# INC-1: Login failures on the user authentication service — Postmortem',
-      '## Issue Summary',
-      '### Duration',
-      '### Impact',
-      '### Root Cause',
-      '## Timeline',
-      '### Issue Detected',
-      '### Detection Method',
-      '### Actions Taken',
-      '### Misleading Paths',
-      '### Escalation',
-      '### Resolution',
-      '## Root Cause and Resolution',
-      '### Root Cause',
-      '### Resolution',
-      '## Corrective and Preventative Measures',
-      '### Improvements/Fixes',
-      '### Tasks',
+      ...PRODUCT_HEADINGS,
       '## Metrics',
       '## Responders',
     ]);

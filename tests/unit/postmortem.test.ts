@@ -10,30 +10,11 @@ import type {
   IncidentRecord,
   TimelineEvent,
 } from '../../lambda/incidents/types';
-import { missingSeedSentences, sectionsOfPostmortem } from '../helpers/seed-sections';
+import { missingSeedSentences, PRODUCT_HEADINGS, sectionsOfPostmortem } from '../helpers/seed-sections';
 
 const SEED = readFileSync(join(__dirname, '..', 'fixtures', 'postmortem-seed.md'), 'utf8');
 
-/** product.md, "Postmortem document", then the extra sections that may follow it. */
-const PRODUCT_HEADINGS = [
-  '## Issue Summary',
-  '### Duration',
-  '### Impact',
-  '### Root Cause',
-  '## Timeline',
-  '### Issue Detected',
-  '### Detection Method',
-  '### Actions Taken',
-  '### Misleading Paths',
-  '### Escalation',
-  '### Resolution',
-  '## Root Cause and Resolution',
-  '### Root Cause',
-  '### Resolution',
-  '## Corrective and Preventative Measures',
-  '### Improvements/Fixes',
-  '### Tasks',
-];
+/** The extra sections that may follow product.md's. */
 const EXTRA_HEADINGS = ['## Metrics', '## Responders', '## Full Timeline'];
 
 const UTC = { tz: 'UTC', now: '2024-02-18T20:00:00.000Z' };
