@@ -36,7 +36,18 @@ export type Job =
       text?: string;
       author?: string;
       capturedBy: string;
-    };
+    }
+  /** Tell someone what a button or modal did: in the channel, or to that user alone. */
+  | {
+      type: 'reply';
+      incidentId?: string;
+      channelId: string;
+      userId: string;
+      text: string;
+      visibility: 'channel' | 'user';
+    }
+  /** Publish a user's App Home with the open incidents. */
+  | { type: 'publish-home'; incidentId?: undefined; userId: string };
 
 export interface Jobs {
   enqueue(job: Job): Promise<void>;

@@ -16,7 +16,7 @@ import {
   resolutionSummary,
   severityAnnouncement,
 } from '../slack/format';
-import { pinnedSummary } from '../slack/views';
+import { appHome, pinnedSummary } from '../slack/views';
 import type { IncidentStore } from '../store/store';
 import type { Job, JobRunner } from './jobs';
 
@@ -233,6 +233,13 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return announceSeverity(job.incidentId, job.previous);
       case 'capture-message':
         return captureMessage(job);
+      case 'reply':
+        if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text: job.text });
+        else await chat.postEphemeral(job.channelId, job.userId, job.text);
+        return;
+      case 'publish-home':
+        await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), ctx()));
+        return;
       default: {
         const unknown: never = job;
         throw new Error(`Unknown job ${JSON.stringify(unknown)}`);

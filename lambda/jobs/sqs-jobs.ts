@@ -51,4 +51,13 @@ export const jobSchema: z.ZodType<Job> = z.discriminatedUnion('type', [
     author: z.string().optional(),
     capturedBy: z.string().min(1),
   }),
+  z.object({
+    type: z.literal('reply'),
+    incidentId: incidentId.optional(),
+    channelId: z.string().min(1),
+    userId: z.string().min(1),
+    text: z.string().min(1),
+    visibility: z.enum(['channel', 'user']),
+  }),
+  z.object({ type: z.literal('publish-home'), userId: z.string().min(1) }),
 ]);

@@ -3,7 +3,7 @@
  * stand-in and, where no Slack exists at all, against a fake.
  */
 
-import type { KnownBlock } from '@slack/types';
+import type { HomeView, KnownBlock } from '@slack/types';
 import {
   type ChatPostMessageArguments,
   ErrorCode,
@@ -22,6 +22,9 @@ export interface ChatGateway {
   /** Invites users; users already in the channel are not an error. */
   invite(channelId: string, userIds: string[]): Promise<void>;
   postMessage(channelId: string, message: ChatMessage): Promise<string>;
+  /** A message only `userId` sees, in a channel they are in. */
+  postEphemeral(channelId: string, userId: string, text: string): Promise<void>;
+  publishHome(userId: string, view: HomeView): Promise<void>;
   updateMessage(channelId: string, ts: string, message: ChatMessage): Promise<void>;
   /** Pins a message; an already pinned message is not an error. */
   pin(channelId: string, ts: string): Promise<void>;
@@ -109,6 +112,14 @@ export class SlackChat implements ChatGateway {
     const result = await this.client.chat.postMessage(args);
     if (!result.ts) throw new Error('chat.postMessage returned no ts');
     return result.ts;
+  }
+
+  async postEphemeral(channelId: string, userId: string, text: string): Promise<void> {
+    await this.client.chat.postEphemeral({ channel: channelId, user: userId, text });
+  }
+
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.client.views.publish({ user_id: userId, view });
   }
 
   async updateMessage(channelId: string, ts: string, message: ChatMessage): Promise<void> {

@@ -4,7 +4,6 @@
  * lives in the service and the domain. Slow work goes to the job queue.
  */
 import type { App, Logger } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { BotSettings } from '../config';
 import type { Intent } from '../incidents/intents';
@@ -15,7 +14,6 @@ import type { IncidentStore } from '../store/store';
 import {
   ACTIONS,
   addToTimelineModal,
-  appHome,
   CALLBACKS,
   declareModal,
   parseAddToTimelineSubmission,
@@ -65,19 +63,26 @@ const shortcutSchema = z.object({
 const SOMETHING_WENT_WRONG =
   'Something went wrong while handling that. Please try again; if it keeps failing, check the bot logs.';
 
-/** Shows a service reply where a button or modal was used: to the channel, or to the user alone. */
+/**
+ * Shows a service reply where a button or modal was used: to the channel, or to the user alone. Sent
+ * by the worker, so the answer to Slack never waits for the Web API.
+ */
 async function show(
-  client: WebClient,
+  jobs: Jobs,
   channelId: string | undefined,
   userId: string,
   reply: Reply,
-): Promise<void> {
+  incidentId?: string,
+) {
   if (!channelId) return;
-  if (reply.response_type === 'in_channel') {
-    await client.chat.postMessage({ channel: channelId, text: reply.text });
-  } else {
-    await client.chat.postEphemeral({ channel: channelId, user: userId, text: reply.text });
-  }
+  await jobs.enqueue({
+    type: 'reply',
+    channelId,
+    userId,
+    text: reply.text,
+    visibility: reply.response_type === 'in_channel' ? 'channel' : 'user',
+    ...(incidentId ? { incidentId } : {}),
+  });
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -136,7 +141,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   });
 
   const button = (action: string, intentFor: (incidentId: string) => Intent) => {
-    app.action(action, async ({ ack, body, client }) => {
+    app.action(action, async ({ ack, body }) => {
       await ack();
       const payload = buttonSchema.safeParse(body);
       if (!payload.success) return;
@@ -148,10 +153,13 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           channelId: channel?.id ?? '',
           triggerId,
         });
-        await show(client, channel?.id, user.id, reply);
+        await show(deps.jobs, channel?.id, user.id, reply, incidentId);
       } catch (error) {
         logger?.error('button failed', error);
-        await show(client, channel?.id, user.id, { response_type: 'ephemeral', text: SOMETHING_WENT_WRONG });
+        await show(deps.jobs, channel?.id, user.id, {
+          response_type: 'ephemeral',
+          text: SOMETHING_WENT_WRONG,
+        });
       }
     });
   };
@@ -166,7 +174,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await client.views.open({ trigger_id: payload.data.trigger_id, view: resolveModal(incidentId) });
   });
 
-  app.view(CALLBACKS.resolve, async ({ ack, body, view, client }) => {
+  app.view(CALLBACKS.resolve, async ({ ack, body, view }) => {
     const submission = parseResolveSubmission(view);
     if (!submission.ok) {
       await ack({ response_action: 'errors', errors: submission.errors });
@@ -187,7 +195,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    await show(client, incident?.channelId, body.user.id, reply);
+    await show(deps.jobs, incident?.channelId, body.user.id, reply, incidentId);
   });
 
   app.shortcut(SHORTCUT, async ({ ack, shortcut, client }) => {
@@ -197,9 +205,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const { trigger_id: triggerId, user, channel, message } = payload.data;
     const incidentId = await deps.store.findIncidentIdByChannel(channel.id);
     if (!incidentId) {
-      await client.chat.postEphemeral({
-        channel: channel.id,
-        user: user.id,
+      await show(deps.jobs, channel.id, user.id, {
+        response_type: 'ephemeral',
         text: 'This channel belongs to no incident: use the shortcut on a message in an incident channel.',
       });
       return;
@@ -256,12 +263,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     });
   });
 
-  app.event('app_home_opened', async ({ event, client }) => {
+  app.event('app_home_opened', async ({ event }) => {
     if (event.tab && event.tab !== 'home') return;
-    const open = await deps.store.listOpenIncidents();
-    await client.views.publish({
-      user_id: event.user,
-      view: appHome(open, { tz: deps.settings.timeZone, now: deps.clock.now().toISOString() }),
-    });
+    await deps.jobs.enqueue({ type: 'publish-home', userId: event.user });
   });
 }

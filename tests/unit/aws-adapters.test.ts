@@ -8,6 +8,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3Archive } from '../../lambda/archive/s3-archive';
 import { readSlackSecret } from '../../lambda/handlers/environment';
+import type { Job } from '../../lambda/jobs/jobs';
 import { jobSchema, SqsJobs } from '../../lambda/jobs/sqs-jobs';
 
 describe('SqsJobs', () => {
@@ -29,6 +30,42 @@ describe('SqsJobs', () => {
       requestId: 't-1',
     });
     sqs.restore();
+  });
+});
+
+describe('jobSchema', () => {
+  // One of every job: a job type the worker could not read back would be dropped in AWS.
+  const every: Job[] = [
+    { type: 'setup-channel', incidentId: 'INC-1' },
+    { type: 'refresh-summary', incidentId: 'INC-1' },
+    { type: 'publish-postmortem', incidentId: 'INC-1' },
+    { type: 'store-postmortem', incidentId: 'INC-1' },
+    { type: 'escalation-start', incidentId: 'INC-1' },
+    { type: 'escalation-ack', incidentId: 'INC-1' },
+    { type: 'escalation-resolve', incidentId: 'INC-1' },
+    { type: 'escalation-replan', incidentId: 'INC-1', previous: 'sev3' },
+    { type: 'escalate', incidentId: 'INC-1', requestId: 'r' },
+    { type: 'announce-severity', incidentId: 'INC-1', previous: 'sev2' },
+    {
+      type: 'capture-message',
+      incidentId: 'INC-1',
+      channelId: 'C1',
+      messageTs: '1700000000.000100',
+      kind: 'action',
+      eventId: 'e',
+      capturedBy: 'U1',
+    },
+    { type: 'reply', channelId: 'C1', userId: 'U1', text: 'done', visibility: 'user' },
+    { type: 'publish-home', userId: 'U1' },
+  ];
+
+  it.each(every.map((job) => [job.type, job]))('reads back %s', (_type, job) => {
+    expect(jobSchema.parse(JSON.parse(JSON.stringify(job)))).toEqual(job);
+  });
+
+  it('refuses a job with a bad field, naming it', () => {
+    const result = jobSchema.safeParse({ type: 'escalation-replan', incidentId: 'INC-1', previous: 'sev9' });
+    expect(result.success).toBe(false);
   });
 });
 
