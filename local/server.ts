@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { createAlertService } from '../lambda/alerts/alert-service';
 import { type AlertRoute, handleAlertHttp } from '../lambda/alerts/http';
 import { FileArchive } from '../lambda/archive/archive';
@@ -166,10 +166,15 @@ export async function startLocalServer(
 
   let socketApp: App | undefined;
   if (config.appToken) {
-    socketApp = new App({
-      token: config.botToken,
+    // The same Web API base as the HTTP path (SLACK_API_URL), and the same fixed authorize: no auth.test.
+    const receiver = new SocketModeReceiver({
       appToken: config.appToken,
-      socketMode: true,
+      logLevel: LogLevel.WARN,
+      installerOptions: { clientOptions: config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {} },
+    });
+    socketApp = new App({
+      receiver,
+      authorize: async () => ({ botToken: config.botToken }),
       logLevel: LogLevel.WARN,
       ...(config.slackApiUrl ? { clientOptions: { slackApiUrl: config.slackApiUrl } } : {}),
     });

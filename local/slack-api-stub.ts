@@ -81,6 +81,8 @@ export interface SlackApiStubOptions {
   token?: string;
   /** Seed channels (the bot is a member unless `members` says otherwise); re-created by reset(). */
   channels?: { name: string; id?: string; members?: string[]; isPrivate?: boolean; topic?: string }[];
+  /** What `apps.connections.open` hands a Socket Mode client (a WebSocket server of the test's). */
+  socketModeUrl?: string;
 }
 
 export interface SlackApiStub {
@@ -104,6 +106,8 @@ export interface SlackApiStub {
   ): StubChannel;
   /** Latency added to every request (benchmarks: instant vs 800 ms). */
   setDelay(ms: number): void;
+  /** Where `apps.connections.open` sends Socket Mode clients. */
+  setSocketModeUrl(url: string): void;
   /**
    * The next `times` calls of `method` answer `{ ok: false, error }`. The code `ratelimited` answers HTTP 429
    * with `Retry-After: 1`, as Slack does, so client retry handling is exercised.
@@ -242,6 +246,7 @@ class LocalSlackApi implements SlackApiStub {
   private readonly timers = new Set<NodeJS.Timeout>();
   private topicMeta = new Map<string, { creator: string; lastSet: number }>();
   private delayMs: number;
+  private socketModeUrl: string | undefined;
   private idSeq = 0;
   private lastTsMicros = 0;
   private closed = false;
@@ -250,6 +255,7 @@ class LocalSlackApi implements SlackApiStub {
   constructor(private readonly options: SlackApiStubOptions) {
     this.botUserId = options.botUserId ?? 'U0000000BOT';
     this.delayMs = options.delayMs ?? 0;
+    this.socketModeUrl = options.socketModeUrl;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent)
@@ -258,6 +264,9 @@ class LocalSlackApi implements SlackApiStub {
     });
     this.handlers = {
       'auth.test': () => this.authTest(),
+      // Socket Mode's handshake: with an app-level token, the URL of the WebSocket to open.
+      'apps.connections.open': () =>
+        this.socketModeUrl ? { url: this.socketModeUrl } : fail('not_allowed_token_type'),
       'conversations.create': (a) => this.conversationsCreate(a),
       'conversations.invite': (a) => this.conversationsInvite(a),
       'conversations.info': (a) => this.conversationsInfo(a),
@@ -323,6 +332,10 @@ class LocalSlackApi implements SlackApiStub {
 
   setDelay(ms: number): void {
     this.delayMs = Math.max(0, ms);
+  }
+
+  setSocketModeUrl(url: string): void {
+    this.socketModeUrl = url;
   }
 
   failNext(method: string, error: string, times = 1): void {

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   dataDir?: string;
   inMemory?: boolean;
+  /** Where the Slack stand-in sends Socket Mode clients (with SLACK_APP_TOKEN in `env`). */
+  socketModeUrl?: string;
 }
 
 export function fixedClock(iso: string): Clock & { set(iso: string): void } {
@@ -61,6 +63,7 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const slack = await startSlackApiStub({
+    ...(options.socketModeUrl ? { socketModeUrl: options.socketModeUrl } : {}),
     channels: [
       { id: GENERAL, name: 'general' },
       { id: ANNOUNCEMENTS, name: 'incidents' },
