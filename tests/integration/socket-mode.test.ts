@@ -41,7 +41,7 @@ async function startSocketPeer(): Promise<SocketPeer> {
     received,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of server.clients) client.close(1000, "test over");
+        for (const client of server.clients) client.close(1000, 'test over');
         server.close(() => resolve());
       }),
   };
