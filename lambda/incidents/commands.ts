@@ -585,7 +585,8 @@ function freeText(text: string): string {
   return decodeEntities(text.trim());
 }
 
-function decodeEntities(text: string): string {
+/** Undoes Slack's escaping of `&`, `<` and `>` in text it sends (commands, shortcut messages). */
+export function decodeEntities(text: string): string {
   return text.replace(/&(amp|lt|gt);/g, (_, name: string) =>
     name === 'amp' ? '&' : name === 'lt' ? '<' : '>',
   );

@@ -45,7 +45,7 @@ export function incidentChannelName(number: number, title: string): string {
   return `${prefix}-${cut}`;
 }
 
-const SEVERITY_EMOJI: Record<Severity, string> = {
+export const SEVERITY_EMOJI: Record<Severity, string> = {
   sev1: ':red_circle:',
   sev2: ':large_orange_circle:',
   sev3: ':large_yellow_circle:',

@@ -13,7 +13,7 @@ import type {
   PlainTextOption,
 } from '@slack/types';
 import { z } from 'zod';
-import { TITLE_MAX_LENGTH } from '../incidents/commands';
+import { decodeEntities, TITLE_MAX_LENGTH } from '../incidents/commands';
 import { formatDateTime, formatDuration } from '../incidents/time';
 import {
   DEFAULT_LOG_KIND,
@@ -25,7 +25,7 @@ import {
   type Severity,
 } from '../incidents/types';
 import type { ChatMessage } from './chat';
-import { escapeText, type FormatContext, incidentSummary } from './format';
+import { escapeText, type FormatContext, incidentSummary, SEVERITY_EMOJI } from './format';
 
 export const ACTIONS = {
   acknowledge: 'incident.acknowledge',
@@ -57,13 +57,6 @@ const MAX_INPUT_LENGTH = 3000;
 export const HOME_MAX_INCIDENTS = 45;
 /** Alert titles are not held to TITLE_MAX_LENGTH, so the Home tab cuts long ones itself. */
 const HOME_TITLE_MAX = 200;
-
-const SEVERITY_EMOJI: Record<Severity, string> = {
-  sev1: ':red_circle:',
-  sev2: ':large_orange_circle:',
-  sev3: ':large_yellow_circle:',
-  sev4: ':white_circle:',
-};
 
 const SEVERITY_OPTIONS: Record<Severity, { label: string; description: string }> = {
   sev1: { label: 'Critical', description: 'Customer-facing outage or data loss; all hands' },
@@ -622,12 +615,6 @@ function clipMrkdwn(text: string, max: number): string {
     .join('')
     .replace(/<[^>]*$|&[a-z]*$/, '');
   return `${cut}…`;
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt);/g, (_, name: string) =>
-    name === 'amp' ? '&' : name === 'lt' ? '<' : '>',
-  );
 }
 
 function isWebUrl(value: string | undefined): value is string {
