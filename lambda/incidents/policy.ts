@@ -5,7 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { SEVERITIES, type Severity } from './types';
+import type { Severity } from './types';
 
 const DURATION = /^(\d+)(s|m|h)$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
@@ -157,5 +157,3 @@ export function reminderSecondsFor(policy: EscalationPolicy, severity: Severity)
 export function teamNames(policy: EscalationPolicy | undefined): string[] {
   return policy ? Object.keys(policy.teams) : [];
 }
-
-export { SEVERITIES };

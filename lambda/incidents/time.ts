@@ -183,7 +183,3 @@ export function formatDuration(fromIso: string, toIso: string): string {
   if (minutes || parts.length === 0) parts.push(unit(minutes, 'minute'));
   return parts.join(' ');
 }
-
-export function minutesBetween(fromIso: string, toIso: string): number {
-  return dayjs(toIso).diff(dayjs(fromIso), 'minute', true);
-}

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { type Harness, startHarness } from '../helpers/harness';
+import { sleep, until } from '../helpers/wait';
 
 const POLICY = `
 teams:
@@ -26,16 +27,6 @@ async function writePolicy(text: string): Promise<string> {
   const file = path.join(dir, 'policy.yaml');
   await writeFile(file, text);
   return file;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 describe('escalation', () => {

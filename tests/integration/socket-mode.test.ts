@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Harness, startHarness } from '../helpers/harness';
+import { until } from '../helpers/wait';
 
 interface SocketPeer {
   url: string;
@@ -47,14 +48,6 @@ async function startSocketPeer(): Promise<SocketPeer> {
   };
 }
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('Socket Mode', () => {
   let peer: SocketPeer;
   let harness: Harness;
@@ -89,7 +82,7 @@ describe('Socket Mode', () => {
         },
       }),
     );
-    await until(() => peer.received.some((message) => message.envelope_id === 'env-1'));
+    await until(() => peer.received.some((message) => message.envelope_id === 'env-1'), 5000);
     const ack = peer.received.find((message) => message.envelope_id === 'env-1');
     expect(ack?.payload?.text).toContain('INC-1');
     expect(ack?.payload?.response_type).toBe('in_channel');
