@@ -29,6 +29,7 @@ export interface Bot {
   runJob: JobRunner;
   jobs: Jobs;
   store: IncidentStore;
+  chat: ChatGateway;
   clock: Clock;
 }
 
@@ -44,5 +45,5 @@ export function createBot(adapters: BotAdapters): Bot {
   });
   jobs = adapters.jobs(runJob);
   const commands = new CommandService({ ...adapters, jobs });
-  return { commands, runJob, jobs, store: adapters.store, clock: adapters.clock };
+  return { commands, runJob, jobs, store: adapters.store, chat: adapters.chat, clock: adapters.clock };
 }
