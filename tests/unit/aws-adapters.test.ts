@@ -31,6 +31,23 @@ describe('SqsJobs', () => {
     });
     sqs.restore();
   });
+
+  it('delays a job by whole seconds, rounded up, at most the 15 minutes SQS allows', async () => {
+    const sqs = mockClient(SQSClient);
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    const jobs = new SqsJobs({
+      client: new SQSClient({ region: 'eu-west-1' }),
+      queueUrl: 'https://sqs/jobs',
+    });
+    const job: Job = { type: 'refresh-summary', incidentId: 'INC-7' };
+    await jobs.enqueue(job);
+    await jobs.enqueue(job, { delayMs: 1_500 });
+    await jobs.enqueue(job, { delayMs: 3_600_000 });
+    await jobs.enqueue(job, { delayMs: 0 });
+    const delays = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.DelaySeconds);
+    expect(delays).toEqual([undefined, 2, 900, 0]);
+    sqs.restore();
+  });
 });
 
 describe('jobSchema', () => {
