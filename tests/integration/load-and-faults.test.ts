@@ -104,13 +104,16 @@ describe('the worker Lambda handler', () => {
   it('reports only the failed jobs of a batch, and drops malformed ones with a reason', async () => {
     const ran: string[] = [];
     const logged: string[] = [];
-    const handler = createWorkerHandler(
-      async () => async (job) => {
-        ran.push(`${job.type}:${job.incidentId}`);
-        if (job.incidentId === 'INC-2') throw new Error('Slack is down');
-      },
-      (line) => logged.push(line),
-    );
+    const handler = createWorkerHandler({
+      bot: async () => ({
+        runJob: async (job) => {
+          ran.push(`${job.type}:${job.incidentId}`);
+          if (job.incidentId === 'INC-2') throw new Error('Slack is down');
+        },
+        reconcile: async () => {},
+      }),
+      log: (line) => logged.push(line),
+    });
     const event: SQSEvent = {
       Records: [
         record('m1', JSON.stringify({ type: 'setup-channel', incidentId: 'INC-1' })),
@@ -119,7 +122,7 @@ describe('the worker Lambda handler', () => {
         record('m4', 'not json'),
       ],
     };
-    const result = await handler(event);
+    const result = await handler(event, { getRemainingTimeInMillis: () => 60_000 });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
     expect(ran).toEqual(['setup-channel:INC-1', 'publish-postmortem:INC-2']);
     expect(logged.join('\n')).toMatch(/m3.*dropped/);
