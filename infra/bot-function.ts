@@ -21,6 +21,10 @@ export interface BotFunctionProps {
   readonly functionName?: string;
   /** Where an asynchronous invocation goes once Lambda's retries are spent. @default dropped */
   readonly onFailure?: IDestination;
+  /** Lambda's retries of a failed asynchronous invocation. @default 2 */
+  readonly retryAttempts?: number;
+  /** How long an asynchronous invocation may wait to run before it is given up. @default 6 hours */
+  readonly maxEventAge?: Duration;
 }
 
 /**
@@ -34,6 +38,8 @@ export class BotFunction extends NodejsFunction {
       handler: 'handler',
       functionName: props.functionName,
       onFailure: props.onFailure,
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
       // Pinned so bundling does not depend on the directory cdk or jest was started from.
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),

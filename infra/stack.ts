@@ -27,7 +27,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { CfnSchedule, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -52,6 +52,12 @@ export interface IncidentBotStackProps extends StackProps {
 
 const WORKER_TIMEOUT = Duration.seconds(60);
 const WORKER_BATCH_WINDOW = Duration.seconds(5);
+// The reconciler's period: the longest a lost job delays what the incident record says is missing.
+const RECONCILE_RATE = 'rate(1 minute)';
+// A reconcile run late by a period is replaced by the next one: older, it is not worth delivering.
+const RECONCILE_MAX_AGE = Duration.minutes(1);
+/** The worker's input from the reconcile schedule; lambda/handlers/worker.ts tells it from SQS batches. */
+const RECONCILE_EVENT = { type: 'reconcile' } as const;
 // Paging retries each team's delivery with backoff and per-request timeouts; 10 s could cut a tier
 // short halfway through its teams.
 const ESCALATION_TIMEOUT = Duration.seconds(60);
@@ -170,11 +176,23 @@ export class IncidentBotStack extends Stack {
       SCHEDULER_DEAD_LETTER_ARN: scheduleDeadLetters.queueArn,
     };
 
+    const reconcileDeadLetters = this.createDeadLetterQueue(
+      'ReconcileDeadLetterQueue',
+      opsTopic,
+      'reconcile runs EventBridge Scheduler could not deliver, or the worker failed on',
+    );
+
     const slackFunction = new BotFunction(this, 'SlackFunction', { name: 'slack', environment });
     const workerFunction = new BotFunction(this, 'WorkerFunction', {
       name: 'worker',
       environment,
       timeout: WORKER_TIMEOUT,
+      // Its only asynchronous invocations are the reconcile schedule's. A failed or late run is not
+      // retried (the next minute's does the same work, and would overlap a retry); it is dead-lettered
+      // so the operators learn that the safety net for lost jobs is failing.
+      onFailure: new SqsDestination(reconcileDeadLetters),
+      retryAttempts: 0,
+      maxEventAge: RECONCILE_MAX_AGE,
     });
     workerFunction.addEventSource(
       new SqsEventSource(jobs, {
@@ -184,6 +202,7 @@ export class IncidentBotStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
+    this.createReconcileSchedule(workerFunction, reconcileDeadLetters);
     const escalationFunction = new BotFunction(this, 'EscalationFunction', {
       name: 'escalation',
       environment,
@@ -392,6 +411,58 @@ export class IncidentBotStack extends Stack {
         },
       }),
     });
+  }
+
+  /**
+   * Every minute, the worker reconciles: whatever the records of open and recently resolved incidents
+   * say is missing, it does. It lives in the default group, out of reach of the functions, which may
+   * create and delete schedules only in the timers' group; and it has its own role, which may invoke
+   * the worker and nothing else.
+   */
+  private createReconcileSchedule(worker: BotFunction, deadLetters: Queue): CfnSchedule {
+    const role = new Role(this, 'ReconcileSchedulerRole', {
+      description: 'EventBridge Scheduler: invokes the worker every minute to reconcile incidents',
+      assumedBy: new ServicePrincipal(SCHEDULER_SERVICE, {
+        conditions: {
+          // Scheduler's confused-deputy guard: only this account's schedules in the default group.
+          StringEquals: {
+            'aws:SourceAccount': this.account,
+            'aws:SourceArn': this.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.functionArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }),
+    );
+    const schedule = new CfnSchedule(this, 'ReconcileSchedule', {
+      description: 'incident-bot: the worker does what the incident records say is missing',
+      scheduleExpression: RECONCILE_RATE,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: worker.functionArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify(RECONCILE_EVENT),
+        // Retries within the minute only: after that the next run replaces this one.
+        retryPolicy: {
+          maximumRetryAttempts: 2,
+          maximumEventAgeInSeconds: RECONCILE_MAX_AGE.toSeconds(),
+        },
+        deadLetterConfig: { arn: deadLetters.queueArn },
+      },
+    });
+    // The first run must find the role allowed to invoke.
+    schedule.node.addDependency(role);
+    return schedule;
   }
 
   /** Create and delete one-time schedules in the group, and hand them the scheduler role. */

@@ -112,8 +112,11 @@ let ids: {
   jobsDlq: string;
   scheduleDlq: string;
   alertDlq: string;
+  reconcileDlq: string;
   group: string;
   schedulerRole: string;
+  reconcileSchedule: string;
+  reconcileRole: string;
   alarmTopic: string;
   opsTopic: string;
   topicKey: string;
@@ -143,8 +146,11 @@ beforeAll(() => {
     jobs: queue('JobsQueue'),
     jobsDlq: queue('JobsDeadLetterQueue'),
     scheduleDlq: queue('ScheduleDeadLetterQueue'),
+    reconcileDlq: queue('ReconcileDeadLetterQueue'),
     group: logicalId(template, 'AWS::Scheduler::ScheduleGroup', 'ScheduleGroup'),
     schedulerRole: logicalId(template, 'AWS::IAM::Role', 'SchedulerRole'),
+    reconcileSchedule: logicalId(template, 'AWS::Scheduler::Schedule', 'ReconcileSchedule'),
+    reconcileRole: logicalId(template, 'AWS::IAM::Role', 'ReconcileSchedulerRole'),
     alarmTopic: logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic'),
     opsTopic: logicalId(template, 'AWS::SNS::Topic', 'OpsTopic'),
     topicKey: logicalId(template, 'AWS::KMS::Key', 'TopicKey'),
@@ -369,7 +375,7 @@ describe('jobs queue', () => {
 describe('queues', () => {
   it('are all encrypted and refuse requests without TLS', () => {
     const queues = logicalIds(template, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5);
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     for (const id of queues) {
       expect(props(template.findResources('AWS::SQS::Queue')[id]).SqsManagedSseEnabled).toBe(true);
@@ -424,6 +430,10 @@ describe('permissions of each function', () => {
     expect(sqsOn(statements, ids.jobs)).toEqual(
       expect.arrayContaining(['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage']),
     );
+    // Visibility, for a job a rate limit postpones.
+    expect(sqsOn(statements, ids.jobs)).toContain('sqs:ChangeMessageVisibility');
+    // A failed reconcile run is dead-lettered.
+    expect(sqsOn(statements, ids.reconcileDlq)).toEqual(sendOnly);
   });
 
   it('escalation: table, secret, schedule timers, its failures to the schedule DLQ; no jobs, no postmortems', () => {
@@ -513,6 +523,115 @@ describe('escalation timers', () => {
   });
 });
 
+describe('reconcile schedule', () => {
+  const schedule = () => props(template.findResources('AWS::Scheduler::Schedule')[ids.reconcileSchedule]);
+
+  it('invokes the worker every minute, on time, with exactly {"type":"reconcile"}', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    expect(schedule()).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+    });
+    const target = schedule().Target as Json;
+    expect(target.Arn).toEqual(getAtt(ids.worker));
+    expect(target.RoleArn).toEqual(getAtt(ids.reconcileRole));
+    expect(target.Input).toBe('{"type":"reconcile"}');
+  });
+
+  it('lives in the default group, out of reach of the functions that manage timers', () => {
+    expect(schedule()).not.toHaveProperty('GroupName');
+  });
+
+  it('gives up a run within the minute its successor replaces it, dead-lettering what it could not deliver', () => {
+    const target = schedule().Target as Json;
+    expect(target.RetryPolicy).toEqual({
+      MaximumRetryAttempts: expect.any(Number),
+      MaximumEventAgeInSeconds: 60,
+    });
+    expect((target.RetryPolicy as Json).MaximumRetryAttempts as number).toBeLessThanOrEqual(3);
+    expect(target.DeadLetterConfig).toEqual({ Arn: getAtt(ids.reconcileDlq) });
+  });
+
+  it('has a role only EventBridge Scheduler, for this account, may assume', () => {
+    const role = props(template.findResources('AWS::IAM::Role')[ids.reconcileRole]);
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':scheduler:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':schedule-group/default',
+                  ],
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
+    expect(role).not.toHaveProperty('ManagedPolicyArns');
+  });
+
+  it('whose only powers are to invoke the worker and dead-letter a run', () => {
+    const statements = roleStatements(template, ids.reconcileRole);
+    const invoke = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('lambda:')));
+    expect(invoke).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(ids.worker) },
+    ]);
+    expect(statements.filter((s) => !invoke.includes(s))).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.reconcileDlq) },
+    ]);
+  });
+
+  it('is created once its role may invoke the worker', () => {
+    const dependsOn = asArray(
+      (template.findResources('AWS::Scheduler::Schedule')[ids.reconcileSchedule] as Json).DependsOn as
+        | string
+        | string[],
+    );
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => (props(policy).Roles as Json[]).some((r) => r.Ref === ids.reconcileRole))
+      .map(([id]) => id);
+    expect(policies).toHaveLength(1);
+    expect(dependsOn).toEqual(expect.arrayContaining([ids.reconcileRole, ...policies]));
+  });
+
+  it('runs on a worker that does not retry a failed run but dead-letters it for the operators', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.worker },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+      DestinationConfig: { OnFailure: { Destination: getAtt(ids.reconcileDlq) } },
+    });
+  });
+
+  it('is the only thing besides the jobs queue that starts the worker', () => {
+    const invokers = allowStatements(template.toJSON()).filter(
+      (s) => asArray(s.Action).includes('lambda:InvokeFunction') && references(s.Resource).has(ids.worker),
+    );
+    expect(invokers).toHaveLength(1);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      references(props(p).FunctionName).has(ids.worker),
+    );
+    expect(permissions).toEqual([]);
+  });
+});
+
 describe('topics', () => {
   it('are encrypted with a key CloudWatch alarms may use', () => {
     for (const id of [ids.alarmTopic, ids.opsTopic]) {
@@ -546,7 +665,7 @@ describe('dead-letter alarms', () => {
   const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(props);
 
   it('fire on the first message in every dead-letter queue, to the ops topic', () => {
-    for (const queue of [ids.jobsDlq, ids.scheduleDlq, ids.alertDlq]) {
+    for (const queue of [ids.jobsDlq, ids.scheduleDlq, ids.alertDlq, ids.reconcileDlq]) {
       const matching = alarms().filter(
         (alarm) =>
           JSON.stringify(alarm.Dimensions) ===
