@@ -50,6 +50,8 @@ export const jobSchema: z.ZodType<Job> = z.discriminatedUnion('type', [
     team: z.string().optional(),
     requestId: z.string().min(1),
   }),
+  z.object({ type: z.literal('page'), incidentId, step: z.string().min(1) }),
+  z.object({ type: z.literal('reconcile-incident'), incidentId }),
   z.object({ type: z.literal('announce-severity'), incidentId, previous: z.enum(SEVERITIES) }),
   z.object({
     type: z.literal('capture-message'),
