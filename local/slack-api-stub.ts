@@ -5,10 +5,13 @@
  * It keeps just enough workspace state (channels, members, messages, pins, views, uploaded files) to
  * answer with Slack's real response shapes and error codes: errors are `{ ok: false, error }` with
  * HTTP 200, like Slack, so the client raises the same `slack_webapi_platform_error` it would in production.
+ *
+ * `fault()` makes any method misbehave as Slack can: an HTTP status (500, 503, 429 with Retry-After),
+ * a platform error, a slow answer or none at all, so timeouts and rate limits are exercised for real.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { readBodyBytes } from './apigw';
 
 export interface RecordedCall {
@@ -71,6 +74,34 @@ export interface StubView {
   view: Record<string, unknown>;
 }
 
+/**
+ * How calls of a method misbehave. Set one or more of `status`, `error`, `delayMs`, `hang`; the delay
+ * comes first, then the status or error (or, with neither, the normal answer).
+ */
+export interface SlackFault {
+  /** Answer with this HTTP status (e.g. 500, 503); a 429 carries `Retry-After`, as Slack's always do. */
+  status?: number;
+  /**
+   * Answer `{ ok: false, error }` with HTTP 200, like Slack; `ratelimited` answers HTTP 429 with
+   * `Retry-After`, as Slack does. With `status`, the code goes in that answer's body.
+   */
+  error?: string;
+  /** `Retry-After` of a 429, in seconds; default 1. */
+  retryAfterSeconds?: number;
+  /**
+   * Wait this long before answering. The call takes effect after the wait, even when the client has
+   * given up meanwhile: Slack finishes work whose answer was lost, too.
+   */
+  delayMs?: number;
+  /**
+   * Never answer: the socket stays open until the client gives up or the stub closes. The call is
+   * recorded and has no effect.
+   */
+  hang?: boolean;
+  /** How many calls the fault applies to; default: every call until `clearFaults`. */
+  times?: number;
+}
+
 export interface SlackApiStubOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -109,13 +140,21 @@ export interface SlackApiStub {
   /** Where `apps.connections.open` sends Socket Mode clients. */
   setSocketModeUrl(url: string): void;
   /**
+   * Calls of `method` (`'*'`: of every method) misbehave as `fault` says, for `fault.times` calls or
+   * until cleared. Faults of a method apply in the order they were added, each until used up; a
+   * method's own faults come before the `'*'` ones.
+   */
+  fault(method: string, fault: SlackFault): void;
+  /** Removes the faults of `method` (`'*'` included, as a method), or all of them. Hung calls stay hung. */
+  clearFaults(method?: string): void;
+  /**
    * The next `times` calls of `method` answer `{ ok: false, error }`. The code `ratelimited` answers HTTP 429
    * with `Retry-After: 1`, as Slack does, so client retry handling is exercised.
    */
   failNext(method: string, error: string, times?: number): void;
   /** Polls until the predicate holds; a predicate that throws counts as "not yet". */
   waitFor(predicate: (stub: SlackApiStub) => boolean, timeoutMs?: number): Promise<void>;
-  /** Forgets calls, state and queued failures; the delay returns to `options.delayMs`. */
+  /** Forgets calls, state and faults; the delay returns to `options.delayMs`. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -150,6 +189,12 @@ const JSON_FIELDS = new Set([
   'unfurls',
 ]);
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** The body of a faulted HTTP status when the fault names no error code. */
+const STATUS_ERRORS: Record<number, string> = {
+  429: 'ratelimited',
+  503: 'service_unavailable',
+  504: 'request_timeout',
+};
 const TEAM_DOMAIN = 'incident-bot-local';
 
 function asString(value: unknown): string | undefined {
@@ -242,7 +287,9 @@ class LocalSlackApi implements SlackApiStub {
   private readonly server: Server;
   private readonly dms = new Map<string, string>(); // DM channel id -> user id
   private readonly pendingFiles = new Map<string, PendingFile>();
-  private readonly failures = new Map<string, { error: string; remaining: number }[]>();
+  private readonly faults = new Map<string, { fault: SlackFault; remaining: number }[]>();
+  /** Sockets of calls answered with `hang`: destroyed on close(), so it returns at once. */
+  private readonly hung = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private topicMeta = new Map<string, { creator: string; lastSet: number }>();
   private delayMs: number;
@@ -338,10 +385,36 @@ class LocalSlackApi implements SlackApiStub {
     this.socketModeUrl = url;
   }
 
+  fault(method: string, fault: SlackFault): void {
+    if (!method) throw new TypeError('fault: method is required');
+    const { status, error, retryAfterSeconds, delayMs, hang, times } = fault;
+    if (status === undefined && error === undefined && delayMs === undefined && !hang) {
+      throw new TypeError('fault: set at least one of status, error, delayMs, hang');
+    }
+    if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
+      throw new TypeError(`fault: status must be an HTTP status, got ${status}`);
+    }
+    if (retryAfterSeconds !== undefined && !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)) {
+      throw new TypeError(`fault: retryAfterSeconds must be a whole number >= 0, got ${retryAfterSeconds}`);
+    }
+    if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0)) {
+      throw new TypeError(`fault: delayMs must be >= 0, got ${delayMs}`);
+    }
+    if (times !== undefined && !(Number.isInteger(times) && times >= 1)) {
+      throw new TypeError(`fault: times must be a whole number >= 1, got ${times}`);
+    }
+    const queue = this.faults.get(method) ?? [];
+    queue.push({ fault: { ...fault }, remaining: times ?? Number.POSITIVE_INFINITY });
+    this.faults.set(method, queue);
+  }
+
+  clearFaults(method?: string): void {
+    if (method === undefined) this.faults.clear();
+    else this.faults.delete(method);
+  }
+
   failNext(method: string, error: string, times = 1): void {
-    const queue = this.failures.get(method) ?? [];
-    queue.push({ error, remaining: times });
-    this.failures.set(method, queue);
+    this.fault(method, { error, times });
   }
 
   async waitFor(predicate: (stub: SlackApiStub) => boolean, timeoutMs = 5000): Promise<void> {
@@ -379,7 +452,7 @@ class LocalSlackApi implements SlackApiStub {
     this.views.clear();
     this.dms.clear();
     this.pendingFiles.clear();
-    this.failures.clear();
+    this.faults.clear();
     this.topicMeta.clear();
     this.delayMs = this.options.delayMs ?? 0;
     this.seedChannels();
@@ -390,6 +463,8 @@ class LocalSlackApi implements SlackApiStub {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const socket of this.hung) socket.destroy();
+    this.hung.clear();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Keep-alive sockets from fetch would otherwise hold close() open until they time out.
     this.server.closeAllConnections();
@@ -453,6 +528,27 @@ class LocalSlackApi implements SlackApiStub {
 
     this.calls.push({ method, args, at: Date.now() });
 
+    // Transport-level faults come before Slack looks at the request; a platform error after.
+    const fault = this.takeFault(method);
+    if (fault?.hang) {
+      this.hold(req);
+      return;
+    }
+    if (fault?.delayMs) {
+      await this.sleep(fault.delayMs);
+      if (this.closed) return;
+    }
+    const retryAfter = { 'retry-after': String(fault?.retryAfterSeconds ?? 1) };
+    if (fault?.status !== undefined && fault.status !== 200) {
+      const error = fault.error ?? STATUS_ERRORS[fault.status] ?? 'internal_error';
+      sendJson(res, fault.status, { ok: false, error }, fault.status === 429 ? retryAfter : {});
+      return;
+    }
+    if (fault?.error === 'ratelimited') {
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, retryAfter);
+      return;
+    }
+
     const authError = this.checkAuth(req, bodyToken);
     if (authError) {
       sendJson(res, 200, { ok: false, error: authError });
@@ -462,13 +558,8 @@ class LocalSlackApi implements SlackApiStub {
       sendJson(res, 200, { ok: false, error: parseError });
       return;
     }
-    const injected = this.takeFailure(method);
-    if (injected === 'ratelimited') {
-      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
-      return;
-    }
-    if (injected) {
-      sendJson(res, 200, { ok: false, error: injected });
+    if (fault?.error) {
+      sendJson(res, 200, { ok: false, error: fault.error });
       return;
     }
     const handler = this.handlers[method];
@@ -494,14 +585,25 @@ class LocalSlackApi implements SlackApiStub {
     return undefined;
   }
 
-  private takeFailure(method: string): string | undefined {
-    const queue = this.failures.get(method);
-    const next = queue?.[0];
-    if (!queue || !next) return undefined;
-    next.remaining -= 1;
-    if (next.remaining <= 0) queue.shift();
-    if (queue.length === 0) this.failures.delete(method);
-    return next.error;
+  /** The fault this call meets, if any: the method's own first, then the `'*'` ones; one use is spent. */
+  private takeFault(method: string): SlackFault | undefined {
+    for (const key of [method, '*']) {
+      const queue = this.faults.get(key);
+      const next = queue?.[0];
+      if (!queue || !next) continue;
+      next.remaining -= 1;
+      if (next.remaining <= 0) queue.shift();
+      if (queue.length === 0) this.faults.delete(key);
+      return next.fault;
+    }
+    return undefined;
+  }
+
+  /** Leaves a call unanswered; its socket is destroyed when the client gives up or the stub closes. */
+  private hold(req: IncomingMessage): void {
+    const socket = req.socket;
+    this.hung.add(socket);
+    socket.once('close', () => this.hung.delete(socket));
   }
 
   private async handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string, raw: Buffer) {
