@@ -1,11 +1,12 @@
 /**
  * A local stand-in for PagerDuty's Events API v2 (`POST /v2/enqueue`), so escalation can be exercised in
  * the demo and tests without a PagerDuty account. Validation and response bodies follow PagerDuty's
- * documented shapes; `respondWith` scripts outages (500s, 429s) to exercise the caller's retries.
+ * documented shapes; `respondWith` scripts outages (500s, 429s) to exercise the caller's retries,
+ * `downFor` an outage of some duration, and `hang` a PagerDuty that never answers (the caller's timeout).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { readBody } from './apigw';
 
 export type PagerDutyEventAction = 'trigger' | 'acknowledge' | 'resolve';
@@ -36,6 +37,7 @@ export interface PagerDutyEvent {
 }
 
 export interface PagerDutyAttempt {
+  /** The status answered; 0 for a request left unanswered by `hang`. */
   status: number;
   /** The parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
@@ -59,6 +61,17 @@ export interface PagerDutyStub {
   attempts: PagerDutyAttempt[];
   /** Statuses for the next requests, in order; afterwards requests are validated normally (202/400). */
   respondWith(statuses: number[]): void;
+  /**
+   * While on, requests are recorded (status 0) and never answered: each socket stays open until the
+   * client gives up or the stub closes. Turning it off leaves those requests unanswered; new ones are
+   * answered again.
+   */
+  hang(on: boolean): void;
+  /**
+   * For the next `ms` of real time every request is answered with `status` (default 500), before any
+   * `respondWith` script or validation; afterwards requests are handled as before.
+   */
+  downFor(ms: number, status?: number): void;
   setDelay(ms: number): void;
   reset(): void;
   close(): Promise<void>;
@@ -151,7 +164,10 @@ export async function startPagerDutyStub(options: PagerDutyStubOptions = {}): Pr
   const attempts: PagerDutyAttempt[] = [];
   const scripted: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const hungSockets = new Set<Socket>();
   let delayMs = options.delayMs ?? 0;
+  let hanging = false;
+  let down: { until: number; status: number } | undefined;
   let closed = false;
 
   const sleep = (ms: number) =>
@@ -189,6 +205,19 @@ export async function startPagerDutyStub(options: PagerDutyStubOptions = {}): Pr
     } catch {
       body = text;
       malformed = true;
+    }
+
+    if (hanging) {
+      attempts.push({ status: 0, body, receivedAt });
+      const socket = req.socket;
+      hungSockets.add(socket);
+      socket.once('close', () => hungSockets.delete(socket));
+      return;
+    }
+    if (down && receivedAt < down.until) {
+      attempts.push({ status: down.status, body, receivedAt });
+      send(res, down.status, scriptedBody(down.status));
+      return;
     }
 
     const forced = scripted.shift();
@@ -245,6 +274,15 @@ export async function startPagerDutyStub(options: PagerDutyStubOptions = {}): Pr
     respondWith(statuses) {
       scripted.push(...statuses);
     },
+    hang(on) {
+      hanging = on;
+    },
+    downFor(ms, status = 500) {
+      if (!Number.isInteger(status) || status < 100 || status > 599) {
+        throw new TypeError(`downFor: status must be an HTTP status, got ${status}`);
+      }
+      down = { until: Date.now() + Math.max(0, ms), status };
+    },
     setDelay(ms) {
       delayMs = Math.max(0, ms);
     },
@@ -253,12 +291,16 @@ export async function startPagerDutyStub(options: PagerDutyStubOptions = {}): Pr
       attempts.length = 0;
       scripted.length = 0;
       delayMs = options.delayMs ?? 0;
+      hanging = false;
+      down = undefined;
     },
     async close() {
       if (closed) return;
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      for (const socket of hungSockets) socket.destroy();
+      hungSockets.clear();
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       // fetch keeps sockets alive; without this close() waits for them to idle out.
       server.closeAllConnections();

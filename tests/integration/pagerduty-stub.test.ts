@@ -1,4 +1,5 @@
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
+import { sleep, until } from '../helpers/wait';
 
 function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, {
@@ -111,5 +112,92 @@ describe('local PagerDuty Events API v2 stub', () => {
     // assess
     expect([acknowledge.status, resolve.status]).toEqual([202, 202]);
     expect(stub.events.map((event) => event.event_action)).toEqual(['acknowledge', 'resolve']);
+  });
+
+  it('never answers while hanging: the client gives up, the attempt is recorded with status 0', async () => {
+    // prepare
+    stub.hang(true);
+    const started = Date.now();
+
+    // act
+    const error = await fetch(stub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(trigger),
+      signal: AbortSignal.timeout(200),
+    }).catch((caught: unknown) => caught);
+    const elapsed = Date.now() - started;
+
+    // assess
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(elapsed).toBeLessThan(2000);
+    expect(stub.attempts).toEqual([{ status: 0, body: trigger, receivedAt: expect.any(Number) }]);
+    expect(stub.events).toHaveLength(0);
+  });
+
+  it('answers again once hanging is turned off', async () => {
+    // prepare
+    stub.hang(true);
+    stub.hang(false);
+
+    // act
+    const response = await post(stub.url, trigger);
+    await response.text();
+
+    // assess
+    expect(response.status).toBe(202);
+    expect(stub.events).toHaveLength(1);
+  });
+
+  it('closes promptly while a request hangs', async () => {
+    // prepare
+    stub.hang(true);
+    const pending = post(stub.url, trigger).catch((error: unknown) => error);
+    await until(() => stub.attempts.length === 1, 2000);
+    const started = Date.now();
+
+    // act
+    await stub.close();
+    const outcome = await pending;
+
+    // assess
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(outcome).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+  });
+
+  it('is down for a while on real time, then processes normally', async () => {
+    // prepare
+    stub.downFor(300, 503);
+
+    // act
+    const during = await post(stub.url, trigger);
+    const duringBody = await during.json();
+    await sleep(350);
+    const after = await post(stub.url, trigger);
+    await after.text();
+
+    // assess
+    expect(during.status).toBe(503);
+    expect(duringBody).toEqual({ status: 'error', message: 'Service Unavailable' });
+    expect(after.status).toBe(202);
+    expect(stub.attempts.map((attempt) => attempt.status)).toEqual([503, 202]);
+    expect(stub.events).toHaveLength(1);
+  });
+
+  it('is down with 500 by default, before any scripted status', async () => {
+    // prepare
+    stub.respondWith([429]);
+    stub.downFor(60_000);
+
+    // act
+    const first = await post(stub.url, trigger);
+    await first.text();
+    stub.reset();
+    const afterReset = await post(stub.url, trigger);
+    await afterReset.text();
+
+    // assess
+    expect(first.status).toBe(500);
+    expect(afterReset.status).toBe(202);
   });
 });
