@@ -5,55 +5,31 @@
  */
 import { ErrorCode } from '@slack/web-api';
 import type { ChatGateway } from '../slack/chat';
+import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import { escapeText } from '../slack/format';
 import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
 import { errorMessage, PageError } from './retry';
 
-/** Platform errors that say "Slack had a bad moment", not "this request is wrong". */
-const TRANSIENT_PLATFORM_ERRORS = new Set([
-  'ratelimited',
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-]);
+/** A Slack platform code as Slack said it (`channel_not_found`); anything else as a sentence. */
+function failureDetail(error: unknown, failure: SlackFailure): string {
+  if (failure.kind === 'rate-limited') return describeSlackFailure(failure);
+  if ((error as { code?: unknown } | undefined)?.code === ErrorCode.PlatformError) return failure.code;
+  if (failure.code === 'unknown_error') return errorMessage(error);
+  return describeSlackFailure(failure);
+}
 
 /**
- * WebClient errors, duck-typed by `code` so fakes can raise them: network trouble, 429 and 5xx are
- * worth another try; a platform error such as `channel_not_found` is not.
+ * A failed Slack delivery as a PageError, through the one Slack error classifier: anything but a
+ * permanent failure is worth another try, after Slack's Retry-After when it gave one.
  */
-export function classifySlackError(error: unknown, what: string): PageError {
-  const failure = error as {
-    code?: unknown;
-    statusCode?: unknown;
-    retryAfter?: unknown;
-    data?: { error?: unknown };
-  };
-  const message = errorMessage(error);
-  switch (failure?.code) {
-    case ErrorCode.RequestError:
-      return new PageError(`${what}: ${message}`, true, { cause: error });
-    case ErrorCode.RateLimitedError: {
-      const seconds = typeof failure.retryAfter === 'number' ? failure.retryAfter : undefined;
-      return new PageError(`${what}: rate limited`, true, {
-        cause: error,
-        ...(seconds === undefined ? {} : { retryAfterMs: seconds * 1000 }),
-      });
-    }
-    case ErrorCode.HTTPError: {
-      const status = typeof failure.statusCode === 'number' ? failure.statusCode : 0;
-      return new PageError(`${what}: Slack answered HTTP ${status}`, status === 429 || status >= 500, {
-        status,
-        cause: error,
-      });
-    }
-    case ErrorCode.PlatformError: {
-      const code = String(failure.data?.error ?? 'unknown_error');
-      return new PageError(`${what}: ${code}`, TRANSIENT_PLATFORM_ERRORS.has(code), { cause: error });
-    }
-    default:
-      return new PageError(`${what}: ${message}`, false, { cause: error });
-  }
+export function pageErrorFromSlack(error: unknown, what: string): PageError {
+  const failure = classifySlackError(error);
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return new PageError(`${what}: ${failureDetail(error, failure)}`, failure.kind !== 'permanent', {
+    cause: error,
+    ...(typeof status === 'number' ? { status } : {}),
+    ...(failure.kind === 'rate-limited' ? { retryAfterMs: failure.retryAfterMs } : {}),
+  });
 }
 
 function summary(target: PageTarget): string {
@@ -110,7 +86,7 @@ export class SlackPager implements PageAdapter {
         try {
           await this.chat.postMessage(conversation, { text });
         } catch (error) {
-          throw classifySlackError(error, `Slack ${what} failed`);
+          throw pageErrorFromSlack(error, `Slack ${what} failed`);
         }
       },
     };
