@@ -11,6 +11,7 @@ import type { Clock } from '../incidents/time';
 import type { Jobs } from '../jobs/jobs';
 import type { CommandService, Reply } from '../service/command-service';
 import type { IncidentStore } from '../store/store';
+import type { ChatGateway } from './chat';
 import {
   ACTIONS,
   addToTimelineModal,
@@ -27,6 +28,8 @@ export interface ListenerDeps {
   commands: CommandService;
   store: IncidentStore;
   jobs: Jobs;
+  /** Opens modals (on a short timeout); everything else in Slack goes through the job queue. */
+  chat: ChatGateway;
   clock: Clock;
   settings: Pick<BotSettings, 'timeZone'>;
   logger?: Logger;
@@ -60,6 +63,13 @@ const shortcutSchema = z.object({
   message: z.object({ ts: z.string().min(1), text: z.string().default(''), user: z.string().optional() }),
 });
 
+/** When Slack is too slow to open the declare modal inside the trigger_id's 3 s. */
+export const FORM_NOT_OPENED =
+  'Slack did not open the form in time; try `/incident` again, or declare directly with `/incident open [sev1..sev4] <title>`.';
+
+/** When Slack does not open a button's or shortcut's modal in time: the form is gone, not the data. */
+const VIEW_NOT_OPENED = 'Slack did not open the form in time; nothing was changed. Please try again.';
+
 const SOMETHING_WENT_WRONG =
   'Something went wrong while handling that. Please try again; if it keeps failing, check the bot logs.';
 
@@ -88,7 +98,7 @@ async function show(
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { commands, logger } = deps;
 
-  app.command(/^\/incident/, async ({ command, ack, client }) => {
+  app.command(/^\/incident/, async ({ command, ack }) => {
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
       await ack({
@@ -99,9 +109,16 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
     const { text, user_id: userId, channel_id: channelId, trigger_id: triggerId } = payload.data;
     try {
-      // The declare modal must open within trigger_id's 3 s, so this one Web API call is on the ack path.
+      // The declare modal must open within trigger_id's 3 s, so this one Web API call is on the ack path,
+      // on a timeout short enough that the answer still arrives in time when Slack is slow.
       if (!text.trim() && triggerId) {
-        await client.views.open({ trigger_id: triggerId, view: declareModal({ channelId }) });
+        try {
+          await deps.chat.openView(triggerId, declareModal({ channelId }));
+        } catch (error) {
+          logger?.warn('declare modal not opened', error);
+          await ack({ response_type: 'ephemeral', text: FORM_NOT_OPENED });
+          return;
+        }
         await ack();
         return;
       }
@@ -166,12 +183,18 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   button(ACTIONS.acknowledge, (ref) => ({ verb: 'ack', ref }));
   button(ACTIONS.escalate, (ref) => ({ verb: 'escalate', ref }));
 
-  app.action(ACTIONS.resolve, async ({ ack, body, client }) => {
+  app.action(ACTIONS.resolve, async ({ ack, body }) => {
     await ack();
     const payload = buttonSchema.safeParse(body);
     if (!payload.success) return;
-    const incidentId = payload.data.actions[0]?.value as string;
-    await client.views.open({ trigger_id: payload.data.trigger_id, view: resolveModal(incidentId) });
+    const { user, channel, trigger_id: triggerId, actions } = payload.data;
+    const incidentId = actions[0]?.value as string;
+    try {
+      await deps.chat.openView(triggerId, resolveModal(incidentId));
+    } catch (error) {
+      logger?.warn('resolve modal not opened', error);
+      await show(deps.jobs, channel?.id, user.id, { response_type: 'ephemeral', text: VIEW_NOT_OPENED });
+    }
   });
 
   app.view(CALLBACKS.resolve, async ({ ack, body, view }) => {
@@ -198,7 +221,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await show(deps.jobs, incident?.channelId, body.user.id, reply, incidentId);
   });
 
-  app.shortcut(SHORTCUT, async ({ ack, shortcut, client }) => {
+  app.shortcut(SHORTCUT, async ({ ack, shortcut }) => {
     await ack();
     const payload = shortcutSchema.safeParse(shortcut);
     if (!payload.success) return;
@@ -211,16 +234,21 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       });
       return;
     }
-    await client.views.open({
-      trigger_id: triggerId,
-      view: addToTimelineModal({
-        incidentId,
-        text: message.text,
-        author: message.user ?? user.id,
-        messageTs: message.ts,
-        channelId: channel.id,
-      }),
-    });
+    try {
+      await deps.chat.openView(
+        triggerId,
+        addToTimelineModal({
+          incidentId,
+          text: message.text,
+          author: message.user ?? user.id,
+          messageTs: message.ts,
+          channelId: channel.id,
+        }),
+      );
+    } catch (error) {
+      logger?.warn('add-to-timeline modal not opened', error);
+      await show(deps.jobs, channel.id, user.id, { response_type: 'ephemeral', text: VIEW_NOT_OPENED });
+    }
   });
 
   app.view(CALLBACKS.addToTimeline, async ({ ack, body, view }) => {
