@@ -2,9 +2,12 @@
  * `npm run demo`: the main job on embedded defaults, no Slack workspace or AWS needed. Starts the local
  * server and a local stand-in for Slack's Web API, replays the seed incident as signed slash commands
  * through the real handlers, prints what the bot posted and where the postmortem was written.
+ *
+ * Every run gets a fresh directory of its own, so the scenario always declares INC-1, and the demo never
+ * deletes anything: not DATA_DIR, not an earlier run.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { loadLocalConfig } from '../lambda/config';
 import { postmortemFileName } from '../lambda/incidents/postmortem';
@@ -16,6 +19,25 @@ const root = path.resolve(__dirname, '..');
 const GENERAL = 'C0GENERAL';
 const ANNOUNCEMENTS = 'C0INCIDENTS';
 
+/**
+ * A directory created by this run and by nothing else: `<DATA_DIR>/demo-<timestamp>-<random>` when
+ * DATA_DIR is set, `.incident-bot/demo-runs/<timestamp>-<random>` otherwise. mkdtemp creates the leaf
+ * exclusively, so it cannot be an existing directory; only missing parents are created.
+ */
+async function freshRunDir(env: Record<string, string | undefined> = process.env): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const given = env.DATA_DIR?.trim();
+  const parent = given ? path.resolve(given) : path.join(root, '.incident-bot', 'demo-runs');
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(path.join(parent, given ? `demo-${stamp}-` : `${stamp}-`));
+}
+
+/** Relative to the working directory when that is shorter to read, absolute otherwise. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
 function oneLine(text: string, width = 150): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
@@ -23,8 +45,7 @@ function oneLine(text: string, width = 150): string {
 
 async function main(): Promise<void> {
   const scenarioFile = process.argv[2] ?? path.join(root, 'examples', 'seed-auth-outage.txt');
-  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.incident-bot', 'demo'));
-  await rm(dataDir, { recursive: true, force: true }); // a fresh store, so the demo always declares INC-1
+  const dataDir = await freshRunDir(); // a fresh store, so the demo always declares INC-1
 
   const slack = await startSlackApiStub({
     channels: [
@@ -51,6 +72,7 @@ async function main(): Promise<void> {
 
   try {
     console.log(`incident-bot demo: local server ${server.url}, Slack stand-in ${slack.url}`);
+    console.log(`Data directory for this run: ${shown(dataDir)}`);
     console.log(`Replaying ${path.relative(root, scenarioFile)} as signed slash commands\n`);
     const steps = await replayScenario(readScenario(scenarioFile), {
       botUrl: server.url,
@@ -107,7 +129,7 @@ async function main(): Promise<void> {
         console.error(`line ${step.command.line} was refused: ${oneLine(step.reply)}`);
       process.exitCode = 1;
     }
-    console.log(`\nPostmortem written to ${path.relative(process.cwd(), written) || written}`);
+    console.log(`\nPostmortem written to ${shown(written)}`);
   } finally {
     await server.close();
     await slack.close();
