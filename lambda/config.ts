@@ -42,6 +42,12 @@ const localSchema = z.object({
   TABLE_NAME: z.string().default(TABLE.defaultName),
   ALERT_TOKEN: optionalText,
   WEBHOOK_SIGNING_SECRET: optionalText,
+  /** Seconds between reconciler runs; 0 runs it only at start. */
+  RECONCILE_INTERVAL: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(0, { error: 'expected 0 (only at start) or more seconds' })
+    .default(60),
 });
 
 const lambdaSchema = z.object({
@@ -78,6 +84,8 @@ export interface LocalConfig extends BotSettings {
   tableName: string;
   alertToken?: string;
   webhookSigningSecret?: string;
+  /** Seconds between reconciler runs (0: only at start). */
+  reconcileIntervalSeconds: number;
 }
 
 export interface LambdaConfig extends BotSettings {
@@ -136,6 +144,7 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
     tableName: parsed.TABLE_NAME,
     alertToken: parsed.ALERT_TOKEN,
     webhookSigningSecret: parsed.WEBHOOK_SIGNING_SECRET,
+    reconcileIntervalSeconds: parsed.RECONCILE_INTERVAL,
   };
 }
 

@@ -1,20 +1,25 @@
 /**
- * Wires the domain to its adapters. Lambda, the local server and the tests all build the bot here,
- * differing only in the adapters they pass.
+ * The composition root: wires the domain to its adapters. Lambda, the local server, the demo, the
+ * tests and the bench all build the bot here, differing only in the adapters they pass.
  */
 import type { PostmortemArchive } from './archive/archive';
 import type { BotSettings } from './config';
-import type { EscalationEngine } from './escalation/engine';
+import { EscalationEngine, type PageRetryPolicy } from './escalation/engine';
+import { handleTimer } from './escalation/timers';
+import type { ProgressSettings } from './incidents/progress';
 import type { Clock } from './incidents/time';
 import type { JobRunner, Jobs } from './jobs/jobs';
+import { type ReconcileReport, reconcile } from './jobs/reconciler';
 import { createJobRunner } from './jobs/run-job';
+import type { FetchLike } from './paging/http';
+import type { RetryOptions } from './paging/retry';
+import { TeamPager } from './paging/team-pager';
+import type { Scheduler, Timer } from './scheduling/scheduler';
 import { CommandService } from './service/command-service';
 import type { ChatGateway } from './slack/chat';
 import type { IncidentStore } from './store/store';
 
 export interface BotAdapters {
-  /** Escalation with its scheduler and pagers; without it, escalation jobs do nothing. */
-  escalation?: EscalationEngine;
   store: IncidentStore;
   chat: ChatGateway;
   archive: PostmortemArchive;
@@ -22,6 +27,19 @@ export interface BotAdapters {
   settings: BotSettings;
   /** Builds the job queue around the runner (in-process locally, inline or SQS in Lambda). */
   jobs: (runner: JobRunner) => Jobs;
+  /** Builds the timer adapter around what a due timer does (EventBridge Scheduler, or the local one). */
+  scheduler: (fire: (timer: Timer) => Promise<void>) => Scheduler;
+  pagers?: {
+    webhookSigningSecret?: string;
+    fetch?: FetchLike;
+    /** Quick tries within one page attempt; the engine's `pageRetry` spans the minutes between. */
+    retry?: RetryOptions;
+    timeoutMs?: number;
+  };
+  pageRetry?: Partial<PageRetryPolicy>;
+  /** Epoch ms: step leases taken before it are void (a store this process owns alone). */
+  leasesBefore?: number;
+  log?: (line: string) => void;
 }
 
 export interface Bot {
@@ -31,19 +49,79 @@ export interface Bot {
   store: IncidentStore;
   chat: ChatGateway;
   clock: Clock;
+  scheduler: Scheduler;
+  escalation: EscalationEngine;
+  /** Queues the missing work of every active incident whose progress lags its state. */
+  reconcile(options?: { deadline?: number }): Promise<ReconcileReport>;
+  /** What a due timer does. */
+  fireTimer(timer: Timer): Promise<void>;
 }
 
+/** Two quick tries per page attempt: a blip is absorbed at once, an outage waits for the backoff. */
+const QUICK_PAGE_RETRY: RetryOptions = { attempts: 2, baseDelayMs: 250, maxDelayMs: 1_000 };
+
 export function createBot(adapters: BotAdapters): Bot {
-  // The runner queues follow-on jobs on the queue that runs it: a reference resolved after both exist.
+  const { store, chat, clock, settings } = adapters;
+  // The runner queues follow-on jobs on the queue that runs it, and timers fire into the engine that
+  // sets them: references resolved once everything below exists.
   let jobs: Jobs | undefined;
-  const runJob = createJobRunner({
-    ...adapters,
-    enqueue: async (job) => {
-      if (!jobs) throw new Error('job queue not ready');
-      await jobs.enqueue(job);
-    },
+  let escalation: EscalationEngine | undefined;
+  const enqueue: Jobs['enqueue'] = async (job, options) => {
+    if (!jobs) throw new Error('job queue not ready');
+    await jobs.enqueue(job, options);
+  };
+  const fireTimer = async (timer: Timer) => {
+    if (!escalation) throw new Error('escalation not ready');
+    await handleTimer(timer, { escalation });
+  };
+  const scheduler = adapters.scheduler(fireTimer);
+  escalation = new EscalationEngine({
+    store,
+    scheduler,
+    chat,
+    clock,
+    settings,
+    enqueue,
+    ...(adapters.pageRetry ? { retry: adapters.pageRetry } : {}),
+    pager: new TeamPager({
+      pagerDutyEventsUrl: settings.pagerDutyEventsUrl,
+      opsgenieBaseUrl: settings.opsgenieApiUrl,
+      webhookSigningSecret: adapters.pagers?.webhookSigningSecret,
+      chat,
+      clock: () => clock.now(),
+      retry: adapters.pagers?.retry ?? QUICK_PAGE_RETRY,
+      ...(adapters.pagers?.fetch ? { fetch: adapters.pagers.fetch } : {}),
+      ...(adapters.pagers?.timeoutMs === undefined ? {} : { timeoutMs: adapters.pagers.timeoutMs }),
+    }),
   });
+  const runJob = createJobRunner({ ...adapters, escalation, enqueue });
   jobs = adapters.jobs(runJob);
   const commands = new CommandService({ ...adapters, jobs });
-  return { commands, runJob, jobs, store: adapters.store, chat: adapters.chat, clock: adapters.clock };
+  const progress: ProgressSettings = {
+    announcements: Boolean(settings.incidentsChannel),
+    ...(settings.policy ? { policy: settings.policy } : {}),
+  };
+  const queue = jobs;
+  return {
+    commands,
+    runJob,
+    jobs,
+    store,
+    chat,
+    clock,
+    scheduler,
+    escalation,
+    fireTimer,
+    reconcile: (options) =>
+      reconcile(
+        {
+          store,
+          jobs: queue,
+          clock,
+          progress,
+          ...(adapters.leasesBefore ? { leasesBefore: adapters.leasesBefore } : {}),
+        },
+        options,
+      ),
+  };
 }

@@ -11,13 +11,13 @@ import { createAlertService } from '../lambda/alerts/alert-service';
 import { type AlertRoute, handleAlertHttp } from '../lambda/alerts/http';
 import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
-import { EscalationEngine } from '../lambda/escalation/engine';
-import { handleTimer } from '../lambda/escalation/timers';
+import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/engine';
 import { createSlackHandler } from '../lambda/handlers/slack';
 import { type Clock, systemClock } from '../lambda/incidents/time';
-import { InProcessJobs, type Job } from '../lambda/jobs/jobs';
-import { TeamPager } from '../lambda/paging/team-pager';
-import { createBot } from '../lambda/runtime';
+import { DynamoJobJournal } from '../lambda/jobs/job-journal';
+import type { Job } from '../lambda/jobs/jobs';
+import { LocalJobs } from '../lambda/jobs/local-jobs';
+import { type Bot, createBot } from '../lambda/runtime';
 import { LocalScheduler } from '../lambda/scheduling/local';
 import { DynamoTimerStore } from '../lambda/scheduling/timer-store';
 import { SlackChat } from '../lambda/slack/chat';
@@ -38,17 +38,23 @@ export interface LocalServerOptions {
   inMemory?: boolean;
   onJobError?: (job: Job, error: unknown) => void;
   log?: (line: string) => void;
+  /** How pages are retried between attempts (tests shorten it). */
+  pageRetry?: Partial<PageRetryPolicy>;
+  /** Skip the bot token check at start (tests whose Slack stand-in is not up yet). */
+  skipAuthCheck?: boolean;
 }
 
 export interface LocalServer {
   url: string;
   port: number;
   store: DynamoIncidentStore;
-  jobs: InProcessJobs;
+  jobs: LocalJobs;
   scheduler: LocalScheduler;
   escalation: EscalationEngine;
+  bot: Bot;
   postmortemDir: string;
-  close(): Promise<void>;
+  /** Stops taking requests, lets running jobs finish for up to `drainMs`, and closes the store. */
+  close(drainMs?: number): Promise<void>;
 }
 
 export async function startLocalServer(
@@ -56,6 +62,10 @@ export async function startLocalServer(
   options: LocalServerOptions = {},
 ): Promise<LocalServer> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const startedAt = Date.now();
+  const chat = new SlackChat({ botToken: config.botToken, slackApiUrl: config.slackApiUrl });
+  // Once at start, never per request: a bad token stops the server with one clear line.
+  if (!options.skipAuthCheck) await chat.verifyAuth();
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = config.dynamoEndpoint;
   if (!endpoint) {
@@ -63,55 +73,54 @@ export async function startLocalServer(
     endpoint = embedded.endpoint;
   }
   const client = makeDocumentClient({ endpoint });
-  const store = new DynamoIncidentStore({ client, tableName: config.tableName });
-  await store.ensureTable();
   const clock = options.clock ?? systemClock;
-  const chat = new SlackChat({ botToken: config.botToken, slackApiUrl: config.slackApiUrl });
-
-  // The engine and its scheduler need each other: timers fire into the engine, the engine sets timers.
-  let escalation: EscalationEngine | undefined;
-  const scheduler = new LocalScheduler({
-    timers: new DynamoTimerStore({ client, tableName: config.tableName }),
-    clock,
-    fire: async (timer) => {
-      if (escalation) await handleTimer(timer, { escalation });
-    },
-    onError: (error, failure) => log(`timer ${failure.stage} failed: ${(error as Error)?.message ?? error}`),
+  // The embedded store is this process's alone: leases a killed predecessor held are void.
+  const leasesBefore = embedded ? startedAt : undefined;
+  const store = new DynamoIncidentStore({
+    client,
+    tableName: config.tableName,
+    now: () => clock.now(),
+    ...(leasesBefore ? { leasesBefore } : {}),
   });
-  escalation = new EscalationEngine({
-    store,
-    scheduler,
-    chat,
-    clock,
-    settings: config,
-    pager: new TeamPager({
-      pagerDutyEventsUrl: config.pagerDutyEventsUrl,
-      opsgenieBaseUrl: config.opsgenieApiUrl,
-      webhookSigningSecret: config.webhookSigningSecret,
-      chat,
-      clock: () => clock.now(),
-    }),
-  });
+  await store.ensureTable();
 
   const postmortemDir = path.resolve(config.dataDir, 'postmortems');
-  let jobs: InProcessJobs | undefined;
+  let jobs: LocalJobs | undefined;
+  let scheduler: LocalScheduler | undefined;
+  const reportJobError =
+    options.onJobError ??
+    ((job: Job, error: unknown) =>
+      log(`job ${job.type} for ${job.incidentId ?? '-'} failed: ${(error as Error)?.message ?? error}`));
   const bot = createBot({
     store,
     chat,
-    escalation,
     archive: new FileArchive(postmortemDir),
     clock,
     settings: config,
+    pagers: { webhookSigningSecret: config.webhookSigningSecret },
+    ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
+    ...(leasesBefore ? { leasesBefore } : {}),
+    log,
+    scheduler: (fire) => {
+      scheduler = new LocalScheduler({
+        timers: new DynamoTimerStore({ client, tableName: config.tableName }),
+        clock,
+        fire,
+        onError: (error, failure) =>
+          log(`timer ${failure.stage} failed: ${(error as Error)?.message ?? error}`),
+      });
+      return scheduler;
+    },
     jobs: (runner) => {
-      jobs = new InProcessJobs(runner, {
-        onError:
-          options.onJobError ??
-          ((job, error) => log(`job ${job.type} for ${job.incidentId} failed: ${(error as Error).message}`)),
+      jobs = new LocalJobs(runner, {
+        journal: new DynamoJobJournal({ client, tableName: config.tableName }),
+        onError: reportJobError,
       });
       return jobs;
     },
   });
-  const queue = jobs as unknown as InProcessJobs;
+  const queue = jobs as unknown as LocalJobs;
+  const timers = scheduler as unknown as LocalScheduler;
   const slackHandler = createSlackHandler({
     ...bot,
     signingSecret: config.signingSecret,
@@ -160,8 +169,26 @@ export async function startLocalServer(
     }
   });
   await new Promise<void>((resolve) => server.listen(config.port, '127.0.0.1', resolve));
-  // Timers left by a previous run that fell due meanwhile fire now.
-  scheduler.start();
+  // Work a previous run left: its journalled jobs, timers that fell due meanwhile, and whatever the
+  // incidents' progress records say is missing.
+  const resumed = await queue.resume();
+  timers.start();
+  const reconcileNow = () =>
+    bot.reconcile().then(
+      (report) => {
+        if (report.queued.length) log(`reconciler: resuming ${report.queued.join(', ')}`);
+      },
+      (error: unknown) => log(`reconciler failed: ${(error as Error)?.message ?? error}`),
+    );
+  let reconciling = reconcileNow();
+  const reconcileTimer =
+    config.reconcileIntervalSeconds > 0
+      ? setInterval(() => {
+          reconciling = reconciling.then(reconcileNow);
+        }, config.reconcileIntervalSeconds * 1000)
+      : undefined;
+  reconcileTimer?.unref();
+  if (resumed) log(`resumed ${resumed} queued jobs`);
   const { port } = server.address() as AddressInfo;
 
   let socketApp: App | undefined;
@@ -188,17 +215,22 @@ export async function startLocalServer(
     port,
     store,
     jobs: queue,
-    scheduler,
-    escalation,
+    scheduler: timers,
+    escalation: bot.escalation,
+    bot,
     postmortemDir,
-    async close() {
+    async close(drainMs = 10_000) {
+      clearInterval(reconcileTimer);
       await socketApp?.stop();
-      await scheduler.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await queue.drain();
+      await reconciling;
+      // Whatever is still running after drainMs stays journalled for the next start.
+      const deadline = Date.now() + drainMs;
+      await Promise.race([timers.stop(), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
+      await queue.stop(Math.max(0, deadline - Date.now()));
       await embedded?.close();
     },
   };
@@ -208,12 +240,18 @@ async function main(): Promise<void> {
   const config = loadLocalConfig();
   const server = await startLocalServer(config);
   console.log(`incident-bot listening on ${server.url} (Slack request URL: ${server.url}/slack/events)`);
-  const stop = async () => {
-    await server.close();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing running work (at most 10 s), then stopping`);
+    // A hard limit as well: a hung store must not keep the process alive.
+    setTimeout(() => process.exit(1), 15_000).unref();
+    await server.close(10_000);
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 if (require.main === module) {

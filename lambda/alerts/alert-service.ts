@@ -132,6 +132,9 @@ export class AlertService {
       startedAt,
       declaredBy: BOT_AUTHOR,
       eventId: alertEventId(signal),
+      // Every delivery of this firing declares the same incident: one that crashed after declaring
+      // and before linking is finished by the next delivery, not doubled.
+      requestKey: alertEventId(signal),
       events: [
         { at: startedAt, kind: 'detection', text: `Monitoring alert ${signal.name}: ${signal.reason}` },
       ],

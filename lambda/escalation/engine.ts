@@ -1,24 +1,54 @@
 /**
- * Escalation with side effects: schedules a timer per policy tier at declaration, pages a tier's
- * teams when its timer fires (once, however often the timer is delivered), stops on ack, resolves
- * the pages on resolve, and re-plans on a severity change. Every page is an `escalation` event; a
- * page that fails after its retries is an event too, and the channel is told.
+ * Escalation with side effects. Paging starts at declaration and never waits on Slack: each team's
+ * page for a tier is its own step of the incident's progress, claimed for one try at a time, retried
+ * with backoff for minutes (a 429's Retry-After honoured), shown in Slack when it keeps failing, and
+ * kept retrying (bounded) while the incident is open and unacknowledged. A crash mid-page leaves the
+ * step on a lease that runs out, and the next try (a job, a timer, the reconciler) sends what is missing.
  */
 import type { BotSettings } from '../config';
-import { nextTier, type PlannedTier, pagedTeams, planTiers, reasonNotToPage } from '../incidents/escalation';
+import { planTiers, reasonNotToPage } from '../incidents/escalation';
 import { reminderSecondsFor } from '../incidents/policy';
+import {
+  isFinished,
+  PAGES_RESOLVED,
+  type PagePlan,
+  pendingPagerNotices,
+  pendingPages,
+  teamsReached,
+  wantedPages,
+} from '../incidents/progress';
 import { type Clock, formatDuration } from '../incidents/time';
 import {
   BOT_AUTHOR,
   type Incident,
   type IncidentRecord,
   type Severity,
+  type StepState,
   type TimelineEvent,
 } from '../incidents/types';
-import type { PageAction, PageOutcome, Pager } from '../paging/pager';
+import type { Job } from '../jobs/jobs';
+import { deliveryKey, type PageAction, type PageOutcome, type Pager } from '../paging/pager';
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
 import type { IncidentStore } from '../store/store';
+
+export interface PageRetryPolicy {
+  /** First wait after a failed try; doubled per try up to `maxDelayMs`, with jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Tries in all before a page is given up (and said so). */
+  maxAttempts: number;
+  /** After this many failed tries the channel is told, while retries go on. */
+  noticeAfterAttempts: number;
+}
+
+/** About 15 minutes of retries: 2 s, 4 s, 8 s … then every minute; the channel hears after about a minute. */
+export const DEFAULT_PAGE_RETRY: PageRetryPolicy = {
+  baseDelayMs: 2_000,
+  maxDelayMs: 60_000,
+  maxAttempts: 20,
+  noticeAfterAttempts: 6,
+};
 
 export interface EscalationDeps {
   store: IncidentStore;
@@ -27,20 +57,40 @@ export interface EscalationDeps {
   chat: ChatGateway;
   clock: Clock;
   settings: Pick<BotSettings, 'policy'>;
+  /** Queues the retry of a page (with a delay) and the pages a tier calls for. */
+  enqueue: (job: Job, options?: { delayMs?: number }) => Promise<void>;
+  retry?: Partial<PageRetryPolicy>;
+  /** [0, 1): jitter; injected for exact delays in tests. */
+  random?: () => number;
 }
 
-/** Long enough for one firing to page and record; a crashed firing may page again after it. */
-const FIRING_CLAIM_SECONDS = 300;
+/**
+ * Longer than one try can take: every delivery is bounded by its HTTP or Slack timeout (10 s) and
+ * tried at most twice within a try. A try that dies holds its page no longer than this.
+ */
+export const PAGE_LEASE_MS = 45_000;
+/** Timers for a plan's later tiers are set once per severity: a step like any other. */
+const timersStep = (severity: Severity) => `timers.${severity}`;
 
 export function channelLink(incident: Incident): string | undefined {
   return incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : undefined;
 }
 
 export class EscalationEngine {
-  constructor(private readonly deps: EscalationDeps) {}
+  private readonly retry: PageRetryPolicy;
+  private readonly random: () => number;
 
-  private now(): string {
-    return this.deps.clock.now().toISOString();
+  constructor(private readonly deps: EscalationDeps) {
+    this.retry = { ...DEFAULT_PAGE_RETRY, ...deps.retry };
+    this.random = deps.random ?? Math.random;
+  }
+
+  private get policy() {
+    return this.deps.settings.policy;
+  }
+
+  private nowMs(): number {
+    return this.deps.clock.now().getTime();
   }
 
   private async load(incidentId: string): Promise<IncidentRecord> {
@@ -49,23 +99,325 @@ export class EscalationEngine {
     return record;
   }
 
-  /** At declaration (and after a re-plan): due tiers page now, later ones get a timer. */
+  /**
+   * Brings paging up to date: the later tiers' timers set, every due page that is not finished and
+   * not waiting out a backoff queued (each its own job), and the pagers told of an acknowledgement or
+   * resolution. Run at declaration, on ack, resolve, a severity change or `/incident escalate`, and
+   * by the reconciler: running it again does nothing twice.
+   */
+  async sync(incidentId: string): Promise<void> {
+    const record = await this.load(incidentId);
+    const { incident } = record;
+    if (!this.policy) return;
+    if (!reasonNotToPage(incident, incident.severity)) await this.setTimers(record);
+    const now = this.nowMs();
+    const due = pendingPages(record, this.policy, now).filter((plan) => plan.readyAt <= now);
+    await Promise.all(due.map((plan) => this.deps.enqueue({ type: 'page', incidentId, step: plan.name })));
+    for (const notice of pendingPagerNotices(record)) await this.notifyPagers(record, notice);
+  }
+
+  /** Declaration: the reminder is scheduled and paging starts. */
   async start(incidentId: string): Promise<void> {
     const { incident } = await this.load(incidentId);
     await this.scheduleReminder(incident, incident.declaredAt);
-    const now = Date.parse(this.now());
-    for (const tier of planTiers(this.deps.settings.policy, incident)) {
-      if (Date.parse(tier.dueAt) <= now) {
-        await this.fireTier(incidentId, tier.severity, tier.tier);
-      } else {
+    await this.sync(incidentId);
+  }
+
+  private async setTimers(record: IncidentRecord): Promise<void> {
+    const { incident } = record;
+    const name = timersStep(incident.severity);
+    if (isFinished(record.steps?.[name])) return;
+    const now = this.nowMs();
+    const later = planTiers(this.policy, incident).filter((tier) => Date.parse(tier.dueAt) > now);
+    if (later.length === 0) return;
+    if (!(await this.deps.store.acquireStep(incident.id, name, PAGE_LEASE_MS))) return;
+    try {
+      for (const tier of later) {
         const payload = {
           type: 'escalation-tier' as const,
-          incidentId,
+          incidentId: incident.id,
           severity: tier.severity,
           tier: tier.tier,
         };
         await this.deps.scheduler.schedule({ id: timerId(payload), dueAt: tier.dueAt, payload });
       }
+    } catch (error) {
+      await this.deps.store.failStep(incident.id, name, { error: message(error), retryAt: now });
+      throw error;
+    }
+    await this.deps.store.finishStep(incident.id, name);
+  }
+
+  /** A tier's timer fired: its teams' pages are tried now, side by side; the timer goes once they are recorded. */
+  async fireTier(incidentId: string, severity: Severity, tierIndex: number): Promise<void> {
+    const record = await this.load(incidentId);
+    if (reasonNotToPage(record.incident, severity)) return;
+    // The timer says the tier is due, even when it fires a little before our clock agrees.
+    const dueAt = planTiers(this.policy, record.incident).find((tier) => tier.tier === tierIndex)?.dueAt;
+    const now = Math.max(this.nowMs(), dueAt ? Date.parse(dueAt) : 0);
+    const plans = pendingPages(record, this.policy, now).filter(
+      (plan) => plan.tier === tierIndex && plan.severity === severity && plan.readyAt <= now,
+    );
+    await Promise.all(plans.map((plan) => this.runPage(record, plan)));
+  }
+
+  /** One page job: one team, one tier (or one `/incident escalate`). */
+  async page(incidentId: string, stepName: string): Promise<void> {
+    const record = await this.load(incidentId);
+    const plan = wantedPages(record, this.policy, this.nowMs()).find(
+      (candidate) => candidate.name === stepName,
+    );
+    if (!plan) {
+      // Acknowledged, resolved or re-planned since it was queued: a pending retry stops here.
+      const step = record.steps?.[stepName];
+      if (step && !isFinished(step) && step.state !== 'running') {
+        await this.deps.store.failStep(incidentId, stepName, {
+          error: `no longer needed (${reasonNotToPage(record.incident, record.incident.severity) ?? 'not in the plan'})`,
+          permanent: true,
+          ...(step.result ? { result: step.result } : {}),
+        });
+      }
+      return;
+    }
+    await this.runPage(record, plan);
+  }
+
+  private async runPage(record: IncidentRecord, plan: PagePlan): Promise<void> {
+    const { store, pager } = this.deps;
+    const { incident } = record;
+    const config = this.policy?.teams[plan.team];
+    if (!config) return;
+    const step = await store.acquireStep(incident.id, plan.name, PAGE_LEASE_MS);
+    if (!step) return; // another try holds it, or it is done, or it waits out its backoff
+    const before = new Set(delivered(step));
+    const outcomes = await pager.page(
+      {
+        incident,
+        team: plan.team,
+        config,
+        ...(channelLink(incident) ? { channelLink: channelLink(incident) } : {}),
+        ...(plan.tier === 'manual' ? {} : { tier: plan.tier }),
+        ...(plan.reason ? { reason: plan.reason } : {}),
+      },
+      'trigger',
+      { skip: before },
+    );
+    // The channel mention waits for the channel: not a failure, and it must not hold the rest back.
+    const awaitingChannel = outcomes.filter(
+      (o) => !o.ok && o.attempts === 0 && o.channel === 'slack' && !incident.channelId,
+    );
+    const failed = outcomes.filter((o) => !o.ok && !awaitingChannel.includes(o));
+    const now = this.nowMs();
+    const reached = [...before, ...outcomes.filter((o) => o.ok).map(deliveryKey)];
+    const result: Record<string, unknown> = {
+      ...step.result,
+      team: plan.team,
+      tier: plan.tier,
+      delivered: [...new Set(reached)],
+    };
+
+    const tookNow = outcomes.filter((o) => o.ok);
+    if (tookNow.length > 0 && before.size === 0) {
+      await this.recordPaged(incident, plan, tookNow, failed);
+    }
+    if (failed.length === 0) {
+      if (awaitingChannel.length > 0) {
+        // The channel step queues paging again once the channel exists; the reconciler backs it up.
+        await store.failStep(incident.id, plan.name, {
+          error: 'waiting for the incident channel',
+          retryAt: now,
+          result,
+        });
+      } else {
+        await store.finishStep(incident.id, plan.name, result);
+      }
+      if (result.noticed && reached.length > 0 && !result.recovered) {
+        await this.recordRecovered(incident, plan);
+      }
+      return;
+    }
+
+    const stillNeeded = !plan.automatic || !reasonNotToPage(incident, plan.severity);
+    const retryable = failed.some((o) => o.retryable !== false);
+    const giveUp = !retryable || !stillNeeded || step.attempts >= this.retry.maxAttempts;
+    if (!result.noticed && (giveUp || step.attempts >= this.retry.noticeAfterAttempts)) {
+      result.noticed = true;
+      await this.recordFailure(incident, plan, failed, step, giveUp, reached.length > 0);
+    }
+    const error = failed.map(describeFailure).join('; ');
+    if (giveUp) {
+      await store.failStep(incident.id, plan.name, { error, permanent: true, result });
+      return;
+    }
+    const delayMs = this.backoff(step.attempts, failed);
+    await store.failStep(incident.id, plan.name, { error, retryAt: now + delayMs, result });
+    await this.deps.enqueue({ type: 'page', incidentId: incident.id, step: plan.name }, { delayMs });
+  }
+
+  /** Full jitter over the upper half of the capped exponential; never sooner than a Retry-After. */
+  private backoff(attempts: number, failed: PageOutcome[]): number {
+    const { baseDelayMs, maxDelayMs } = this.retry;
+    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
+    const jittered = Math.round(cap * (0.5 + 0.5 * this.random()));
+    const retryAfter = Math.max(0, ...failed.map((o) => o.retryAfterMs ?? 0));
+    return Math.max(jittered, Math.min(retryAfter, maxDelayMs * 5));
+  }
+
+  private what(plan: PagePlan): string {
+    return plan.tier === 'manual' ? 'manual escalation' : `automatic, tier ${plan.tier}`;
+  }
+
+  private async recordPaged(
+    incident: Incident,
+    plan: PagePlan,
+    took: PageOutcome[],
+    failed: PageOutcome[],
+  ): Promise<void> {
+    const channels = [...new Set(took.map((o) => o.channel))];
+    const failures = failed.map(describeFailure);
+    await this.addEvent(incident, plan.name, {
+      text: `Paged ${plan.team} (${this.what(plan)}) via ${channels.join(', ')}${failures.length ? `; ${failures.join('; ')}` : ''}`,
+      team: plan.team,
+      page: { tier: plan.tier, channels, failed: false },
+    });
+  }
+
+  private async recordFailure(
+    incident: Incident,
+    plan: PagePlan,
+    failed: PageOutcome[],
+    step: StepState,
+    gaveUp: boolean,
+    partly: boolean,
+  ): Promise<void> {
+    const since = step.firstAttemptAt
+      ? formatDuration(new Date(step.firstAttemptAt).toISOString(), new Date(this.nowMs()).toISOString())
+      : '';
+    const failures = failed.map(describeFailure).join('; ');
+    const verb = partly ? `Some pages to ${plan.team} failed` : `Paging ${plan.team} failed`;
+    const text = `${verb} (${this.what(plan)}) after ${step.attempts} tries${since ? ` over ${since}` : ''}: ${failures}`;
+    await this.addEvent(incident, `${plan.name}.failed`, {
+      text,
+      team: plan.team,
+      page: { tier: plan.tier, channels: [], failed: !partly },
+    });
+    const channelId = incident.channelId;
+    if (!channelId) return;
+    const next = gaveUp ? 'Gave up: page them another way.' : 'Still retrying; page them another way too.';
+    // Best effort: Slack being down is often why paging fails; the timeline has the failure anyway.
+    await this.deps.chat
+      .postMessage(channelId, { text: `:warning: ${text}. ${next}` })
+      .catch(() => undefined);
+  }
+
+  private async recordRecovered(incident: Incident, plan: PagePlan): Promise<void> {
+    await this.addEvent(incident, `${plan.name}.recovered`, {
+      text: `Paged ${plan.team} (${this.what(plan)}) after earlier failures`,
+      team: plan.team,
+      page: { tier: plan.tier, channels: [], failed: false },
+    });
+  }
+
+  private async addEvent(
+    incident: Incident,
+    id: string,
+    fields: Pick<TimelineEvent, 'text' | 'team' | 'page'>,
+  ): Promise<void> {
+    const now = new Date(this.nowMs()).toISOString();
+    await this.deps.store.addEvent({
+      id,
+      incidentId: incident.id,
+      at: now,
+      recordedAt: now,
+      kind: 'escalation',
+      author: BOT_AUTHOR,
+      ...fields,
+    });
+  }
+
+  /** Ack or resolve: later tiers' timers go, and every team a page reached hears it (same dedup key). */
+  private async notifyPagers(record: IncidentRecord, notice: string): Promise<void> {
+    const { incident } = record;
+    const action: PageAction = notice === PAGES_RESOLVED ? 'resolve' : 'acknowledge';
+    const step = await this.deps.store.acquireStep(incident.id, notice, PAGE_LEASE_MS);
+    if (!step) return;
+    await this.cancelTimers(incident, incident.severity);
+    const before = new Set(delivered(step));
+    const teams = teamsReached(record);
+    const outcomes = (
+      await Promise.all(
+        teams.map(async (team) => {
+          const config = this.policy?.teams[team];
+          if (!config) return [];
+          const target = {
+            incident,
+            team,
+            config,
+            ...(channelLink(incident) ? { channelLink: channelLink(incident) } : {}),
+          };
+          const sent = await this.deps.pager.page(target, action, {
+            skip: new Set(
+              [...before]
+                .filter((key) => key.startsWith(`${team}/`))
+                .map((key) => key.slice(team.length + 1)),
+            ),
+          });
+          return sent.map((outcome) => ({ team, outcome }));
+        }),
+      )
+    ).flat();
+    const reached = [
+      ...before,
+      ...outcomes.filter((o) => o.outcome.ok).map((o) => `${o.team}/${deliveryKey(o.outcome)}`),
+    ];
+    const failed = outcomes.filter((o) => !o.outcome.ok && o.outcome.retryable !== false);
+    const result = { delivered: [...new Set(reached)] };
+    if (failed.length === 0) {
+      await this.deps.store.finishStep(incident.id, notice, result);
+      return;
+    }
+    const error = failed.map((o) => `${o.team}: ${describeFailure(o.outcome)}`).join('; ');
+    if (step.attempts >= this.retry.maxAttempts) {
+      await this.deps.store.failStep(incident.id, notice, { error, permanent: true, result });
+      return;
+    }
+    const delayMs = this.backoff(
+      step.attempts,
+      failed.map((o) => o.outcome),
+    );
+    await this.deps.store.failStep(incident.id, notice, { error, retryAt: this.nowMs() + delayMs, result });
+    await this.deps.enqueue(
+      { type: notice === PAGES_RESOLVED ? 'escalation-resolve' : 'escalation-ack', incidentId: incident.id },
+      { delayMs },
+    );
+  }
+
+  /** Ack: no later tier pages; the pagers hear the acknowledgement. */
+  async acknowledge(incidentId: string): Promise<void> {
+    const record = await this.load(incidentId);
+    await this.cancelTimers(record.incident, record.incident.severity);
+    await this.sync(incidentId);
+  }
+
+  /** Resolve: timers cancelled, every page this incident triggered resolved (same dedup key). */
+  async resolve(incidentId: string): Promise<void> {
+    const record = await this.load(incidentId);
+    await this.cancelTimers(record.incident, record.incident.severity);
+    await this.sync(incidentId);
+  }
+
+  /** Severity changed: the old plan's timers go, the new plan's tiers are scheduled and due ones paged. */
+  async replan(incidentId: string, previous: Severity): Promise<void> {
+    const { incident } = await this.load(incidentId);
+    await this.cancelTimers(incident, previous);
+    await this.sync(incidentId);
+  }
+
+  private async cancelTimers(incident: Incident, severity: Severity): Promise<void> {
+    for (const tier of planTiers(this.policy, { ...incident, severity })) {
+      await this.deps.scheduler.cancel(
+        timerId({ type: 'escalation-tier', incidentId: incident.id, severity, tier: tier.tier }),
+      );
     }
   }
 
@@ -97,7 +449,7 @@ export class EscalationEngine {
         event.author !== BOT_AUTHOR && event.recordedAt > latest ? event.recordedAt : latest,
       incident.declaredAt,
     );
-    const now = this.now();
+    const now = new Date(this.nowMs()).toISOString();
     const intervals = Math.floor((Date.parse(now) - Date.parse(lastUpdate)) / (seconds * 1000));
     const nudge = `nudge.${incidentId}.${lastUpdate}.${intervals}`;
     if (intervals >= 1 && incident.channelId && (await this.deps.store.claim(nudge, seconds * 2))) {
@@ -107,145 +459,18 @@ export class EscalationEngine {
     }
     await this.scheduleReminder(incident, lastUpdate, Math.max(intervals, 0));
   }
+}
 
-  /** A tier's timer fired: page its teams if the incident still needs them. */
-  async fireTier(incidentId: string, severity: Severity, tierIndex: number): Promise<void> {
-    const record = await this.load(incidentId);
-    if (reasonNotToPage(record.incident, severity)) return;
-    const tier = planTiers(this.deps.settings.policy, record.incident).find((t) => t.tier === tierIndex);
-    if (!tier) return;
-    const firingId = `page.${incidentId}.${severity}.t${tierIndex}`;
-    if (record.events.some((event) => event.id.startsWith(`${firingId}.`))) return;
-    if (!(await this.deps.store.claim(firingId, FIRING_CLAIM_SECONDS))) return;
-    const already = pagedTeams(record.events);
-    const teams = tier.teams.filter((team) => !already.includes(team));
-    await this.pageTeams(record.incident, teams, tierIndex, firingId);
-  }
+function delivered(step: StepState): string[] {
+  const list = step.result?.delivered;
+  return Array.isArray(list) ? list.filter((key): key is string => typeof key === 'string') : [];
+}
 
-  /** `/incident escalate [team]`: the named team, or the next tier's teams nobody has paged. */
-  async escalateManually(incidentId: string, team: string | undefined, requestId: string): Promise<string[]> {
-    const record = await this.load(incidentId);
-    if (!this.deps.settings.policy || record.incident.status === 'resolved') return [];
-    const already = pagedTeams(record.events);
-    const teams = team
-      ? [team]
-      : (nextTier(planTiers(this.deps.settings.policy, record.incident), already)?.teams ?? []).filter(
-          (name) => !already.includes(name),
-        );
-    const firingId = `page.${incidentId}.manual.${requestId}`;
-    if (record.events.some((event) => event.id.startsWith(`${firingId}.`))) return teams;
-    if (!(await this.deps.store.claim(firingId, FIRING_CLAIM_SECONDS))) return teams;
-    // A named team already has its escalation event, logged by the command with the reason; only a
-    // failure adds another. The policy's next tier has none, so its pages are recorded.
-    await this.pageTeams(record.incident, teams, 'manual', firingId, { recordSuccess: !team });
-    return teams;
-  }
+function describeFailure(outcome: PageOutcome): string {
+  const who = outcome.recipient && outcome.channel === 'slack' ? ` to ${outcome.recipient}` : '';
+  return `${outcome.channel}${who} failed after ${outcome.attempts} attempts (${outcome.error ?? 'error'})`;
+}
 
-  /** Ack: no later tier pages; the pagers hear the acknowledgement. */
-  async acknowledge(incidentId: string): Promise<void> {
-    const record = await this.load(incidentId);
-    await this.cancelTimers(record.incident, record.incident.severity);
-    await this.notifyPaged(record, 'acknowledge');
-  }
-
-  /** Resolve: timers cancelled, every page this incident triggered resolved (same dedup key). */
-  async resolve(incidentId: string): Promise<void> {
-    const record = await this.load(incidentId);
-    await this.cancelTimers(record.incident, record.incident.severity);
-    await this.notifyPaged(record, 'resolve');
-  }
-
-  /** Severity changed: the old plan's timers go, the new plan's remaining tiers are scheduled. */
-  async replan(incidentId: string, previous: Severity): Promise<void> {
-    const { incident } = await this.load(incidentId);
-    await this.cancelTimers(incident, previous);
-    if (!reasonNotToPage(incident, incident.severity)) await this.start(incidentId);
-  }
-
-  private async cancelTimers(incident: Incident, severity: Severity): Promise<void> {
-    const plan: PlannedTier[] = planTiers(this.deps.settings.policy, { ...incident, severity });
-    for (const tier of plan) {
-      await this.deps.scheduler.cancel(
-        timerId({ type: 'escalation-tier', incidentId: incident.id, severity, tier: tier.tier }),
-      );
-    }
-  }
-
-  private teamConfig(team: string) {
-    return this.deps.settings.policy?.teams[team];
-  }
-
-  private async notifyPaged(record: IncidentRecord, action: PageAction): Promise<void> {
-    for (const team of pagedTeams(record.events)) {
-      const config = this.teamConfig(team);
-      if (!config) continue;
-      await this.deps.pager.page(
-        { incident: record.incident, team, config, channelLink: channelLink(record.incident) },
-        action,
-      );
-    }
-  }
-
-  private async pageTeams(
-    incident: Incident,
-    teams: string[],
-    tier: number | 'manual',
-    firingId: string,
-    options: { recordSuccess: boolean } = { recordSuccess: true },
-  ): Promise<void> {
-    for (const team of teams) {
-      const config = this.teamConfig(team);
-      if (!config) continue;
-      const outcomes = await this.deps.pager.page(
-        {
-          incident,
-          team,
-          config,
-          channelLink: channelLink(incident),
-          ...(typeof tier === 'number' ? { tier } : {}),
-        },
-        'trigger',
-      );
-      const failed = outcomes.length === 0 || outcomes.some((outcome) => !outcome.ok);
-      if (failed || options.recordSuccess)
-        await this.record(incident, team, tier, outcomes, `${firingId}.${team}`);
-    }
-  }
-
-  private async record(
-    incident: Incident,
-    team: string,
-    tier: number | 'manual',
-    outcomes: PageOutcome[],
-    eventId: string,
-  ): Promise<void> {
-    const took = [...new Set(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.channel))];
-    const failed = outcomes.filter((outcome) => !outcome.ok);
-    const what = tier === 'manual' ? 'manual escalation' : `automatic, tier ${tier}`;
-    const failures = failed.map(
-      (f) => `${f.channel} failed after ${f.attempts} attempts (${f.error ?? 'error'})`,
-    );
-    const text =
-      took.length > 0
-        ? `Paged ${team} (${what}) via ${took.join(', ')}${failures.length ? `; ${failures.join('; ')}` : ''}`
-        : `Paging ${team} failed (${what}): ${failures.join('; ') || 'the team has no pager configured'}`;
-    const now = this.now();
-    const event: TimelineEvent = {
-      id: eventId,
-      incidentId: incident.id,
-      at: now,
-      recordedAt: now,
-      kind: 'escalation',
-      text,
-      author: BOT_AUTHOR,
-      team,
-      page: { tier, channels: took, failed: took.length === 0 },
-    };
-    await this.deps.store.addEvent(event);
-    if (failed.length > 0 && incident.channelId) {
-      await this.deps.chat.postMessage(incident.channelId, {
-        text: `:warning: ${text}. Page them another way.`,
-      });
-    }
-  }
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -7,11 +7,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { PostmortemArchive } from '../archive/archive';
 import { type LambdaConfig, loadLambdaConfig } from '../config';
-import { EscalationEngine } from '../escalation/engine';
 import { systemClock } from '../incidents/time';
 import { InlineJobs, type Jobs } from '../jobs/jobs';
 import { SqsJobs } from '../jobs/sqs-jobs';
-import { TeamPager } from '../paging/team-pager';
 import { type Bot, createBot } from '../runtime';
 import type { Scheduler } from '../scheduling/scheduler';
 import { SlackChat } from '../slack/chat';
@@ -92,7 +90,6 @@ const noScheduler: Scheduler = {
 export interface LambdaBot extends Bot {
   config: LambdaConfig;
   secret: SlackSecret;
-  escalation: EscalationEngine;
 }
 
 async function build(): Promise<LambdaBot> {
@@ -100,35 +97,23 @@ async function build(): Promise<LambdaBot> {
   const secret = await readSlackSecret(new SecretsManagerClient({}), config.slackSecretArn);
   const store = new DynamoIncidentStore({ client: makeDocumentClient({}), tableName: config.tableName });
   const chat = new SlackChat({ botToken: secret.botToken, slackApiUrl: config.slackApiUrl });
-  const scheduler = config.scheduler ? lazyScheduler(config.scheduler) : noScheduler;
-  const escalation = new EscalationEngine({
-    store,
-    scheduler,
-    chat,
-    clock: systemClock,
-    settings: config,
-    pager: new TeamPager({
-      pagerDutyEventsUrl: config.pagerDutyEventsUrl,
-      opsgenieBaseUrl: config.opsgenieApiUrl,
-      webhookSigningSecret: secret.webhookSigningSecret,
-      chat,
-    }),
-  });
   const { jobsQueueUrl } = config;
   const bot = createBot({
     store,
     chat,
-    escalation,
     archive: lazyArchive(config.postmortemBucket),
     clock: systemClock,
     settings: config,
+    pagers: { webhookSigningSecret: secret.webhookSigningSecret },
+    // Timers fire in the escalation function (EventBridge invokes it), not through this callback.
+    scheduler: () => (config.scheduler ? lazyScheduler(config.scheduler) : noScheduler),
     // Without a queue (a minimal stack) the slow work runs before the answer, as it must in Lambda.
     jobs: (runner): Jobs =>
       jobsQueueUrl
         ? new SqsJobs({ client: new SQSClient({}), queueUrl: jobsQueueUrl })
         : new InlineJobs(runner),
   });
-  return { ...bot, config, secret, escalation };
+  return { ...bot, config, secret };
 }
 
 let cached: Promise<LambdaBot> | undefined;

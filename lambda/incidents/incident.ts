@@ -40,6 +40,7 @@ export interface NewEvent {
   kind: EventKind;
   text: string;
   team?: string;
+  pageTeams?: string[];
 }
 
 export interface NewFollowUp {

@@ -73,6 +73,16 @@ export interface Incident {
   channelName?: string;
   /** `ts` of the pinned summary message in the incident channel. */
   summaryTs?: string;
+  /**
+   * The last requests (Slack trigger ids) applied to this incident, each with the event it decided.
+   * Written in the same conditional put as the change, so a redelivered request knows it was applied
+   * and can finish what a crash interrupted (write the event, answer) instead of applying it twice.
+   */
+  applied?: AppliedRequest[];
+  /** The request that declared it (`command#…`, `view#…`, `alert.…`): a redelivery finds its incident. */
+  declaredByRequest?: string;
+  /** Set once a resolved incident's progress is complete: the reconciler stops looking at it. */
+  settledAt?: string;
   /** Optimistic-concurrency version; every stored update increments it. */
   version: number;
 }
@@ -93,6 +103,16 @@ export interface TimelineEvent {
   team?: string;
   /** Escalation events the bot sent: which tier, over which channels, and whether every one failed. */
   page?: PageRecord;
+  /**
+   * `/incident escalate` events: the teams this escalation pages, fixed when it was typed (the named
+   * team, or the teams of the policy's next tier nobody had paged), so a crash cannot lose the page.
+   */
+  pageTeams?: string[];
+}
+
+export interface AppliedRequest {
+  request: string;
+  event?: TimelineEvent;
 }
 
 export interface PageRecord {
@@ -115,11 +135,35 @@ export interface FollowUp {
   createdAt: string;
 }
 
+/**
+ * The progress of one piece of work the world must reflect (a channel made, a tier paged, the
+ * postmortem uploaded): its own item, so each step is claimed, retried and finished on its own.
+ */
+export interface StepState {
+  name: string;
+  state: 'running' | 'done' | 'failed';
+  /** Tries so far, the running one included. */
+  attempts: number;
+  /** Epoch ms: when the running try started, and until when it holds the step. */
+  leasedAt?: number;
+  leaseUntil?: number;
+  /** Epoch ms of the first try. */
+  firstAttemptAt?: number;
+  /** Epoch ms before which a failed step is not tried again; absent on a permanent failure. */
+  retryAt?: number;
+  error?: string;
+  permanent?: boolean;
+  /** What the step produced or has done so far (deliveries made, a notice posted). */
+  result?: Record<string, unknown>;
+}
+
 /** Everything the postmortem compiler needs, as loaded from the store. */
 export interface IncidentRecord {
   incident: Incident;
   events: TimelineEvent[];
   followUps: FollowUp[];
+  /** The progress record, by step name (loaded with the incident; absent in hand-made records). */
+  steps?: Record<string, StepState>;
 }
 
 /** The author of what the bot records itself (alerts, pages) and the declarer of alert incidents. */

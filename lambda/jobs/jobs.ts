@@ -1,7 +1,8 @@
 /**
- * Slow work (Slack calls, postmortem compile and upload) leaves the request path as a job, so the
- * slash command is answered within Slack's 3 s. Jobs carry ids, not data: the worker reloads the
- * incident, so a job run late or twice acts on what is stored now.
+ * Slow work (Slack calls, pages, postmortem compile and upload) leaves the request path as a job, so
+ * the slash command is answered within Slack's 3 s. Jobs carry ids, not data: the worker reloads the
+ * incident, so a job run late or twice acts on what is stored now. Jobs make things fast; what a lost
+ * job would have done, the reconciler finds missing in the incident's progress record and does.
  */
 import type { LogKind, Severity } from '../incidents/types';
 
@@ -20,6 +21,10 @@ export type Job =
   | { type: 'escalation-resolve'; incidentId: string }
   | { type: 'escalation-replan'; incidentId: string; previous: Severity }
   | { type: 'escalate'; incidentId: string; team?: string; requestId: string }
+  /** One team's page for one tier (or one `/incident escalate`): the step named `step`. */
+  | { type: 'page'; incidentId: string; step: string }
+  /** Do whatever the incident's progress record says is missing (the reconciler's unit of work). */
+  | { type: 'reconcile-incident'; incidentId: string }
   /** Tell the announcement channel that the severity changed. */
   | { type: 'announce-severity'; incidentId: string; previous: Severity }
   /**
@@ -49,74 +54,45 @@ export type Job =
   /** Publish a user's App Home with the open incidents. */
   | { type: 'publish-home'; incidentId?: undefined; userId: string };
 
+export interface EnqueueOptions {
+  /** Run no sooner than this (a page's backoff, a rate limit's Retry-After). */
+  delayMs?: number;
+}
+
 export interface Jobs {
-  enqueue(job: Job): Promise<void>;
+  enqueue(job: Job, options?: EnqueueOptions): Promise<void>;
 }
 
 export type JobRunner = (job: Job) => Promise<void>;
 
-export interface InProcessJobsOptions {
-  attempts?: number;
-  /** Base delay between attempts; doubled each time. */
-  backoffMs?: number;
-  onError?: (job: Job, error: unknown) => void;
-}
-
 /**
- * Local adapter: a FIFO queue run one job at a time in this process, so the jobs of one incident
- * happen in the order their commands arrived. A failed job is retried with backoff, then reported.
+ * Jobs that must keep their order share a lane: one incident's Slack work (channel before summary
+ * before the resolution post), its escalation bookkeeping, each team's page. Lanes run side by side,
+ * so a hung Slack call in one incident (or one team's hung pager) never delays another.
  */
-export class InProcessJobs implements Jobs {
-  private readonly queue: Job[] = [];
-  private running: Promise<void> | undefined;
-  private readonly attempts: number;
-  private readonly backoffMs: number;
-
-  constructor(
-    private readonly run: JobRunner,
-    private readonly options: InProcessJobsOptions = {},
-  ) {
-    this.attempts = options.attempts ?? 3;
-    this.backoffMs = options.backoffMs ?? 200;
-  }
-
-  async enqueue(job: Job): Promise<void> {
-    this.queue.push(job);
-    this.running ??= this.work().finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  /** Resolves once every queued job has finished (or given up). */
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async work(): Promise<void> {
-    for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-      await this.runWithRetries(job);
-    }
-  }
-
-  private async runWithRetries(job: Job): Promise<void> {
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      try {
-        await this.run(job);
-        return;
-      } catch (error) {
-        if (attempt === this.attempts) {
-          this.options.onError?.(job, error);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, this.backoffMs * 2 ** (attempt - 1)));
-      }
-    }
+export function laneOf(job: Job): string {
+  switch (job.type) {
+    case 'page':
+      return `${job.incidentId}/${job.step}`;
+    case 'escalation-start':
+    case 'escalation-ack':
+    case 'escalation-resolve':
+    case 'escalation-replan':
+    case 'escalate':
+    case 'reconcile-incident':
+      return `${job.incidentId}/escalation`;
+    case 'publish-home':
+      return `home/${job.userId}`;
+    case 'reply':
+      return `reply/${job.userId}`;
+    default:
+      return job.incidentId;
   }
 }
 
 /**
  * Runs each job before `enqueue` returns. For a Lambda without a queue, where work left running after
- * the response is frozen with the container.
+ * the response is frozen with the container. A delayed job runs now: nothing would run it later.
  */
 export class InlineJobs implements Jobs {
   constructor(private readonly run: JobRunner) {}

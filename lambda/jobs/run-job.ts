@@ -1,14 +1,19 @@
 /**
- * The slow half of every command: what a job does in Slack and in the archive. Each step checks what
- * is already stored, so a job delivered twice does not create a second channel or summary.
+ * The slow half of every command: what a job does in Slack, in the archive and through the pagers.
+ * Slack work is a list of steps in the incident's progress record (channel, summary, pin,
+ * announcements, postmortem, resolution post); each is claimed for one try, finished once, and a step
+ * that fails never keeps an independent one from running. A rate limit reschedules the job; a
+ * permanent failure is told to the people concerned and not retried.
  */
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
+import { isSettled, type ProgressSettings, pendingSlackSteps, type SlackStep } from '../incidents/progress';
 import type { Clock } from '../incidents/time';
 import { BOT_AUTHOR, type Incident, type IncidentRecord, type Severity } from '../incidents/types';
 import type { ChatGateway } from '../slack/chat';
+import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import {
   channelTopic,
   declaredAnnouncement,
@@ -18,18 +23,21 @@ import {
 } from '../slack/format';
 import { appHome, pinnedSummary } from '../slack/views';
 import type { IncidentStore } from '../store/store';
-import type { Job, JobRunner } from './jobs';
+import type { EnqueueOptions, Job, JobRunner } from './jobs';
+import { RetryLaterError } from './retry-later';
 
 export interface JobDeps {
-  /** Queues a job that must follow another (escalation after channel setup). */
-  enqueue: (job: Job) => Promise<void>;
+  /** Queues a job that must follow another. */
+  enqueue: (job: Job, options?: EnqueueOptions) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
   store: IncidentStore;
   chat: ChatGateway;
   archive: PostmortemArchive;
   clock: Clock;
-  settings: Pick<BotSettings, 'timeZone' | 'incidentsChannel'>;
+  settings: Pick<BotSettings, 'timeZone' | 'incidentsChannel' | 'policy'>;
+  /** Where failures nobody can be told about in Slack go (the local server's log, CloudWatch). */
+  log?: (line: string) => void;
 }
 
 /** Applies `change` to the latest stored incident, re-reading on a concurrent update. */
@@ -51,29 +59,42 @@ export async function updateWithRetry(
   }
 }
 
-/** Held while a step runs: a worker that dies mid-step lets a redelivery redo it after this. */
-const STEP_LEASE_SECONDS = 120;
-/** Kept once a step is done, far past any redelivery of its job. */
-const STEP_DONE_SECONDS = 30 * 24 * 3600;
+/** Longer than one step can take (one or two Slack calls, each bounded by the client's timeout). */
+const SLACK_STEP_LEASE_MS = 45_000;
+/** Kept once a one-off post is done, far past any redelivery of its job. */
+const ONCE_SECONDS = 30 * 24 * 3600;
+
+/** How a failure of a step or job is handled: rescheduled, retried, or told and dropped. */
+function classify(error: unknown): SlackFailure {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const fromSlack = typeof code === 'string' && code.startsWith('slack_');
+  // Not a Slack error (the store, the archive): worth another try.
+  return fromSlack || /rate limit/i.test(String((error as Error)?.message))
+    ? classifySlackError(error)
+    : { kind: 'transient', code: 'error' };
+}
+
+/** Rethrows what the queue should retry; a rate limit as a reschedule, a permanent failure not at all. */
+function rethrowUnlessPermanent(error: unknown, log: (line: string) => void, what: string): void {
+  const failure = classify(error);
+  if (failure.kind === 'rate-limited') {
+    throw new RetryLaterError(describeSlackFailure(failure), failure.retryAfterMs, { cause: error });
+  }
+  if (failure.kind === 'permanent') {
+    log(`${what}: ${describeSlackFailure(failure)}; not retried`);
+    return;
+  }
+  throw error;
+}
 
 export function createJobRunner(deps: JobDeps): JobRunner {
   const { store, chat, archive, clock, settings } = deps;
+  const log = deps.log ?? ((line: string) => console.error(line));
   const ctx = () => ({ tz: settings.timeZone, now: clock.now().toISOString() });
-
-  /**
-   * Runs a step of a job at most once, however often the job is delivered (SQS is at least once):
-   * a lease while it runs, released if it fails so a retry can redo it, kept once it succeeded.
-   */
-  async function once(key: string, step: () => Promise<void>): Promise<void> {
-    if (!(await store.claim(`step#${key}`, STEP_LEASE_SECONDS))) return;
-    try {
-      await step();
-    } catch (error) {
-      await store.releaseClaim(`step#${key}`).catch(() => undefined);
-      throw error;
-    }
-    await store.renewClaim(`step#${key}`, STEP_DONE_SECONDS);
-  }
+  const progress: ProgressSettings = {
+    announcements: Boolean(settings.incidentsChannel),
+    ...(settings.policy ? { policy: settings.policy } : {}),
+  };
 
   async function load(incidentId: string): Promise<IncidentRecord> {
     const record = await store.getRecord(incidentId);
@@ -81,50 +102,16 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     return record;
   }
 
-  async function setupChannel(incidentId: string): Promise<void> {
-    let incident = (await load(incidentId)).incident;
-    if (!incident.channelId) {
-      await once(`${incidentId}.create-channel`, async () => {
-        const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title));
-        await updateWithRetry(store, incidentId, (current) =>
-          current.channelId ? undefined : { ...current, channelId: channel.id, channelName: channel.name },
-        );
-      });
-      incident = (await load(incidentId)).incident;
-      // Another delivery of this job holds the step; it will finish the setup.
-      if (!incident.channelId) return;
+  /** A one-off post outside the progress record (a severity announcement): once, however often its job runs. */
+  async function once(key: string, post: () => Promise<void>): Promise<void> {
+    if (!(await store.claim(`once#${key}`, SLACK_STEP_LEASE_MS / 1000))) return;
+    try {
+      await post();
+    } catch (error) {
+      await store.releaseClaim(`once#${key}`).catch(() => undefined);
+      throw error;
     }
-    const channelId = incident.channelId;
-    await store.linkChannel(channelId, incidentId);
-    const people = [incident.declaredBy, ...(incident.commander ? [incident.commander] : [])];
-    await chat.invite(
-      channelId,
-      people.filter((user) => user !== BOT_AUTHOR),
-    );
-    if (!incident.summaryTs) {
-      await once(`${incidentId}.post-summary`, async () => {
-        const ts = await chat.postMessage(channelId, pinnedSummary(incident, ctx()));
-        await updateWithRetry(store, incidentId, (current) =>
-          current.summaryTs ? undefined : { ...current, summaryTs: ts },
-        );
-      });
-      incident = (await load(incidentId)).incident;
-    }
-    if (incident.summaryTs) await chat.pin(channelId, incident.summaryTs);
-    await chat.setTopic(channelId, channelTopic(incident));
-    const announcements = settings.incidentsChannel;
-    if (announcements) {
-      await once(`${incidentId}.announce-declared`, async () => {
-        await chat.postMessage(announcements, declaredAnnouncement(incident, ctx()));
-      });
-    }
-  }
-
-  async function refreshSummary(incidentId: string): Promise<void> {
-    const { incident } = await load(incidentId);
-    if (!incident.channelId || !incident.summaryTs) return;
-    await chat.updateMessage(incident.channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
-    await chat.setTopic(incident.channelId, channelTopic(incident));
+    await store.renewClaim(`once#${key}`, ONCE_SECONDS);
   }
 
   async function compileAndStore(record: IncidentRecord): Promise<{ markdown: string; location: string }> {
@@ -139,34 +126,152 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     return { markdown, location };
   }
 
-  async function publishPostmortem(incidentId: string): Promise<void> {
-    const record = await load(incidentId);
+  /** Does one Slack step; returns what it produced. The step is already claimed. */
+  async function doStep(step: SlackStep, record: IncidentRecord): Promise<Record<string, unknown>> {
     const { incident } = record;
-    const { markdown } = await compileAndStore(record);
-    const summary = resolutionSummary(record, ctx());
     const channelId = incident.channelId;
-    if (channelId) {
-      await once(`${incidentId}.upload-postmortem`, async () => {
+    const announcements = settings.incidentsChannel;
+    switch (step) {
+      case 'channel': {
+        let current = incident;
+        if (!current.channelId) {
+          const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title));
+          current = await updateWithRetry(store, incident.id, (latest) =>
+            latest.channelId ? undefined : { ...latest, channelId: channel.id, channelName: channel.name },
+          );
+        }
+        const id = current.channelId as string;
+        await store.linkChannel(id, incident.id);
+        const people = [current.declaredBy, ...(current.commander ? [current.commander] : [])];
+        await chat.invite(
+          id,
+          people.filter((user) => user !== BOT_AUTHOR),
+        );
+        // Pages waiting to mention their team in the channel can go out now.
+        await deps.escalation?.sync(incident.id);
+        return { channelId: id };
+      }
+      case 'summary': {
+        if (!channelId) return { skipped: 'no channel' };
+        if (!incident.summaryTs) {
+          const ts = await chat.postMessage(channelId, pinnedSummary(incident, ctx()));
+          await updateWithRetry(store, incident.id, (latest) =>
+            latest.summaryTs ? undefined : { ...latest, summaryTs: ts },
+          );
+        }
+        return {};
+      }
+      case 'summary-pinned': {
+        if (!channelId || !incident.summaryTs) return { skipped: 'no summary' };
+        await chat.pin(channelId, incident.summaryTs);
+        await chat.setTopic(channelId, channelTopic(incident));
+        return {};
+      }
+      case 'announce-declared':
+        if (announcements) await chat.postMessage(announcements, declaredAnnouncement(incident, ctx()));
+        return {};
+      case 'postmortem-stored':
+        return { location: (await compileAndStore(record)).location };
+      case 'postmortem-uploaded': {
+        if (!channelId) return { skipped: 'no channel' };
+        const { markdown } = await compileAndStore(record);
         await chat.uploadMarkdown(channelId, {
           filename: postmortemFileName(incident),
           title: `${incident.id} postmortem`,
           content: markdown,
         });
-      });
-      await once(`${incidentId}.post-resolution`, async () => {
-        await chat.postMessage(channelId, summary);
-      });
-      if (incident.summaryTs) {
-        await chat.updateMessage(channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
+        return {};
       }
-      await chat.setTopic(channelId, channelTopic(incident));
+      case 'resolution-posted': {
+        if (!channelId) return { skipped: 'no channel' };
+        // The edits first: they are idempotent, the post is not, so a failed edit re-posts nothing.
+        if (incident.summaryTs) {
+          await chat.updateMessage(channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
+        }
+        await chat.setTopic(channelId, channelTopic(incident));
+        await chat.postMessage(channelId, resolutionSummary(record, ctx()));
+        return {};
+      }
+      case 'announce-resolution':
+        if (announcements) await chat.postMessage(announcements, resolutionSummary(record, ctx()));
+        return {};
     }
-    const announcements = settings.incidentsChannel;
-    if (announcements) {
-      await once(`${incidentId}.announce-resolution`, async () => {
-        await chat.postMessage(announcements, summary);
-      });
+  }
+
+  /**
+   * Tells the people concerned that a step cannot be done: the incident channel (unless the channel
+   * is what failed), the announcement channel, and the declarer in a DM. Each is best effort.
+   */
+  async function tellPermanentFailure(record: IncidentRecord, step: SlackStep, failure: SlackFailure) {
+    const { incident } = record;
+    const text = `:warning: incident-bot could not ${STEP_DOING[step]} for *${incident.id}*: ${describeSlackFailure(failure)}. It will not retry; please do it by hand.`;
+    log(`${incident.id} ${step}: ${describeSlackFailure(failure)}; not retried`);
+    const places = new Set<string>();
+    if (incident.channelId && step !== 'channel') places.add(incident.channelId);
+    if (settings.incidentsChannel) places.add(settings.incidentsChannel);
+    if (incident.declaredBy !== BOT_AUTHOR) places.add(incident.declaredBy);
+    await Promise.all(
+      [...places].map((place) =>
+        once(`${incident.id}.failed.${step}.${place}`, async () => {
+          await chat.postMessage(place, { text });
+        }).catch(() => undefined),
+      ),
+    );
+  }
+
+  /** Every Slack step the incident's progress lacks, in order; independent steps run whatever fails. */
+  async function syncSlack(incidentId: string): Promise<void> {
+    let rateLimitedMs: number | undefined;
+    let transient: unknown;
+    const tried = new Set<SlackStep>();
+    for (;;) {
+      const record = await load(incidentId);
+      const next = pendingSlackSteps(record, progress).find(({ step, ready }) => ready && !tried.has(step));
+      if (!next) break;
+      const { step } = next;
+      tried.add(step);
+      if (!(await store.acquireStep(incidentId, step, SLACK_STEP_LEASE_MS))) continue;
+      try {
+        await store.finishStep(incidentId, step, await doStep(step, record));
+      } catch (error) {
+        const failure = classify(error);
+        const now = clock.now().getTime();
+        if (failure.kind === 'permanent' || failure.kind === 'not-in-channel') {
+          await store.failStep(incidentId, step, { error: describeSlackFailure(failure), permanent: true });
+          await tellPermanentFailure(record, step, failure);
+        } else if (failure.kind === 'rate-limited') {
+          rateLimitedMs = Math.max(rateLimitedMs ?? 0, failure.retryAfterMs);
+          await store.failStep(incidentId, step, {
+            error: describeSlackFailure(failure),
+            retryAt: now + failure.retryAfterMs,
+          });
+        } else {
+          transient ??= error;
+          await store.failStep(incidentId, step, { error: describeSlackFailure(failure), retryAt: now });
+        }
+      }
     }
+    await settle(incidentId);
+    if (rateLimitedMs !== undefined)
+      throw new RetryLaterError(`Slack rate-limited ${incidentId}`, rateLimitedMs);
+    if (transient) throw transient;
+  }
+
+  /** A resolved incident with nothing left to do leaves the reconciler's list. */
+  async function settle(incidentId: string): Promise<void> {
+    const record = await load(incidentId);
+    if (record.incident.settledAt || !isSettled(record, progress)) return;
+    const now = clock.now().toISOString();
+    await updateWithRetry(store, incidentId, (latest) =>
+      latest.settledAt || latest.status !== 'resolved' ? undefined : { ...latest, settledAt: now },
+    );
+  }
+
+  async function refreshSummary(incidentId: string): Promise<void> {
+    const { incident } = await load(incidentId);
+    if (!incident.channelId || !incident.summaryTs) return;
+    await chat.updateMessage(incident.channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
+    await chat.setTopic(incident.channelId, channelTopic(incident));
   }
 
   async function announceSeverity(incidentId: string, previous: Severity): Promise<void> {
@@ -202,44 +307,57 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     if (incident.status === 'resolved') await compileAndStore(await load(job.incidentId));
   }
 
+  /** Jobs outside the progress record: a rate limit reschedules them, a permanent failure drops them. */
+  async function slackJob(job: Job, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      rethrowUnlessPermanent(error, log, `job ${job.type}${job.incidentId ? ` for ${job.incidentId}` : ''}`);
+    }
+  }
+
   return async (job: Job) => {
+    const { escalation } = deps;
     switch (job.type) {
       case 'setup-channel':
-        try {
-          return await setupChannel(job.incidentId);
-        } finally {
-          // Even when Slack fails, paging must start; a retry queues it again, which pages nothing twice.
-          await deps.enqueue({ type: 'escalation-start', incidentId: job.incidentId });
-        }
-      case 'refresh-summary':
-        return refreshSummary(job.incidentId);
       case 'publish-postmortem':
-        return publishPostmortem(job.incidentId);
+        return syncSlack(job.incidentId);
+      case 'reconcile-incident':
+        // Paging first, in this (escalation) lane; the Slack steps in the incident's own lane.
+        await escalation?.sync(job.incidentId);
+        await deps.enqueue({ type: 'setup-channel', incidentId: job.incidentId });
+        return;
+      case 'refresh-summary':
+        return slackJob(job, () => refreshSummary(job.incidentId));
       case 'store-postmortem':
         await compileAndStore(await load(job.incidentId));
         return;
       case 'escalation-start':
-        return deps.escalation?.start(job.incidentId);
+        return escalation?.start(job.incidentId);
       case 'escalation-ack':
-        return deps.escalation?.acknowledge(job.incidentId);
+        return escalation?.acknowledge(job.incidentId);
       case 'escalation-resolve':
-        return deps.escalation?.resolve(job.incidentId);
+        await escalation?.resolve(job.incidentId);
+        return settle(job.incidentId);
       case 'escalation-replan':
-        return deps.escalation?.replan(job.incidentId, job.previous);
+        return escalation?.replan(job.incidentId, job.previous);
       case 'escalate':
-        await deps.escalation?.escalateManually(job.incidentId, job.team, job.requestId);
-        return;
+        return escalation?.sync(job.incidentId);
+      case 'page':
+        return escalation?.page(job.incidentId, job.step);
       case 'announce-severity':
-        return announceSeverity(job.incidentId, job.previous);
+        return slackJob(job, () => announceSeverity(job.incidentId, job.previous));
       case 'capture-message':
-        return captureMessage(job);
+        return slackJob(job, () => captureMessage(job));
       case 'reply':
-        if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text: job.text });
-        else await chat.postEphemeral(job.channelId, job.userId, job.text);
-        return;
+        return slackJob(job, async () => {
+          if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text: job.text });
+          else await chat.postEphemeral(job.channelId, job.userId, job.text);
+        });
       case 'publish-home':
-        await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), ctx()));
-        return;
+        return slackJob(job, async () => {
+          await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), ctx()));
+        });
       default: {
         const unknown: never = job;
         throw new Error(`Unknown job ${JSON.stringify(unknown)}`);
@@ -247,3 +365,14 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     }
   };
 }
+
+const STEP_DOING: Record<SlackStep, string> = {
+  channel: 'create the incident channel',
+  summary: 'post the incident summary',
+  'summary-pinned': 'pin the summary and set the channel topic',
+  'announce-declared': 'announce the incident',
+  'postmortem-stored': 'store the postmortem',
+  'postmortem-uploaded': 'upload the postmortem',
+  'resolution-posted': 'post the resolution summary',
+  'announce-resolution': 'announce the resolution',
+};

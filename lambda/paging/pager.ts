@@ -34,11 +34,24 @@ export interface PageOutcome {
    * user id of a DM), so a failure can be reported as "the DM to <@U…> failed".
    */
   recipient?: string;
+  /** Failed: whether sending again could succeed (a timeout, 429, 5xx), and when the service asked us back. */
+  retryable?: boolean;
+  retryAfterMs?: number;
+}
+
+/** Names one delivery of a page (`pagerduty:`, `slack:U0ANNA`), so a retry re-sends only what failed. */
+export function deliveryKey(delivery: { channel: PageChannel; recipient?: string }): string {
+  return `${delivery.channel}:${delivery.recipient ?? ''}`;
+}
+
+export interface PageOptions {
+  /** Deliveries already made by an earlier try, by `deliveryKey`: not sent again. */
+  skip?: ReadonlySet<string>;
 }
 
 export interface Pager {
   /** Never throws: every failure is an outcome, so no page is lost silently. */
-  page(target: PageTarget, action: PageAction): Promise<PageOutcome[]>;
+  page(target: PageTarget, action: PageAction, options?: PageOptions): Promise<PageOutcome[]>;
 }
 
 interface DeliveryBase {

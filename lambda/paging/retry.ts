@@ -32,7 +32,7 @@ export interface RetryOptions {
 
 export type RetryResult<T> =
   | { ok: true; attempts: number; value: T }
-  | { ok: false; attempts: number; error: string };
+  | { ok: false; attempts: number; error: string; retryable: boolean; retryAfterMs?: number };
 
 export const DEFAULT_RETRY = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } as const;
 
@@ -74,7 +74,14 @@ export async function withRetry<T>(
       return { ok: true, attempts: attempt, value: await fn(attempt) };
     } catch (error) {
       if (attempt >= attempts || !isRetryable(error)) {
-        return { ok: false, attempts: attempt, error: errorMessage(error) };
+        const retryAfterMs = retryAfterOf(error);
+        return {
+          ok: false,
+          attempts: attempt,
+          error: errorMessage(error),
+          retryable: isRetryable(error),
+          ...(retryAfterMs > 0 ? { retryAfterMs } : {}),
+        };
       }
       const jittered = Math.round(backoffCapMs(attempt, baseDelayMs, maxDelayMs) * random());
       // A service that says when to come back is believed, but never past the cap: a page that

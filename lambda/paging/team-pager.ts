@@ -6,7 +6,17 @@
 import type { ChatGateway } from '../slack/chat';
 import type { FetchLike } from './http';
 import { OpsgeniePager } from './opsgenie';
-import type { Delivery, PageAction, PageAdapter, PageChannel, PageOutcome, Pager, PageTarget } from './pager';
+import {
+  type Delivery,
+  deliveryKey,
+  type PageAction,
+  type PageAdapter,
+  type PageChannel,
+  type PageOptions,
+  type PageOutcome,
+  type Pager,
+  type PageTarget,
+} from './pager';
 import { PagerDutyPager } from './pagerduty';
 import { errorMessage, type RetryOptions, withRetry } from './retry';
 import { SlackPager } from './slack-pager';
@@ -54,7 +64,7 @@ export class TeamPager implements Pager {
     this.retry = options.retry ?? {};
   }
 
-  async page(target: PageTarget, action: PageAction): Promise<PageOutcome[]> {
+  async page(target: PageTarget, action: PageAction, options: PageOptions = {}): Promise<PageOutcome[]> {
     const deliveries: Delivery[] = [];
     for (const { channel, adapter } of this.adapters) {
       try {
@@ -64,7 +74,12 @@ export class TeamPager implements Pager {
         deliveries.push({ channel, blocked: errorMessage(error) });
       }
     }
-    return Promise.all(deliveries.map((delivery) => this.deliver(delivery)));
+    const skip = options.skip ?? new Set<string>();
+    return Promise.all(
+      deliveries
+        .filter((delivery) => !skip.has(deliveryKey(delivery)))
+        .map((delivery) => this.deliver(delivery)),
+    );
   }
 
   private async deliver(delivery: Delivery): Promise<PageOutcome> {
@@ -75,7 +90,11 @@ export class TeamPager implements Pager {
     const result = await withRetry(() => delivery.send(), this.retry);
     outcome.ok = result.ok;
     outcome.attempts = result.attempts;
-    if (!result.ok) outcome.error = result.error;
+    if (!result.ok) {
+      outcome.error = result.error;
+      outcome.retryable = result.retryable;
+      if (result.retryAfterMs !== undefined) outcome.retryAfterMs = result.retryAfterMs;
+    }
     return outcome;
   }
 }

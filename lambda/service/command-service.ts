@@ -6,12 +6,14 @@ import { randomUUID } from 'node:crypto';
 import type { BotSettings } from '../config';
 import { HELP_TEXT, parseCommand, usageFor } from '../incidents/commands';
 import { IncidentError } from '../incidents/errors';
+import { nextTier, pagedTeams, planTiers } from '../incidents/escalation';
 import { type Decision, decide, declareIncident } from '../incidents/incident';
 import type { IncidentIntent, Intent } from '../incidents/intents';
 import { teamNames } from '../incidents/policy';
 import { compilePostmortem } from '../incidents/postmortem';
 import { type Clock, formatClock, formatDateTime, formatDuration, resolveStartTime } from '../incidents/time';
 import {
+  type AppliedRequest,
   BOT_AUTHOR,
   type EventKind,
   type Incident,
@@ -42,6 +44,12 @@ export interface DeclareRequest {
   declaredBy: string;
   /** Id of the `declared` event; derived from the request so a retry cannot write a second one. */
   eventId: string;
+  /**
+   * The request that declares it (`command#<trigger id>`, `view#<view id>`, `alert.<digest>`): every
+   * delivery of it declares the same incident number, so a redelivery after a crash finishes the
+   * declaration instead of opening a second incident.
+   */
+  requestKey?: string;
   /** Further events recorded with the declaration (an alert's detection event, a description). */
   events?: { at: string; kind: EventKind; text: string }[];
 }
@@ -58,8 +66,10 @@ export interface CommandServiceDeps {
   settings: Pick<BotSettings, 'timeZone' | 'policy'>;
 }
 
-/** How long a command's idempotency claim is kept: well past Slack's retries. */
-const CLAIM_TTL_SECONDS = 24 * 3600;
+/** How long a command's answer is kept for its redeliveries: well past Slack's retries. */
+const REQUEST_TTL_SECONDS = 24 * 3600;
+/** Requests remembered on the incident item, newest last: far more than can be in flight at once. */
+const APPLIED_KEPT = 50;
 const CONFLICT_RETRIES = 10;
 /** Slack rejects message text past 40,000 characters. */
 const MAX_REPLY = 39_000;
@@ -124,10 +134,20 @@ export class CommandService {
     return ephemeral(`*Open incidents (${open.length})*\n${lines.join('\n')}`);
   }
 
-  /** False when this trigger was already handled (a retried delivery): the caller writes nothing. */
-  private async claimTrigger(input: CommandContext): Promise<boolean> {
-    if (!input.triggerId) return true;
-    return this.deps.store.claim(`command#${input.triggerId}`, CLAIM_TTL_SECONDS);
+  private requestKey(input: CommandContext): string | undefined {
+    return input.triggerId ? `command#${input.triggerId}` : undefined;
+  }
+
+  /** What an earlier delivery of this request answered, when it finished. */
+  private async earlierAnswer(input: CommandContext): Promise<Reply | undefined> {
+    const key = this.requestKey(input);
+    return key ? ((await this.deps.store.requestResult(key)) as Reply | undefined) : undefined;
+  }
+
+  private async answer(input: CommandContext, reply: Reply): Promise<Reply> {
+    const key = this.requestKey(input);
+    if (key) await this.deps.store.finishRequest(key, reply, REQUEST_TTL_SECONDS);
+    return reply;
   }
 
   private eventId(input: CommandContext): string {
@@ -136,18 +156,21 @@ export class CommandService {
 
   private async open(intent: Extract<Intent, { verb: 'open' }>, input: CommandContext): Promise<Reply> {
     const startedAt = resolveStartTime(intent.time, this.now(), this.tz);
-    if (!(await this.claimTrigger(input))) return ephemeral('That command was already received.');
+    const earlier = await this.earlierAnswer(input);
+    if (earlier) return earlier;
+    const key = this.requestKey(input);
     const incident = await this.declare({
       title: intent.title,
       severity: intent.severity,
       startedAt,
       declaredBy: input.userId,
       eventId: this.eventId(input),
+      ...(key ? { requestKey: key } : {}),
     });
-    return {
+    return this.answer(input, {
       response_type: 'in_channel',
-      text: `:rotating_light: <@${input.userId}> declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Started ${formatDateTime(startedAt, this.tz)}. Opening #${incidentChannelName(incident.number, incident.title)}…`,
-    };
+      text: `:rotating_light: <@${input.userId}> declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Started ${formatDateTime(incident.startedAt, this.tz)}. Opening #${incidentChannelName(incident.number, incident.title)}…`,
+    });
   }
 
   /**
@@ -157,16 +180,31 @@ export class CommandService {
    */
   async declare(input: DeclareRequest): Promise<Incident> {
     const now = this.now();
-    const number = await this.deps.store.nextIncidentNumber();
-    const incident = declareIncident({
-      number,
-      title: input.title,
-      severity: input.severity,
-      startedAt: input.startedAt ?? now,
-      declaredAt: now,
-      declaredBy: input.declaredBy,
-    });
-    await this.deps.store.createIncident(incident);
+    const { store } = this.deps;
+    const { requestKey } = input;
+    const number = requestKey
+      ? await store.reserveIncidentNumber(requestKey, () => store.nextIncidentNumber())
+      : await store.nextIncidentNumber();
+    let incident: Incident = {
+      ...declareIncident({
+        number,
+        title: input.title,
+        severity: input.severity,
+        startedAt: input.startedAt ?? now,
+        declaredAt: now,
+        declaredBy: input.declaredBy,
+      }),
+      ...(requestKey ? { declaredByRequest: requestKey } : {}),
+    };
+    try {
+      await store.createIncident(incident);
+    } catch (error) {
+      // An earlier delivery of this request stored it before a crash: finish its declaration.
+      const stored =
+        requestKey && isConditionFailure(error) ? await store.getIncident(incident.id) : undefined;
+      if (!stored || stored.declaredByRequest !== requestKey) throw error;
+      incident = stored;
+    }
     const who = input.declaredBy === BOT_AUTHOR ? 'incident-bot' : `<@${input.declaredBy}>`;
     await this.deps.store.addEvent({
       id: input.eventId,
@@ -186,8 +224,9 @@ export class CommandService {
         ...event,
       });
     }
-    // Escalation starts when the channel is set up (the setup job queues it), so Slack pages have a
-    // channel to mention even where the queue does not keep order.
+    // Paging starts now and never waits on Slack: its jobs run beside the channel's, not behind them.
+    // Were both lost, the reconciler would find the incident's progress lagging and do the same.
+    await this.deps.jobs.enqueue({ type: 'escalation-start', incidentId: incident.id });
     await this.deps.jobs.enqueue({ type: 'setup-channel', incidentId: incident.id });
     return incident;
   }
@@ -212,32 +251,92 @@ export class CommandService {
   private async onIncident(intent: IncidentIntent, input: CommandContext): Promise<Reply> {
     let incident = await this.target(intent, input);
     if (intent.verb === 'postmortem') return this.draft(incident);
+    const earlier = await this.earlierAnswer(input);
+    if (earlier) return earlier;
     const before = incident;
+    const requestId = this.eventId(input);
 
     const now = this.now();
     const context = { now, tz: this.tz, actor: input.userId };
-    let decision = decide(incident, intent, context);
-    if (!(await this.claimTrigger(input))) return ephemeral('That command was already received.');
-
-    // Optimistic concurrency: on a conflicting write, re-read and decide again on what is stored now.
-    for (let attempt = 0; decision.incident; attempt++) {
-      try {
-        incident = await this.deps.store.updateIncident(decision.incident);
-        break;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'CONCURRENT_UPDATE' || attempt >= CONFLICT_RETRIES)
-          throw error;
-        incident = (await this.deps.store.getIncident(incident.id)) as Incident;
-        decision = decide(incident, intent, context);
+    let applied = incident.applied?.find((entry) => entry.request === requestId);
+    let event: TimelineEvent | undefined;
+    if (applied) {
+      // An earlier delivery stored this change and crashed before it finished: finish it.
+      event = applied.event;
+      if (event) await this.deps.store.addEvent(event);
+    } else {
+      let decision = await this.withPages(decide(incident, intent, context), intent, incident);
+      // Optimistic concurrency: on a conflicting write, re-read and decide again on what is stored now.
+      for (let attempt = 0; decision.incident; attempt++) {
+        const entry: AppliedRequest = { request: requestId };
+        const decided = this.event(decision, incident, input, now);
+        if (decided) entry.event = decided;
+        try {
+          incident = await this.deps.store.updateIncident({
+            ...decision.incident,
+            applied: [...(incident.applied ?? []), entry].slice(-APPLIED_KEPT),
+          });
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'CONCURRENT_UPDATE' || attempt >= CONFLICT_RETRIES)
+            throw error;
+          incident = (await this.deps.store.getIncident(incident.id)) as Incident;
+          applied = incident.applied?.find((candidate) => candidate.request === requestId);
+          if (applied) break; // a concurrent delivery of this very request won
+          decision = await this.withPages(decide(incident, intent, context), intent, incident);
+        }
       }
+      event = applied ? applied.event : await this.record(decision, incident, input, now);
     }
-    const event = await this.record(decision, incident, input, now);
-    await this.queueFollowOn(intent, incident, event?.id ?? this.eventId(input), before);
+    if (!applied) await this.queueFollowOn(intent, incident, before);
+    else await this.queueRecovery(incident);
     const inIncidentChannel = incident.channelId === input.channelId;
-    return {
+    return this.answer(input, {
       response_type: inIncidentChannel ? 'in_channel' : 'ephemeral',
       text: this.confirmation(intent, incident, event),
+    });
+  }
+
+  /**
+   * `/incident escalate`: the teams it pages are fixed now and stored on its event, so the page is
+   * part of the record (a crash cannot lose it) and the reply can say truthfully who is paged.
+   */
+  private async withPages(decision: Decision, intent: IncidentIntent, incident: Incident): Promise<Decision> {
+    const { policy } = this.deps.settings;
+    if (intent.verb !== 'escalate' || !decision.event || !policy) return decision;
+    const record = await this.deps.store.getRecord(incident.id);
+    const already = pagedTeams(record?.events ?? []);
+    const teams = intent.team
+      ? [intent.team]
+      : (nextTier(planTiers(policy, incident), already)?.teams ?? []).filter(
+          (team) => !already.includes(team),
+        );
+    return { ...decision, event: { ...decision.event, pageTeams: teams } };
+  }
+
+  /** The timeline event a decision records; its id comes from the request, so a retry writes it once. */
+  private event(
+    decision: Decision,
+    incident: Incident,
+    input: CommandContext,
+    now: string,
+  ): TimelineEvent | undefined {
+    if (!decision.event) return undefined;
+    return {
+      id: this.eventId(input),
+      incidentId: incident.id,
+      recordedAt: now,
+      author: input.userId,
+      ...decision.event,
     };
+  }
+
+  /** After a redelivery found its change stored: the follow-on work that is not in the progress record. */
+  private async queueRecovery(incident: Incident): Promise<void> {
+    const { jobs } = this.deps;
+    await jobs.enqueue({ type: 'reconcile-incident', incidentId: incident.id });
+    if (incident.status !== 'resolved')
+      await jobs.enqueue({ type: 'refresh-summary', incidentId: incident.id });
   }
 
   private async record(
@@ -255,24 +354,13 @@ export class CommandService {
         ...decision.followUp,
       });
     }
-    if (!decision.event) return undefined;
-    const event: TimelineEvent = {
-      id: this.eventId(input),
-      incidentId: incident.id,
-      recordedAt: now,
-      author: input.userId,
-      ...decision.event,
-    };
+    const event = this.event(decision, incident, input, now);
+    if (!event) return undefined;
     await this.deps.store.addEvent(event);
     return event;
   }
 
-  private async queueFollowOn(
-    intent: IncidentIntent,
-    incident: Incident,
-    requestId: string,
-    before: Incident,
-  ): Promise<void> {
+  private async queueFollowOn(intent: IncidentIntent, incident: Incident, before: Incident): Promise<void> {
     const { jobs } = this.deps;
     const incidentId = incident.id;
     if (intent.verb === 'ack') await jobs.enqueue({ type: 'escalation-ack', incidentId });
@@ -281,12 +369,7 @@ export class CommandService {
       await jobs.enqueue({ type: 'announce-severity', incidentId, previous: before.severity });
     }
     if (intent.verb === 'escalate') {
-      await jobs.enqueue({
-        type: 'escalate',
-        incidentId,
-        requestId,
-        ...(intent.team ? { team: intent.team } : {}),
-      });
+      await jobs.enqueue({ type: 'escalate', incidentId, requestId: incident.version.toString() });
     }
     if (intent.verb === 'resolve') {
       await jobs.enqueue({ type: 'escalation-resolve', incidentId });
@@ -318,11 +401,12 @@ export class CommandService {
         return `<@${incident.acknowledgedBy}> acknowledged ${incident.id} at ${at}. Automatic escalation stops.`;
       case 'escalate': {
         const who = intent.team ? ` to *${intent.team}*` : '';
+        const teams = event?.pageTeams ?? [];
         const paging = !this.deps.settings.policy
           ? ' No escalation policy is configured, so nobody was paged; the escalation is logged.'
-          : intent.team
-            ? ` Paging ${intent.team} now.`
-            : ' Paging the next tier of the escalation policy now.';
+          : teams.length > 0
+            ? ` Paging ${teams.join(', ')} now.`
+            : ' Nobody was paged: every tier of the escalation policy has been paged already; the escalation is logged.';
         const reason = (event?.text ?? '').replace(/\.$/, '');
         return `Escalated ${incident.id}${who} at ${at}: ${escapeText(reason)}.${paging}`;
       }
@@ -348,4 +432,9 @@ export class CommandService {
         : markdown;
     return ephemeral(`Postmortem draft of ${incident.id}:\n\`\`\`\n${body}\n\`\`\``);
   }
+}
+
+// By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

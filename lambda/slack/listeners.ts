@@ -137,13 +137,14 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
     await ack();
     const { title, severity, description, detectedAt } = submission.value;
-    // A modal can be submitted once; its view id keys the declaration so a redelivery adds nothing.
-    if (!(await deps.store.claim(`view#${view.id}`, 24 * 3600))) return;
+    // A modal can be submitted once; its view id keys the declaration, so a redelivery declares the
+    // same incident (finishing what a crash interrupted) and never a second one.
     await commands.declare({
       title,
       severity,
       declaredBy: body.user.id,
       eventId: `v-${view.id}`,
+      requestKey: `view#${view.id}`,
       ...(detectedAt ? { startedAt: detectedAt } : {}),
       events: description
         ? [

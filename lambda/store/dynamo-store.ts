@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../incidents/errors';
-import type { FollowUp, Incident, IncidentRecord, TimelineEvent } from '../incidents/types';
+import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 import type { IncidentStore } from './store';
 import { TABLE } from './table';
 
@@ -25,6 +25,12 @@ export interface DynamoIncidentStoreOptions {
   now?: () => Date;
   /** How long `ensureTable` waits for the table to become ACTIVE. */
   tableWaitTimeoutMs?: number;
+  /**
+   * Epoch ms: step leases taken before it are void. A process that owns its store alone (the local
+   * server on its embedded store) passes its start time, so work a killed predecessor held is taken
+   * over at once instead of after its lease.
+   */
+  leasesBefore?: number;
 }
 
 type Item = Record<string, unknown>;
@@ -36,13 +42,35 @@ const KEY_ATTRIBUTES: readonly string[] = [PK, SK, GSI_PK, GSI_SK, TTL];
 const META = 'META';
 const EVENT_PREFIX = 'EVENT#';
 const FOLLOW_UP_PREFIX = 'FOLLOWUP#';
+const STEP_PREFIX = 'STEP#';
 const OPEN = 'OPEN';
+/** Resolved, with progress still to make (postmortem, announcements, pages to resolve). */
+const SETTLING = 'SETTLING';
 const COUNTER_KEY = { [PK]: 'COUNTER', [SK]: 'INCIDENT' };
 const COUNTER_ATTRIBUTE = 'lastNumber';
 
 const incidentPk = (id: string) => `INCIDENT#${id}`;
 const channelPk = (channelId: string) => `CHANNEL#${channelId}`;
 const claimPk = (key: string) => `CLAIM#${key}`;
+const requestKey = (key: string) => ({ [PK]: `REQUEST#${key}`, [SK]: META });
+const stepKey = (incidentId: string, name: string) => ({
+  [PK]: incidentPk(incidentId),
+  [SK]: `${STEP_PREFIX}${name}`,
+});
+const STEP_FIELDS = [
+  'name',
+  'state',
+  'attempts',
+  'leasedAt',
+  'leaseUntil',
+  'firstAttemptAt',
+  'retryAt',
+  'error',
+  'permanent',
+  'result',
+] as const;
+/** How long a request's reserved number and answer are kept: far past any redelivery. */
+const REQUEST_TTL_SECONDS = 7 * 24 * 3600;
 
 // Ten digits keep the numeric order when the index sorts the key as a string.
 const openSortKey = (incident: Incident) =>
@@ -59,6 +87,7 @@ export class DynamoIncidentStore implements IncidentStore {
   private readonly tableName: string;
   private readonly now: () => Date;
   private readonly tableWaitTimeoutMs: number;
+  private readonly leasesBefore: number;
   private tableReady: Promise<void> | undefined;
 
   constructor(options: DynamoIncidentStoreOptions) {
@@ -66,6 +95,7 @@ export class DynamoIncidentStore implements IncidentStore {
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
     this.tableWaitTimeoutMs = options.tableWaitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
+    this.leasesBefore = options.leasesBefore ?? 0;
   }
 
   ensureTable(): Promise<void> {
@@ -148,17 +178,22 @@ export class DynamoIncidentStore implements IncidentStore {
     let incident: Incident | undefined;
     const events: TimelineEvent[] = [];
     const followUps: FollowUp[] = [];
+    const steps: Record<string, StepState> = {};
     for (const item of items) {
       const sk = String(item[SK]);
       if (sk === META) incident = domain<Incident>(item);
       else if (sk.startsWith(EVENT_PREFIX)) events.push(domain<TimelineEvent>(item));
       else if (sk.startsWith(FOLLOW_UP_PREFIX)) followUps.push(domain<FollowUp>(item));
+      else if (sk.startsWith(STEP_PREFIX)) {
+        const step = toStep(item);
+        steps[step.name] = step;
+      }
     }
     if (!incident) return undefined;
 
     events.sort((a, b) => compare(a.at, b.at) || compare(a.recordedAt, b.recordedAt) || compare(a.id, b.id));
     followUps.sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id));
-    return { incident, events, followUps };
+    return { incident, events, followUps, steps };
   }
 
   async linkChannel(channelId: string, incidentId: string): Promise<void> {
@@ -183,16 +218,180 @@ export class DynamoIncidentStore implements IncidentStore {
     return typeof incidentId === 'string' ? incidentId : undefined;
   }
 
-  async listOpenIncidents(): Promise<Incident[]> {
+  listOpenIncidents(): Promise<Incident[]> {
+    return this.listIndexed(OPEN);
+  }
+
+  async listActiveIncidents(): Promise<Incident[]> {
+    const [open, settling] = await Promise.all([this.listIndexed(OPEN), this.listIndexed(SETTLING)]);
+    return [...open, ...settling];
+  }
+
+  private async listIndexed(partition: string): Promise<Incident[]> {
     // The index sort key starts with declaredAt, so index order is oldest first.
     const items = await this.queryAll({
       TableName: this.tableName,
       IndexName: OPEN_INDEX,
-      KeyConditionExpression: '#gsiPk = :open',
+      KeyConditionExpression: '#gsiPk = :partition',
       ExpressionAttributeNames: { '#gsiPk': GSI_PK },
-      ExpressionAttributeValues: { ':open': OPEN },
+      ExpressionAttributeValues: { ':partition': partition },
     });
     return items.map((item) => domain<Incident>(item));
+  }
+
+  async acquireStep(incidentId: string, name: string, leaseMs: number): Promise<StepState | undefined> {
+    const now = this.now().getTime();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: stepKey(incidentId, name),
+          UpdateExpression:
+            'SET #name = :name, #state = :running, #leasedAt = :now, #leaseUntil = :until, ' +
+            '#attempts = if_not_exists(#attempts, :zero) + :one, #first = if_not_exists(#first, :now) REMOVE #retryAt',
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR (#state = :running AND (#leaseUntil < :now OR #leasedAt < :epoch)) ' +
+            'OR (#state = :failed AND #retryAt <= :now)',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#name': 'name',
+            '#state': 'state',
+            '#leasedAt': 'leasedAt',
+            '#leaseUntil': 'leaseUntil',
+            '#attempts': 'attempts',
+            '#first': 'firstAttemptAt',
+            '#retryAt': 'retryAt',
+          },
+          ExpressionAttributeValues: {
+            ':name': name,
+            ':running': 'running',
+            ':failed': 'failed',
+            ':now': now,
+            ':until': now + leaseMs,
+            ':epoch': this.leasesBefore,
+            ':zero': 0,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toStep(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async finishStep(incidentId: string, name: string, result?: Record<string, unknown>): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: stepKey(incidentId, name),
+        UpdateExpression: `SET #name = :name, #state = :done${result ? ', #result = :result' : ''} REMOVE #leaseUntil, #retryAt, #error, #permanent`,
+        ExpressionAttributeNames: {
+          '#name': 'name',
+          '#state': 'state',
+          '#leaseUntil': 'leaseUntil',
+          '#retryAt': 'retryAt',
+          '#error': 'error',
+          '#permanent': 'permanent',
+          ...(result ? { '#result': 'result' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':name': name,
+          ':done': 'done',
+          ...(result ? { ':result': withoutUndefined(result) } : {}),
+        },
+      }),
+    );
+  }
+
+  async failStep(
+    incidentId: string,
+    name: string,
+    failure: { error: string; retryAt?: number; permanent?: boolean; result?: Record<string, unknown> },
+  ): Promise<void> {
+    const sets = ['#name = :name', '#state = :failed', '#error = :error', '#permanent = :permanent'];
+    const removes = ['#leaseUntil'];
+    const values: Record<string, unknown> = {
+      ':name': name,
+      ':failed': 'failed',
+      ':error': failure.error.slice(0, 1000),
+      ':permanent': failure.permanent === true,
+    };
+    if (failure.retryAt !== undefined && !failure.permanent) {
+      sets.push('#retryAt = :retryAt');
+      values[':retryAt'] = failure.retryAt;
+    } else {
+      removes.push('#retryAt');
+    }
+    if (failure.result) {
+      sets.push('#result = :result');
+      values[':result'] = withoutUndefined(failure.result);
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: stepKey(incidentId, name),
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+        ExpressionAttributeNames: {
+          '#name': 'name',
+          '#state': 'state',
+          '#error': 'error',
+          '#permanent': 'permanent',
+          '#leaseUntil': 'leaseUntil',
+          '#retryAt': 'retryAt',
+          ...(failure.result ? { '#result': 'result' } : {}),
+        },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async reserveIncidentNumber(key: string, allocate: () => Promise<number>): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: requestKey(key), ConsistentRead: true }),
+    );
+    if (typeof Item?.incidentNumber === 'number') return Item.incidentNumber;
+    const candidate = await allocate();
+    // Two deliveries racing here both allocate; the first to write wins and both use its number
+    // (the loser's number is skipped: a gap in the numbering, never a second incident).
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(key),
+        UpdateExpression: 'SET #n = if_not_exists(#n, :n), #ttl = :ttl',
+        ExpressionAttributeNames: { '#n': 'incidentNumber', '#ttl': TTL },
+        ExpressionAttributeValues: { ':n': candidate, ':ttl': this.expiry(REQUEST_TTL_SECONDS) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const stored = Attributes?.incidentNumber;
+    if (typeof stored !== 'number') throw new Error(`Request ${key}: no incident number stored`);
+    return stored;
+  }
+
+  async requestResult(key: string): Promise<unknown | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: requestKey(key), ConsistentRead: true }),
+    );
+    return Item?.finished === true ? Item.result : undefined;
+  }
+
+  async finishRequest(key: string, result: unknown, ttlSeconds: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(key),
+        UpdateExpression: 'SET #finished = :true, #result = :result, #ttl = :ttl',
+        ExpressionAttributeNames: { '#finished': 'finished', '#result': 'result', '#ttl': TTL },
+        ExpressionAttributeValues: { ':true': true, ':result': result, ':ttl': this.expiry(ttlSeconds) },
+      }),
+    );
+  }
+
+  private expiry(ttlSeconds: number): number {
+    return Math.floor(this.now().getTime() / 1000) + ttlSeconds;
   }
 
   addEvent(event: TimelineEvent): Promise<boolean> {
@@ -347,11 +546,17 @@ export class DynamoIncidentStore implements IncidentStore {
 
 function incidentItem(incident: Incident): Item {
   const item: Item = { ...incident, [PK]: incidentPk(incident.id), [SK]: META };
-  if (incident.status !== 'resolved') {
-    item[GSI_PK] = OPEN;
+  if (incident.status !== 'resolved' || !incident.settledAt) {
+    item[GSI_PK] = incident.status === 'resolved' ? SETTLING : OPEN;
     item[GSI_SK] = openSortKey(incident);
   }
   return withoutUndefined(item);
+}
+
+function toStep(item: Item): StepState {
+  const step: Record<string, unknown> = {};
+  for (const field of STEP_FIELDS) if (item[field] !== undefined) step[field] = item[field];
+  return step as unknown as StepState;
 }
 
 /** The stored item minus the attributes that exist only for the table's keys, index and TTL. */

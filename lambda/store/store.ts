@@ -2,7 +2,7 @@
  * The one storage interface of the domain. The DynamoDB adapter implements it for Lambda, the local
  * server and the tests alike (against dynalite locally), so the production adapter is the code under test.
  */
-import type { FollowUp, Incident, IncidentRecord, TimelineEvent } from '../incidents/types';
+import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 
 export interface IncidentStore {
   /** Creates the table when it does not exist (local runs and tests; the stack creates it in AWS). */
@@ -31,6 +31,34 @@ export interface IncidentStore {
 
   /** Incidents that are not resolved, oldest first. */
   listOpenIncidents(): Promise<Incident[]>;
+
+  /** Open incidents and resolved ones not yet settled: what the reconciler looks at. */
+  listActiveIncidents(): Promise<Incident[]>;
+
+  /**
+   * Takes a step of an incident's progress for one try: true (with the step as now stored, its
+   * `attempts` counted) when it is new, failed and due for a retry, or running on a lease that ran
+   * out; undefined when it is done, failed for good, waiting for its retry time, or held by a live lease.
+   */
+  acquireStep(incidentId: string, name: string, leaseMs: number): Promise<StepState | undefined>;
+  /** Marks a step done, with what it produced. */
+  finishStep(incidentId: string, name: string, result?: Record<string, unknown>): Promise<void>;
+  /** Marks a step failed: tried again from `retryAt` (epoch ms), or never when `permanent`. */
+  failStep(
+    incidentId: string,
+    name: string,
+    failure: { error: string; retryAt?: number; permanent?: boolean; result?: Record<string, unknown> },
+  ): Promise<void>;
+
+  /**
+   * The incident number a request declares, the same for every delivery of that request: the first
+   * call allocates one with `allocate`, later ones read it back.
+   */
+  reserveIncidentNumber(requestKey: string, allocate: () => Promise<number>): Promise<number>;
+  /** What a finished request answered, if it finished. */
+  requestResult(requestKey: string): Promise<unknown | undefined>;
+  /** Records a request as finished, with its answer, for `ttlSeconds`. */
+  finishRequest(requestKey: string, result: unknown, ttlSeconds: number): Promise<void>;
 
   /**
    * Adds one timeline event as its own item. Returns false, writing nothing, when an event with that

@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadLocalConfig } from '../../lambda/config';
+import type { PageRetryPolicy } from '../../lambda/escalation/engine';
 import type { Clock } from '../../lambda/incidents/time';
 import { type LocalServer, startLocalServer } from '../../local/server';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
@@ -54,6 +55,7 @@ export interface HarnessOptions {
   inMemory?: boolean;
   /** Where the Slack stand-in sends Socket Mode clients (with SLACK_APP_TOKEN in `env`). */
   socketModeUrl?: string;
+  pageRetry?: Partial<PageRetryPolicy>;
 }
 
 export function fixedClock(iso: string): Clock & { set(iso: string): void } {
@@ -86,7 +88,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     inMemory: options.inMemory ?? true,
     log: () => {},
     onJobError: (job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`),
+    // Pages retried within milliseconds, so a test sees minutes of retries in well under a second.
+    pageRetry: options.pageRetry ?? {
+      baseDelayMs: 20,
+      maxDelayMs: 100,
+      noticeAfterAttempts: 3,
+      maxAttempts: 5,
+    },
   });
+  // The token check at start (one auth.test) is not what the tests look at; tests/integration/
+  // slack-transport.test.ts checks it on its own.
+  const boot = slack.calls.findIndex((call) => call.method === 'auth.test');
+  if (boot >= 0) slack.calls.splice(boot, 1);
 
   const post = async (body: string, headers: Record<string, string>) => {
     const response = await fetch(`${server.url}/slack/events`, { method: 'POST', headers, body });

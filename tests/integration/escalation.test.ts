@@ -76,6 +76,8 @@ describe('escalation', () => {
     expect(JSON.stringify(trigger?.payload)).toContain('INC-1: API errors spiking');
 
     await until(() => triggers('sre-routing-key').length === 1);
+    // The page is recorded once every delivery of it has settled, a moment after PagerDuty has it.
+    await until(async () => (await escalationEvents(harness)).length === 2);
     const events = await escalationEvents(harness);
     expect(events.map((event) => [event.team, event.page?.tier, event.author])).toEqual([
       ['oncall', 0, 'bot'],
@@ -138,19 +140,33 @@ describe('escalation', () => {
     expect(events[0]?.page?.failed).toBe(false);
   });
 
-  it('tells the channel and records a failure event when a page keeps failing', async () => {
+  it('retries a failing page for a while, tells the channel, then gives up and says so', async () => {
     const harness = await bot();
-    pagerduty.respondWith(Array(20).fill(500));
+    pagerduty.respondWith(Array(40).fill(500));
     await harness.command('open sev2 Cache cluster down');
     const channelId = await harness.channelOf('INC-1');
+    // The harness retries pages 5 times (2 requests each), milliseconds apart.
+    await until(
+      async () =>
+        (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.oncall']?.permanent === true,
+      15_000,
+    );
     const events = await escalationEvents(harness);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.text).toMatch(/pagerduty failed after 4 attempts/);
-    const warning = harness.slack.messages.find(
+    const failure = events.find((event) => event.id === 'page.sev2.t0.oncall.failed');
+    expect(failure?.text).toMatch(
+      /oncall failed \(automatic, tier 0\) after 3 tries.*pagerduty failed after 2 attempts/,
+    );
+    const warnings = harness.slack.messages.filter(
       (m) => m.channel === channelId && /:warning:/.test(m.text ?? ''),
     );
-    expect(warning?.text).toContain('pagerduty failed');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.text).toContain('pagerduty failed');
     expect(triggers('oncall-routing-key')).toHaveLength(0);
+    expect(
+      pagerduty.attempts.filter(
+        (a) => (a.body as { routing_key?: string }).routing_key === 'oncall-routing-key',
+      ),
+    ).toHaveLength(10);
   });
 
   it('pages once when a tier timer is delivered twice', async () => {
@@ -174,6 +190,7 @@ describe('escalation', () => {
     await sleep(2500);
     const second = await bot({ inMemory: false, dataDir: first.dataDir });
     await until(() => triggers('sre-routing-key').length === 1);
+    await until(async () => (await escalationEvents(second)).length === 2);
     expect((await escalationEvents(second)).map((event) => event.team)).toEqual(['oncall', 'sre']);
   });
 });

@@ -79,7 +79,7 @@ describe('jobs that fail half-way or arrive twice', () => {
   });
 
   it('re-does a step whose worker failed, once the failure released it', async () => {
-    harness.slack.failNext('files.completeUploadExternal', 'invalid_auth', 1); // a final error: the job fails once
+    harness.slack.failNext('files.completeUploadExternal', 'internal_error', 1); // transient: the job fails once
     await harness.command('open sev3 Upload hiccup');
     const channelId = await harness.channelOf('INC-1');
     await harness.command('resolve Done', { channelId });
@@ -88,6 +88,25 @@ describe('jobs that fail half-way or arrive twice', () => {
       (m) => m.channel === channelId && /INC-1 resolved/.test(m.text ?? ''),
     );
     expect(resolutionPosts).toHaveLength(1);
+  });
+
+  it('does not retry a permanent failure, tells the channels, and still posts what does not depend on it', async () => {
+    harness.slack.failNext('files.completeUploadExternal', 'invalid_auth', 1); // the same every time
+    await harness.command('open sev3 Upload refused');
+    const channelId = await harness.channelOf('INC-1');
+    await harness.command('resolve Done', { channelId });
+    expect(harness.slack.callsTo('files.completeUploadExternal')).toHaveLength(1);
+    expect(harness.slack.uploads.filter((file) => file.filename === 'INC-1.md')).toHaveLength(0);
+    const inChannel = harness.slack.messages.filter((m) => m.channel === channelId);
+    expect(inChannel.filter((m) => /INC-1 resolved/.test(m.text ?? ''))).toHaveLength(1);
+    expect(
+      inChannel.filter((m) => /could not upload the postmortem.*invalid_auth/.test(m.text ?? '')),
+    ).toHaveLength(1);
+    const announced = harness.slack.messages.filter((m) => m.channel === ANNOUNCEMENTS);
+    expect(announced.filter((m) => /INC-1 resolved/.test(m.text ?? ''))).toHaveLength(1);
+    expect(announced.filter((m) => /could not upload the postmortem/.test(m.text ?? ''))).toHaveLength(1);
+    const step = (await harness.server.store.getRecord('INC-1'))?.steps?.['postmortem-uploaded'];
+    expect(step).toMatchObject({ state: 'failed', permanent: true });
   });
 });
 

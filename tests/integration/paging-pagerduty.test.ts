@@ -168,6 +168,7 @@ describe('TeamPager → PagerDuty Events API v2 (stand-in on 127.0.0.1)', () => 
         attempts: 4,
         dedupKey: 'incident-bot/INC-7/sre',
         error: 'PagerDuty answered 500 Internal Server Error: Internal Server Error',
+        retryable: true,
       },
     ]);
     expect(stub.attempts).toHaveLength(4);

@@ -139,6 +139,7 @@ describe('TeamPager → Slack (stand-in on 127.0.0.1)', () => {
         attempts: 1,
         recipient: 'C0GONE',
         error: 'Slack channel message failed: channel_not_found',
+        retryable: false,
       },
     ]);
     expect(stub.callsTo('chat.postMessage')).toHaveLength(1);

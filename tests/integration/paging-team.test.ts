@@ -120,6 +120,7 @@ describe('TeamPager across every configured channel', () => {
         attempts: 2,
         dedupKey: 'incident-bot/INC-7/sre',
         error: 'PagerDuty answered 500 Internal Server Error: Internal Server Error',
+        retryable: true,
       },
     ]);
     expect(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.channel)).toEqual([

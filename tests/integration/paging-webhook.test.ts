@@ -163,6 +163,7 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
         attempts: 3,
         recipient: receiver.host,
         error: 'Webhook answered 503 Service Unavailable: thanks',
+        retryable: true,
       },
     ]);
     expect(receiver.received).toHaveLength(3);

@@ -295,6 +295,7 @@ describe('timeline and follow-ups', () => {
       incident,
       events: [early, escalation, tieRecordedEarlierA, tieRecordedEarlierB, tieRecordedLater, late],
       followUps: [fixA, fixB, task],
+      steps: {},
     });
   });
 
@@ -428,7 +429,7 @@ describe('embedded store on disk', () => {
       await second.close();
 
       // assess
-      expect(record).toEqual({ incident, events: [event], followUps: [] });
+      expect(record).toEqual({ incident, events: [event], followUps: [], steps: {} });
       expect(linked).toBe(incident.id);
       expect(duplicate).toBe(false);
     } finally {

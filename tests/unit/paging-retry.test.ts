@@ -106,7 +106,12 @@ describe('withRetry', () => {
     const result = await withRetry(fn, { attempts: 3, sleep, random: () => 1 });
 
     // assess
-    expect(result).toEqual({ ok: false, attempts: 3, error: 'PagerDuty answered 500 Internal Server Error' });
+    expect(result).toEqual({
+      ok: false,
+      attempts: 3,
+      error: 'PagerDuty answered 500 Internal Server Error',
+      retryable: true,
+    });
     expect(calls).toEqual([1, 2, 3]);
     expect(delays).toEqual([200, 400]);
   });
@@ -127,6 +132,7 @@ describe('withRetry', () => {
       ok: false,
       attempts: 1,
       error: 'PagerDuty answered 400 Bad Request: Event object is invalid',
+      retryable: false,
     });
     expect(calls).toEqual([1]);
     expect(delays).toEqual([]);
@@ -141,7 +147,12 @@ describe('withRetry', () => {
     const result = await withRetry(fn, { sleep });
 
     // assess
-    expect(result).toEqual({ ok: false, attempts: 1, error: 'cannot read properties of undefined' });
+    expect(result).toEqual({
+      ok: false,
+      attempts: 1,
+      error: 'cannot read properties of undefined',
+      retryable: false,
+    });
     expect(calls).toEqual([1]);
   });
 
@@ -168,7 +179,7 @@ describe('withRetry', () => {
     const result = await withRetry(fn, { sleep: async () => {} });
 
     // assess
-    expect(result).toEqual({ ok: false, attempts: 1, error: 'socket hang up' });
+    expect(result).toEqual({ ok: false, attempts: 1, error: 'socket hang up', retryable: false });
   });
 
   it('makes one attempt when asked for none', async () => {
@@ -179,7 +190,12 @@ describe('withRetry', () => {
     const result = await withRetry(fn, { attempts: 0, sleep: async () => {} });
 
     // assess
-    expect(result).toEqual({ ok: false, attempts: 1, error: 'PagerDuty answered 503 Service Unavailable' });
+    expect(result).toEqual({
+      ok: false,
+      attempts: 1,
+      error: 'PagerDuty answered 503 Service Unavailable',
+      retryable: true,
+    });
     expect(calls).toEqual([1]);
   });
 });

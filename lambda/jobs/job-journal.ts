@@ -1,0 +1,52 @@
+/**
+ * The local queue's journal in the bot's table, so jobs outlive the process (the embedded store is on
+ * disk). Items: `JOBS / <id>`; ids start with the enqueue time, so a query lists them in order.
+ */
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../store/table';
+import type { Job } from './jobs';
+import type { JobJournal, JournalEntry } from './local-jobs';
+
+const { partitionKey: PK, sortKey: SK } = TABLE;
+const JOBS_PK = 'JOBS';
+
+export class DynamoJobJournal implements JobJournal {
+  constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string }) {}
+
+  async put(entry: JournalEntry): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { [PK]: JOBS_PK, [SK]: entry.id, job: entry.job, notBefore: entry.notBefore },
+      }),
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.options.client.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: { [PK]: JOBS_PK, [SK]: id } }),
+    );
+  }
+
+  async list(): Promise<JournalEntry[]> {
+    const entries: JournalEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':pk': JOBS_PK },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        entries.push({ id: String(item[SK]), job: item.job as Job, notBefore: Number(item.notBefore) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}
