@@ -167,24 +167,7 @@ export function sqsVisibility(options: {
   };
 }
 
-/**
- * The Lambda bot as the worker needs it. Until the composition root gives the bot `reconcile`, a
- * reconcile event fails loudly rather than doing nothing.
- */
-async function workerBot(): Promise<WorkerBot> {
-  const bot: { runJob: WorkerBot['runJob']; reconcile?: WorkerBot['reconcile'] } = await lambdaBot();
-  const { reconcile } = bot;
-  return {
-    runJob: bot.runJob,
-    reconcile: reconcile
-      ? (options) => reconcile.call(bot, options)
-      : async () => {
-          throw new Error('this bot has no reconcile');
-        },
-  };
-}
-
 export const handler = createWorkerHandler({
-  bot: workerBot,
+  bot: lambdaBot,
   changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
 });
