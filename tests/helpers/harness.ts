@@ -38,7 +38,8 @@ export interface Harness {
   ): Promise<{ status: number; body: string }>;
   /** The channel the bot created for an incident. */
   channelOf(incidentId: string): Promise<string>;
-  close(): Promise<void>;
+  /** Stops the bot (letting running jobs finish for up to `drainMs`) and the Slack stand-in. */
+  close(drainMs?: number): Promise<void>;
 }
 
 export interface CommandOptions {
@@ -164,8 +165,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!incident?.channelId) throw new Error(`${incidentId} has no channel`);
       return incident.channelId;
     },
-    async close() {
-      await server.close();
+    async close(drainMs) {
+      await server.close(drainMs);
       await slack.close();
     },
   };
