@@ -92,12 +92,15 @@ export function laneOf(job: Job): string {
 
 /**
  * Runs each job before `enqueue` returns. For a Lambda without a queue, where work left running after
- * the response is frozen with the container. A delayed job runs now: nothing would run it later.
+ * the response is frozen with the container.
  */
 export class InlineJobs implements Jobs {
   constructor(private readonly run: JobRunner) {}
 
-  async enqueue(job: Job): Promise<void> {
+  async enqueue(job: Job, options: EnqueueOptions = {}): Promise<void> {
+    // A delayed job (a page's next try) is left to the reconciler, which finds it due in its step:
+    // running it now would spend its retries at once.
+    if ((options.delayMs ?? 0) > 0) return;
     await this.run(job);
   }
 }
