@@ -8,10 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { type PagerDutyEvent, type PagerDutyStub, startPagerDutyStub } from '../local/pagerduty-stub';
 import { type BenchBot, openedId, startBenchBot } from './bot';
-import { median, ms, p99, progress, type Row, row, sleep, yesNo } from './stats';
+import { median, ms, p99, progress, type Row, row, sleep, until, yesNo } from './stats';
 
 const INCIDENTS = 10;
 const RETRY_INCIDENTS = 3;
+const RETRY_WAIT_MS = 10_000;
 const TIER1_AFTER_MS = 1_000;
 const TIER0_KEY = 'bench-first-responder-key';
 const TIER1_KEY = 'bench-oncall-key';
@@ -29,14 +30,6 @@ escalation:
 const triggers = (stub: PagerDutyStub, key?: string): PagerDutyEvent[] =>
   stub.events.filter((e) => e.event_action === 'trigger' && (key === undefined || e.routing_key === key));
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`escalation: ${what} not reached within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
-
 async function openIncidents(bot: BenchBot, howMany: number, label: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < howMany; i++) {
@@ -52,7 +45,8 @@ async function tierDelays(bot: BenchBot, pagerduty: PagerDutyStub): Promise<numb
   await until(
     () => triggers(pagerduty, TIER1_KEY).length >= INCIDENTS,
     15_000 + INCIDENTS * TIER1_AFTER_MS,
-    `${INCIDENTS} tier-1 pages`,
+    `escalation: ${INCIDENTS} tier-1 pages`,
+    20,
   );
   const delays: number[] = [];
   for (const id of ids) {
@@ -66,14 +60,30 @@ async function tierDelays(bot: BenchBot, pagerduty: PagerDutyStub): Promise<numb
   return delays;
 }
 
-/** Pages accepted and retries spent when the stand-in answers [500, 500] before accepting. */
+/**
+ * Pages accepted and retries spent when the stand-in answers [500, 500] before accepting. A page still
+ * missing after RETRY_WAIT_MS (the first backoff is 1–2 s) is reported as missing, not waited for: the
+ * reconciler would send it within RECONCILE_INTERVAL (60 s), which is a miss here.
+ */
 async function retries(bot: BenchBot, pagerduty: PagerDutyStub) {
   await bot.server.jobs.drain();
   pagerduty.reset();
   pagerduty.respondWith([500, 500]);
   await openIncidents(bot, RETRY_INCIDENTS, 'retry');
   const expected = RETRY_INCIDENTS * 2;
-  await until(() => triggers(pagerduty).length >= expected, 20_000, `${expected} pages`);
+  try {
+    await until(
+      () => triggers(pagerduty).length >= expected,
+      RETRY_WAIT_MS,
+      `escalation: ${expected} pages`,
+      20,
+    );
+  } catch {
+    progress(
+      `escalation: only ${triggers(pagerduty).length} of ${expected} pages within ${RETRY_WAIT_MS} ms ` +
+        `(${bot.server.jobs.pending()} jobs pending); reported as missed`,
+    );
+  }
   await bot.server.jobs.drain();
   // Anything still retrying or a duplicate page would show up within a few polls.
   await sleep(600);

@@ -102,3 +102,17 @@ export const ROW_HEADERS = ['measurement', 'n', 'median', 'p99', 'baseline media
 export function rowCells(r: Row): string[] {
   return [r.measurement, r.n, r.median, r.p99, r.baseline, r.ratio, r.goal, r.met];
 }
+
+/** Polls `check` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(
+  check: () => boolean,
+  timeoutMs: number,
+  what: string,
+  everyMs = 5,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
