@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadLocalConfig } from '../lambda/config';
+import type { PageRetryPolicy } from '../lambda/escalation/engine';
 import { type LocalServer, startLocalServer } from '../local/server';
 import { type SlackApiStub, startSlackApiStub } from '../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../local/slack-signing';
@@ -23,16 +24,35 @@ export interface BenchBot {
   jobErrors: string[];
   /** Sends one signed slash command and times it to the end of the response body; never drains. */
   command(text: string, channelId?: string): Promise<{ status: number; text: string; ms: number }>;
-  close(): Promise<void>;
+  /**
+   * Stops the Slack stand-in (ending any call it holds hung), then the server, letting running jobs
+   * finish for up to `drainMs` (default 10 s).
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
-export async function startBenchBot(env: Record<string, string> = {}): Promise<BenchBot> {
-  const slack = await startSlackApiStub({
+export interface BenchBotOptions {
+  /** How pages are retried (default: the bot's own policy). */
+  pageRetry?: Partial<PageRetryPolicy>;
+  /** Server log lines (default: to stderr as progress). */
+  log?: (line: string) => void;
+}
+
+/** The Slack stand-in every bench bot talks to, with the channels the bot expects. */
+export function startBenchSlack(): Promise<SlackApiStub> {
+  return startSlackApiStub({
     channels: [
       { id: GENERAL, name: 'general' },
       { id: ANNOUNCEMENTS, name: 'incidents' },
     ],
   });
+}
+
+export async function startBenchBot(
+  env: Record<string, string> = {},
+  options: BenchBotOptions = {},
+): Promise<BenchBot> {
+  const slack = await startBenchSlack();
   const signingSecret = randomBytes(16).toString('hex');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bench-'));
   const config = loadLocalConfig({
@@ -47,7 +67,8 @@ export async function startBenchBot(env: Record<string, string> = {}): Promise<B
   const jobErrors: string[] = [];
   const server = await startLocalServer(config, {
     inMemory: true,
-    log: (line) => progress(`server: ${line}`),
+    log: options.log ?? ((line) => progress(`server: ${line}`)),
+    ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
     onJobError: (job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`),
   });
   const endpoint = `${server.url}/slack/events`;
@@ -71,9 +92,10 @@ export async function startBenchBot(env: Record<string, string> = {}): Promise<B
       }
       return { status: response.status, text: parsed.text ?? '', ms: elapsed };
     },
-    async close() {
-      await server.close();
+    async close(drainMs) {
+      // Slack first: a call it holds hung fails now, so its job ends before the store closes under it.
       await slack.close();
+      await server.close(drainMs);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,7 +5,10 @@
 import { benchAck } from './ack';
 import { type BundleInfo, benchColdLoad } from './cold-load';
 import { benchEscalation } from './escalation';
+import { benchFirstPage } from './first-page';
+import { benchIsolation } from './isolation';
 import { benchPostmortem } from './postmortem';
+import { benchRecovery } from './recovery';
 import { count, formatTable, progress, ROW_HEADERS, type Row, row, rowCells } from './stats';
 import { benchStore } from './store';
 
@@ -50,6 +53,9 @@ async function main(): Promise<void> {
     await section('postmortem', rows, benchPostmortem),
     await section('store throughput', rows, benchStore),
     await section('escalation', rows, benchEscalation),
+    await section('first page', rows, benchFirstPage),
+    await section('isolation', rows, benchIsolation),
+    await section('restart recovery', rows, benchRecovery),
   ];
   progress(`all sections done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
