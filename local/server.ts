@@ -230,8 +230,15 @@ export async function startLocalServer(
       // Whatever is still running after drainMs stays journalled for the next start.
       const deadline = Date.now() + drainMs;
       await Promise.race([timers.stop(), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
-      await queue.stop(Math.max(0, deadline - Date.now()));
-      await embedded?.close();
+      const drained = await queue.stop(Math.max(0, deadline - Date.now()));
+      if (drained) {
+        await embedded?.close();
+      } else {
+        // Jobs still waiting on a (bounded) call: the store stays open until they end, or they
+        // would fail on a closed database; what they leave undone is journalled for the next start.
+        log('stopping with jobs still running; they end within their call timeouts');
+        void queue.idle().then(() => embedded?.close());
+      }
     },
   };
 }

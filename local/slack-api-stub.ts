@@ -55,6 +55,8 @@ export interface StubEphemeral {
 
 export interface StubUpload {
   fileId: string;
+  /** Epoch seconds. */
+  created?: number;
   filename: string;
   title?: string;
   channelId?: string;
@@ -317,6 +319,7 @@ class LocalSlackApi implements SlackApiStub {
       'conversations.create': (a) => this.conversationsCreate(a),
       'conversations.invite': (a) => this.conversationsInvite(a),
       'conversations.info': (a) => this.conversationsInfo(a),
+      'conversations.list': (a) => this.conversationsList(a),
       'conversations.setTopic': (a) => this.conversationsSetTopic(a),
       'conversations.join': (a) => this.conversationsJoin(a),
       'conversations.archive': (a) => this.conversationsArchive(a),
@@ -336,6 +339,7 @@ class LocalSlackApi implements SlackApiStub {
       'views.update': (a) => this.viewsUpdate(a),
       'files.getUploadURLExternal': (a) => this.filesGetUploadUrlExternal(a),
       'files.completeUploadExternal': (a) => this.filesCompleteUploadExternal(a),
+      'files.list': (a) => this.filesList(a),
     };
     this.seedChannels();
   }
@@ -859,6 +863,29 @@ class LocalSlackApi implements SlackApiStub {
     return { channel: this.channelJson(channel, asBool(args.include_num_members)) };
   }
 
+  /** Public channels (and private ones the bot is in), a page at a time as Slack pages them. */
+  private conversationsList(args: Args) {
+    const types = (asString(args.types) ?? 'public_channel').split(',');
+    const excludeArchived = asBool(args.exclude_archived);
+    const limit = Math.min(Math.max(Number(asString(args.limit) ?? '100') || 100, 1), 1000);
+    const start = Number(asString(args.cursor) ?? '0') || 0;
+    const all = [...this.channels.values()].filter(
+      (channel) =>
+        (channel.isPrivate
+          ? types.includes('private_channel') && channel.members.has(this.botUserId)
+          : types.includes('public_channel')) && !(excludeArchived && channel.isArchived),
+    );
+    const page = all.slice(start, start + limit);
+    const next = start + limit < all.length ? String(start + limit) : '';
+    return {
+      channels: page.map((channel) => ({
+        ...this.channelJson(channel),
+        is_member: channel.members.has(this.botUserId),
+      })),
+      response_metadata: { next_cursor: next },
+    };
+  }
+
   private conversationsSetTopic(args: Args) {
     const channel = this.channelByRef(args.channel);
     const topic = asString(args.topic) ?? '';
@@ -1110,6 +1137,28 @@ class LocalSlackApi implements SlackApiStub {
     return { upload_url: `${origin}/upload/v1/${encodeURIComponent(fileId)}`, file_id: fileId };
   }
 
+  /** Files shared in a channel (`channel`), by a user (`user`), since `ts_from`, newest first. */
+  private filesList(args: Args) {
+    const channelRef = asString(args.channel);
+    const channel = channelRef ? this.channelByRef(channelRef) : undefined;
+    const user = asString(args.user);
+    const from = Number(asString(args.ts_from) ?? '0') || 0;
+    const files = this.uploads
+      .filter((upload) => !channel || upload.channelId === channel.id)
+      .filter((upload) => !user || user === this.botUserId)
+      .filter((upload) => (upload.created ?? 0) >= from)
+      .reverse()
+      .map((upload) => ({
+        id: upload.fileId,
+        name: upload.filename,
+        title: upload.title,
+        created: upload.created,
+        user: this.botUserId,
+        channels: upload.channelId ? [upload.channelId] : [],
+      }));
+    return { files, paging: { count: files.length, total: files.length, page: 1, pages: 1 } };
+  }
+
   private filesCompleteUploadExternal(args: Args) {
     const files = args.files;
     if (!Array.isArray(files) || files.length === 0)
@@ -1131,7 +1180,13 @@ class LocalSlackApi implements SlackApiStub {
       const content = bytes.toString('utf8');
       // Exposed on the recorded call too, so a test can read what was uploaded from `calls` alone.
       entry.content = content;
-      const upload: StubUpload = { fileId: pending.fileId, filename: pending.filename, title, content };
+      const upload: StubUpload = {
+        fileId: pending.fileId,
+        filename: pending.filename,
+        title,
+        content,
+        created,
+      };
       if (channel) upload.channelId = channel.id;
       if (threadTs) upload.threadTs = threadTs;
       if (initialComment) upload.initialComment = initialComment;

@@ -188,7 +188,16 @@ export class EscalationEngine {
     const config = this.policy?.teams[plan.team];
     if (!config) return;
     const step = await store.acquireStep(incident.id, plan.name, PAGE_LEASE_MS);
-    if (!step) return; // another try holds it, or it is done, or it waits out its backoff
+    if (!step) {
+      // Another try holds it, or it is done, or it waits out its backoff: then this job comes back
+      // when the backoff ends, so no retry is lost to a copy of the job that ran early.
+      const waiting = record.steps?.[plan.name];
+      const retryAt = waiting?.state === 'failed' && !waiting.permanent ? waiting.retryAt : undefined;
+      const delayMs = retryAt === undefined ? 0 : retryAt - this.nowMs();
+      if (delayMs > 0)
+        await this.deps.enqueue({ type: 'page', incidentId: incident.id, step: plan.name }, { delayMs });
+      return;
+    }
     const before = new Set(delivered(step));
     const outcomes = await pager.page(
       {

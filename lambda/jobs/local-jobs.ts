@@ -61,15 +61,12 @@ export class LocalJobs implements Jobs {
     const lane = laneOf(job);
     const notBefore = Date.now() + Math.max(0, options.delayMs ?? 0);
     const key = JSON.stringify(job);
-    // The same job already waiting in its lane does this one's work too.
-    const waiting = this.lanes.get(lane)?.find((entry) => entry.key === key && !entry.started);
-    if (waiting) {
-      if (notBefore < waiting.notBefore) {
-        waiting.notBefore = notBefore;
-        this.kick(lane);
-      }
-      return;
-    }
+    // The same job already waiting in its lane, due no later, does this one's work too. One due
+    // later is not moved earlier: it may be a retry that must not run before its time.
+    const waiting = this.lanes
+      .get(lane)
+      ?.find((entry) => entry.key === key && !entry.started && entry.notBefore <= notBefore);
+    if (waiting) return;
     const entry: Entry = {
       id: `${Date.now()}-${randomUUID()}`,
       job,
@@ -122,8 +119,8 @@ export class LocalJobs implements Jobs {
   }
 
   /**
-   * Stops starting jobs and waits up to `timeoutMs` for the running ones. What is left stays in the
-   * journal for the next start.
+   * Stops starting jobs and waits up to `timeoutMs` for the running ones; false when some still run
+   * (`idle()` says when they end). What is left stays in the journal for the next start.
    */
   async stop(timeoutMs = 10_000): Promise<boolean> {
     this.stopped = true;
@@ -137,6 +134,11 @@ export class LocalJobs implements Jobs {
     const result = await Promise.race([finished, timeout]);
     clearTimeout(timer);
     return result;
+  }
+
+  /** Resolves once no job is running (every outbound call is bounded, so this comes). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
   private kick(lane: string): void {

@@ -11,8 +11,14 @@ import type { EscalationEngine } from '../escalation/engine';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
 import { isSettled, type ProgressSettings, pendingSlackSteps, type SlackStep } from '../incidents/progress';
 import type { Clock } from '../incidents/time';
-import { BOT_AUTHOR, type Incident, type IncidentRecord, type Severity } from '../incidents/types';
-import type { ChatGateway } from '../slack/chat';
+import {
+  BOT_AUTHOR,
+  type Incident,
+  type IncidentRecord,
+  type Severity,
+  type StepState,
+} from '../incidents/types';
+import type { ChatGateway, ChatMessage } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import {
   channelTopic,
@@ -126,16 +132,35 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     return { markdown, location };
   }
 
-  /** Does one Slack step; returns what it produced. The step is already claimed. */
-  async function doStep(step: SlackStep, record: IncidentRecord): Promise<Record<string, unknown>> {
+  /**
+   * Does one Slack step; returns what it produced. The step is already claimed. A retry (a second
+   * try of the step) first looks for what an earlier try did whose answer was lost (a crash, a
+   * timeout after Slack acted): the bot's own channel, a message marked with the step, the upload.
+   */
+  async function doStep(
+    step: SlackStep,
+    record: IncidentRecord,
+    claim: StepState,
+  ): Promise<Record<string, unknown>> {
     const { incident } = record;
     const channelId = incident.channelId;
     const announcements = settings.incidentsChannel;
+    const retry = claim.attempts > 1;
+    const since = claim.firstAttemptAt ?? clock.now().getTime();
+    const marker = `${incident.id}/${step}`;
+    /** Posts once: on a retry, a message an earlier try posted with this step's marker counts. */
+    const postOnce = async (channel: string, message: ChatMessage): Promise<string> =>
+      (retry ? await chat.findMarked(channel, marker, since) : undefined) ??
+      (await chat.postMessage(channel, { ...message, marker }));
     switch (step) {
       case 'channel': {
         let current = incident;
         if (!current.channelId) {
-          const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title));
+          // Only this incident makes channels named inc-<its number>-…: one the bot made since the
+          // declaration is this incident's, from a try whose answer was lost.
+          const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title), {
+            adoptCreatedAfter: Date.parse(incident.declaredAt) - 60_000,
+          });
           current = await updateWithRetry(store, incident.id, (latest) =>
             latest.channelId ? undefined : { ...latest, channelId: channel.id, channelName: channel.name },
           );
@@ -154,7 +179,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'summary': {
         if (!channelId) return { skipped: 'no channel' };
         if (!incident.summaryTs) {
-          const ts = await chat.postMessage(channelId, pinnedSummary(incident, ctx()));
+          const ts = await postOnce(channelId, pinnedSummary(incident, ctx()));
           await updateWithRetry(store, incident.id, (latest) =>
             latest.summaryTs ? undefined : { ...latest, summaryTs: ts },
           );
@@ -168,13 +193,14 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return {};
       }
       case 'announce-declared':
-        if (announcements) await chat.postMessage(announcements, declaredAnnouncement(incident, ctx()));
+        if (announcements) await postOnce(announcements, declaredAnnouncement(incident, ctx()));
         return {};
       case 'postmortem-stored':
         return { location: (await compileAndStore(record)).location };
       case 'postmortem-uploaded': {
         if (!channelId) return { skipped: 'no channel' };
         const { markdown } = await compileAndStore(record);
+        if (retry && (await chat.findUpload(channelId, postmortemFileName(incident), since))) return {};
         await chat.uploadMarkdown(channelId, {
           filename: postmortemFileName(incident),
           title: `${incident.id} postmortem`,
@@ -189,11 +215,11 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           await chat.updateMessage(channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
         }
         await chat.setTopic(channelId, channelTopic(incident));
-        await chat.postMessage(channelId, resolutionSummary(record, ctx()));
+        await postOnce(channelId, resolutionSummary(record, ctx()));
         return {};
       }
       case 'announce-resolution':
-        if (announcements) await chat.postMessage(announcements, resolutionSummary(record, ctx()));
+        if (announcements) await postOnce(announcements, resolutionSummary(record, ctx()));
         return {};
     }
   }
@@ -230,9 +256,10 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       if (!next) break;
       const { step } = next;
       tried.add(step);
-      if (!(await store.acquireStep(incidentId, step, SLACK_STEP_LEASE_MS))) continue;
+      const claim = await store.acquireStep(incidentId, step, SLACK_STEP_LEASE_MS);
+      if (!claim) continue;
       try {
-        await store.finishStep(incidentId, step, await doStep(step, record));
+        await store.finishStep(incidentId, step, await doStep(step, record, claim));
       } catch (error) {
         const failure = classify(error);
         const now = clock.now().getTime();

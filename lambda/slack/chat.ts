@@ -19,7 +19,15 @@ import { BAD_TOKEN_ERRORS, classifySlackError, describeSlackFailure, InvalidBotT
 export interface ChatMessage {
   text: string;
   blocks?: KnownBlock[];
+  /**
+   * Names the step that posts it (`INC-7/summary`), carried as message metadata, so a retry after a
+   * lost answer can find the message Slack did post (`findMarked`) instead of posting it twice.
+   */
+  marker?: string;
 }
+
+/** The metadata event type of messages the bot marks with their step. */
+export const STEP_EVENT_TYPE = 'incident_bot_step';
 
 export interface ChatGateway {
   /**
@@ -34,8 +42,19 @@ export interface ChatGateway {
   openView(triggerId: string, view: View): Promise<void>;
   /** Joins a public channel; joining one the bot is already in is not an error. */
   joinChannel(channelId: string): Promise<void>;
-  /** Creates a public channel; when the name is taken, tries `name-2`, `name-3`, … */
-  createChannel(name: string): Promise<{ id: string; name: string }>;
+  /**
+   * Creates a public channel; when the name is taken, tries `name-2`, `name-3`, … With
+   * `adoptCreatedAfter` (epoch ms), a taken name whose channel the bot itself created since then is
+   * the bot's own from a try whose answer was lost: it is returned instead of making another.
+   */
+  createChannel(
+    name: string,
+    options?: { adoptCreatedAfter?: number },
+  ): Promise<{ id: string; name: string }>;
+  /** The ts of a message the bot posted with `marker` since `sinceMs`, if Slack has one. */
+  findMarked(channelId: string, marker: string, sinceMs: number): Promise<string | undefined>;
+  /** Whether the bot shared a file called `filename` in the channel since `sinceMs`. */
+  findUpload(channelId: string, filename: string, sinceMs: number): Promise<boolean>;
   /** Invites users; users already in the channel are not an error. */
   invite(channelId: string, userIds: string[]): Promise<void>;
   postMessage(channelId: string, message: ChatMessage): Promise<string>;
@@ -162,7 +181,10 @@ export class SlackChat implements ChatGateway {
     }
   }
 
-  async createChannel(name: string): Promise<{ id: string; name: string }> {
+  async createChannel(
+    name: string,
+    options: { adoptCreatedAfter?: number } = {},
+  ): Promise<{ id: string; name: string }> {
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
       const candidate = suffixedChannelName(name, attempt);
       try {
@@ -172,9 +194,77 @@ export class SlackChat implements ChatGateway {
         return { id: channel.id, name: channel.name };
       } catch (error) {
         if (platformErrorCode(error) !== 'name_taken') throw error;
+        if (options.adoptCreatedAfter !== undefined) {
+          const own = await this.ownChannelNamed(candidate, options.adoptCreatedAfter);
+          if (own) return own;
+        }
       }
     }
     throw new Error(`No free channel name for ${name} after ${MAX_NAME_ATTEMPTS} attempts`);
+  }
+
+  private botUserId: Promise<string> | undefined;
+
+  private async ownUserId(): Promise<string> {
+    this.botUserId ??= this.verifyAuth()
+      .then((auth) => auth.userId)
+      .catch((error: unknown) => {
+        this.botUserId = undefined;
+        throw error;
+      });
+    return this.botUserId;
+  }
+
+  /** A live channel with this exact name that the bot created after `since` (epoch ms). */
+  private async ownChannelNamed(
+    name: string,
+    since: number,
+  ): Promise<{ id: string; name: string } | undefined> {
+    const me = await this.ownUserId();
+    let cursor: string | undefined;
+    // Bounded: a workspace with more channels than this is searched no further (a second channel then).
+    for (let page = 0; page < 20; page++) {
+      const result = await this.client.conversations.list({
+        types: 'public_channel',
+        exclude_archived: true,
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      const found = result.channels?.find(
+        (channel) =>
+          channel.name === name && channel.creator === me && (channel.created ?? 0) * 1000 >= since,
+      );
+      if (found?.id && found.name) return { id: found.id, name: found.name };
+      cursor = result.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+
+  async findMarked(channelId: string, marker: string, sinceMs: number): Promise<string | undefined> {
+    const result = await this.client.conversations.history({
+      channel: channelId,
+      oldest: (Math.max(0, sinceMs - 60_000) / 1000).toFixed(6),
+      include_all_metadata: true,
+      limit: 200,
+    });
+    const found = result.messages?.find((message) => {
+      const metadata = message.metadata as
+        | { event_type?: string; event_payload?: { step?: unknown } }
+        | undefined;
+      return metadata?.event_type === STEP_EVENT_TYPE && metadata.event_payload?.step === marker;
+    });
+    return found?.ts;
+  }
+
+  async findUpload(channelId: string, filename: string, sinceMs: number): Promise<boolean> {
+    const me = await this.ownUserId();
+    const result = await this.client.files.list({
+      channel: channelId,
+      user: me,
+      ts_from: String(Math.floor(Math.max(0, sinceMs - 60_000) / 1000)),
+    });
+    return (result.files ?? []).some((file) => file.name === filename);
   }
 
   async invite(channelId: string, userIds: string[]): Promise<void> {
@@ -196,6 +286,9 @@ export class SlackChat implements ChatGateway {
       channel: channelId,
       text: message.text,
       ...(message.blocks ? { blocks: message.blocks } : {}),
+      ...(message.marker
+        ? { metadata: { event_type: STEP_EVENT_TYPE, event_payload: { step: message.marker } } }
+        : {}),
     };
     const result = await this.asMember(channelId, () => this.client.chat.postMessage(args));
     if (!result.ts) throw new Error('chat.postMessage returned no ts');
