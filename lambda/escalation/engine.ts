@@ -242,6 +242,7 @@ export class EscalationEngine {
       }
       if (result.noticed && reached.length > 0 && !result.recovered) {
         await this.recordRecovered(incident, plan);
+        await this.deps.enqueue({ type: 'refresh-summary', incidentId: incident.id });
       }
       return;
     }
@@ -249,17 +250,22 @@ export class EscalationEngine {
     const stillNeeded = !plan.automatic || !reasonNotToPage(incident, plan.severity);
     const retryable = failed.some((o) => o.retryable !== false);
     const giveUp = !retryable || !stillNeeded || step.attempts >= this.retry.maxAttempts;
-    if (!result.noticed && (giveUp || step.attempts >= this.retry.noticeAfterAttempts)) {
+    const notice = !result.noticed && (giveUp || step.attempts >= this.retry.noticeAfterAttempts);
+    if (notice) {
       result.noticed = true;
       await this.recordFailure(incident, plan, failed, step, giveUp, reached.length > 0);
     }
     const error = failed.map(describeFailure).join('; ');
     if (giveUp) {
       await store.failStep(incident.id, plan.name, { error, permanent: true, result });
+      // The pinned summary lists what the bot could not do.
+      if (notice || result.noticed)
+        await this.deps.enqueue({ type: 'refresh-summary', incidentId: incident.id });
       return;
     }
     const delayMs = this.backoff(step.attempts, failed);
     await store.failStep(incident.id, plan.name, { error, retryAt: now + delayMs, result });
+    if (notice) await this.deps.enqueue({ type: 'refresh-summary', incidentId: incident.id });
     await this.deps.enqueue({ type: 'page', incidentId: incident.id, step: plan.name }, { delayMs });
   }
 

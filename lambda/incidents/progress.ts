@@ -255,3 +255,38 @@ export function isLagging(
   }
   return incident.status === 'resolved' && !incident.settledAt && isSettled(record, settings);
 }
+
+const STEP_WHAT: Record<string, string> = {
+  channel: 'incident channel',
+  summary: 'summary',
+  'summary-pinned': 'pin and topic',
+  'announce-declared': 'announcement',
+  'postmortem-stored': 'postmortem storage',
+  'postmortem-uploaded': 'postmortem upload',
+  'resolution-posted': 'resolution post',
+  'announce-resolution': 'resolution announcement',
+  [PAGES_ACKNOWLEDGED]: 'telling the pagers of the acknowledgement',
+  [PAGES_RESOLVED]: 'resolving the pages',
+};
+
+/**
+ * What the bot could not do, in plain words, for the pinned summary: steps failed for good, and
+ * pages that keep failing (whether or not retries go on).
+ */
+export function progressProblems(record: IncidentRecord): string[] {
+  const problems: string[] = [];
+  for (const step of Object.values(record.steps ?? {})) {
+    if (step.state !== 'failed' || !step.error) continue;
+    if (isPageStep(step.name)) {
+      const team = typeof step.result?.team === 'string' ? step.result.team : step.name;
+      if (step.permanent || step.result?.noticed) {
+        problems.push(
+          `Paging ${team}${step.permanent ? ' failed' : ' keeps failing (retrying)'}: ${step.error}`,
+        );
+      }
+    } else if (step.permanent) {
+      problems.push(`${STEP_WHAT[step.name] ?? step.name} failed: ${step.error}`);
+    }
+  }
+  return problems;
+}

@@ -9,7 +9,13 @@ import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
 import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
-import { isSettled, type ProgressSettings, pendingSlackSteps, type SlackStep } from '../incidents/progress';
+import {
+  isSettled,
+  type ProgressSettings,
+  pendingSlackSteps,
+  progressProblems,
+  type SlackStep,
+} from '../incidents/progress';
 import type { Clock } from '../incidents/time';
 import {
   BOT_AUTHOR,
@@ -179,7 +185,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'summary': {
         if (!channelId) return { skipped: 'no channel' };
         if (!incident.summaryTs) {
-          const ts = await postOnce(channelId, pinnedSummary(incident, ctx()));
+          const ts = await postOnce(channelId, pinnedSummary(incident, ctx(), progressProblems(record)));
           await updateWithRetry(store, incident.id, (latest) =>
             latest.summaryTs ? undefined : { ...latest, summaryTs: ts },
           );
@@ -212,7 +218,11 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         if (!channelId) return { skipped: 'no channel' };
         // The edits first: they are idempotent, the post is not, so a failed edit re-posts nothing.
         if (incident.summaryTs) {
-          await chat.updateMessage(channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
+          await chat.updateMessage(
+            channelId,
+            incident.summaryTs,
+            pinnedSummary(incident, ctx(), progressProblems(record)),
+          );
         }
         await chat.setTopic(channelId, channelTopic(incident));
         await postOnce(channelId, resolutionSummary(record, ctx()));
@@ -266,6 +276,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         if (failure.kind === 'permanent' || failure.kind === 'not-in-channel') {
           await store.failStep(incidentId, step, { error: describeSlackFailure(failure), permanent: true });
           await tellPermanentFailure(record, step, failure);
+          // The pinned summary lists what the bot could not do.
+          await deps.enqueue({ type: 'refresh-summary', incidentId });
         } else if (failure.kind === 'rate-limited') {
           rateLimitedMs = Math.max(rateLimitedMs ?? 0, failure.retryAfterMs);
           await store.failStep(incidentId, step, {
@@ -295,9 +307,14 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   }
 
   async function refreshSummary(incidentId: string): Promise<void> {
-    const { incident } = await load(incidentId);
+    const record = await load(incidentId);
+    const { incident } = record;
     if (!incident.channelId || !incident.summaryTs) return;
-    await chat.updateMessage(incident.channelId, incident.summaryTs, pinnedSummary(incident, ctx()));
+    await chat.updateMessage(
+      incident.channelId,
+      incident.summaryTs,
+      pinnedSummary(incident, ctx(), progressProblems(record)),
+    );
     await chat.setTopic(incident.channelId, channelTopic(incident));
   }
 

@@ -652,8 +652,26 @@ function errorsByBlock(error: z.ZodError, fallbacks: Record<string, string>): Re
 }
 
 /** The pinned summary with its buttons, which stay only while there is something to act on. */
-export function pinnedSummary(incident: Incident, ctx: FormatContext): ChatMessage {
+/** At most this many problems are listed on the summary; the timeline has them all. */
+const MAX_PROBLEMS = 5;
+
+/**
+ * The pinned summary; `problems` (what the bot could not do: a page that keeps failing, an upload
+ * Slack refused) are shown on it, where responders look first.
+ */
+export function pinnedSummary(incident: Incident, ctx: FormatContext, problems: string[] = []): ChatMessage {
   const message = incidentSummary(incident, ctx);
-  if (incident.status === 'resolved') return message;
-  return { ...message, blocks: [...(message.blocks ?? []), summaryActions(incident.id)] };
+  const blocks = [...(message.blocks ?? [])];
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_PROBLEMS).map((problem) => `• ${escapeText(problem)}`);
+    if (problems.length > MAX_PROBLEMS) shown.push(`• … and ${problems.length - MAX_PROBLEMS} more`);
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `:warning: *Not done by the bot:*\n${shown.join('\n')}`.slice(0, 3000) },
+      ],
+    });
+  }
+  if (incident.status !== 'resolved') blocks.push(summaryActions(incident.id));
+  return { ...message, blocks };
 }

@@ -162,6 +162,11 @@ describe('escalation', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.text).toContain('pagerduty failed');
     expect(triggers('oncall-routing-key')).toHaveLength(0);
+    const record = await harness.server.store.getRecord('INC-1');
+    await until(() => {
+      const summary = harness.slack.messages.find((m) => m.ts === record?.incident.summaryTs);
+      return /Paging oncall failed: pagerduty failed/.test(JSON.stringify(summary?.blocks));
+    });
     expect(
       pagerduty.attempts.filter(
         (a) => (a.body as { routing_key?: string }).routing_key === 'oncall-routing-key',

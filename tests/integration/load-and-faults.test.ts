@@ -105,8 +105,13 @@ describe('jobs that fail half-way or arrive twice', () => {
     const announced = harness.slack.messages.filter((m) => m.channel === ANNOUNCEMENTS);
     expect(announced.filter((m) => /INC-1 resolved/.test(m.text ?? ''))).toHaveLength(1);
     expect(announced.filter((m) => /could not upload the postmortem/.test(m.text ?? ''))).toHaveLength(1);
-    const step = (await harness.server.store.getRecord('INC-1'))?.steps?.['postmortem-uploaded'];
-    expect(step).toMatchObject({ state: 'failed', permanent: true });
+    const record = await harness.server.store.getRecord('INC-1');
+    expect(record?.steps?.['postmortem-uploaded']).toMatchObject({ state: 'failed', permanent: true });
+    // The pinned summary says what the bot could not do.
+    const summary = harness.slack.messages.find((m) => m.ts === record?.incident.summaryTs);
+    expect(JSON.stringify(summary?.blocks)).toMatch(
+      /Not done by the bot.*postmortem upload failed: Slack refused the bot token \(invalid_auth\)/,
+    );
   });
 });
 
