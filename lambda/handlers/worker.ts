@@ -13,7 +13,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { Job } from '../jobs/jobs';
 import { isRetryLater } from '../jobs/retry-later';
 import { jobSchema } from '../jobs/sqs-jobs';
-import { lambdaBot } from './environment';
+import { type LambdaBot, lambdaBot } from './environment';
 
 /** What the worker needs of the bot. */
 export interface WorkerBot {
@@ -167,7 +167,28 @@ export function sqsVisibility(options: {
   };
 }
 
+let verified: Promise<LambdaBot> | undefined;
+
+/**
+ * The bot, its token checked once per container (one auth.test at start, never per job): with a bad
+ * token every job and every reconcile run fails at once with that reason, which the function's error
+ * alarm reports, instead of each Slack call failing on its own. The Slack function skips this: its
+ * answers must stay within Slack's 3 s, and its jobs run here.
+ */
+function verifiedBot(): Promise<LambdaBot> {
+  verified ??= lambdaBot()
+    .then(async (bot) => {
+      await bot.chat.verifyAuth();
+      return bot;
+    })
+    .catch((error: unknown) => {
+      verified = undefined;
+      throw error;
+    });
+  return verified;
+}
+
 export const handler = createWorkerHandler({
-  bot: lambdaBot,
+  bot: verifiedBot,
   changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
 });
