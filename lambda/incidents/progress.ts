@@ -155,8 +155,10 @@ export function wantedPages(
     for (const team of tier.teams) {
       if (!policy.teams[team]) continue;
       const name = pageStepName({ tier: tier.tier, team, severity: tier.severity });
-      if (!steps[name] && reached.has(team)) continue;
-      reached.add(team);
+      const existing = steps[name];
+      if (!existing && reached.has(team)) continue;
+      // A page that failed for good leaves its team to the next tier that names it.
+      if (!(existing?.state === 'failed' && existing.permanent)) reached.add(team);
       plans.push({ name, team, tier: tier.tier, severity: tier.severity, automatic: true });
     }
   }

@@ -113,6 +113,8 @@ export interface TimelineEvent {
 export interface AppliedRequest {
   request: string;
   event?: TimelineEvent;
+  /** The severity before this change, when it changed it: a redelivery re-plans and announces. */
+  previousSeverity?: Severity;
 }
 
 export interface PageRecord {

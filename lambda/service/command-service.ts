@@ -271,6 +271,7 @@ export class CommandService {
         const entry: AppliedRequest = { request: requestId };
         const decided = this.event(decision, incident, input, now);
         if (decided) entry.event = decided;
+        if (decision.incident.severity !== incident.severity) entry.previousSeverity = incident.severity;
         try {
           incident = await this.deps.store.updateIncident({
             ...decision.incident,
@@ -288,8 +289,17 @@ export class CommandService {
       }
       event = applied ? applied.event : await this.record(decision, incident, input, now);
     }
-    if (!applied) await this.queueFollowOn(intent, incident, before);
-    else await this.queueRecovery(incident);
+    if (!applied) {
+      await this.queueFollowOn(intent, incident, before);
+    } else {
+      // What the first delivery may not have queued: the same follow-on work (each job runs its
+      // work once), as if from the incident before the change.
+      const previous = applied.previousSeverity
+        ? { ...incident, severity: applied.previousSeverity }
+        : incident;
+      await this.queueFollowOn(intent, incident, previous);
+      await this.queueRecovery(incident);
+    }
     const inIncidentChannel = incident.channelId === input.channelId;
     return this.answer(input, {
       response_type: inIncidentChannel ? 'in_channel' : 'ephemeral',
