@@ -5,6 +5,7 @@
  */
 import type { Team } from '../incidents/policy';
 import type { Incident } from '../incidents/types';
+import { clip } from '../slack/text';
 
 export interface PageTarget {
   incident: Incident;
@@ -93,7 +94,10 @@ export function pageTitle(incident: Incident): string {
   return `${incident.id}: ${incident.title}`;
 }
 
-/** Cuts text that a service would reject or truncate anyway, marking the cut. */
+/**
+ * Cuts text that a service would reject or truncate anyway, marking the cut: between graphemes, at
+ * most `max` UTF-16 units (never fewer than the characters a service counts), never a lone surrogate.
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(text, max);
 }

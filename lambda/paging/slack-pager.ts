@@ -6,7 +6,7 @@
 import { ErrorCode } from '@slack/web-api';
 import type { ChatGateway } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
-import { escapeText } from '../slack/format';
+import { channelMention, escapeClip, groupMention, userMention } from '../slack/text';
 import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
 import { errorMessage, PageError } from './retry';
 
@@ -32,25 +32,32 @@ export function pageErrorFromSlack(error: unknown, what: string): PageError {
   });
 }
 
+// Title and reason are user or alert text: escaped (text.ts) and cut so a page stays a short message.
+const MAX_TITLE = 500;
+const MAX_REASON = 2000;
+
 function summary(target: PageTarget): string {
   const { incident, tier, reason } = target;
   const tierText = tier === undefined ? '' : `, tier ${tier}`;
-  const reasonText = reason ? ` — ${escapeText(reason)}` : '';
-  return `*${incident.id}: ${escapeText(incident.title)}* (${incident.severity}${tierText})${reasonText}`;
+  const reasonText = reason ? ` — ${escapeClip(reason, MAX_REASON)}` : '';
+  return `*${incident.id}: ${escapeClip(incident.title, MAX_TITLE)}* (${incident.severity}${tierText})${reasonText}`;
 }
 
-/** The channel message: the group when there is one, else the listed users, so someone is pinged. */
+/**
+ * The channel message: the group when there is one, else the listed users, so someone is pinged. These
+ * mentions are the bot's own, built from the policy's ids, and stay real mentions.
+ */
 export function channelPageText(target: PageTarget): string {
   const { config, team } = target;
   const mentions = config.slack
-    ? `<!subteam^${config.slack}>`
-    : (config.users ?? []).map((user) => `<@${user}>`).join(' ');
-  return `:rotating_light: Paging *${escapeText(team)}*${mentions ? ` ${mentions}` : ''}: ${summary(target)}`;
+    ? groupMention(config.slack)
+    : (config.users ?? []).map((user) => userMention(user)).join(' ');
+  return `:rotating_light: Paging *${escapeClip(team, 100)}*${mentions ? ` ${mentions}` : ''}: ${summary(target)}`;
 }
 
 export function directPageText(target: PageTarget): string {
-  const where = target.incident.channelId ? ` Join <#${target.incident.channelId}>.` : '';
-  return `:rotating_light: You are paged as on call for *${escapeText(target.team)}*: ${summary(target)}.${where}`;
+  const where = target.incident.channelId ? ` Join ${channelMention(target.incident.channelId)}.` : '';
+  return `:rotating_light: You are paged as on call for *${escapeClip(target.team, 100)}*: ${summary(target)}.${where}`;
 }
 
 export class SlackPager implements PageAdapter {

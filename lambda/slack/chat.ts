@@ -15,6 +15,8 @@ import {
   WebClient,
 } from '@slack/web-api';
 import { BAD_TOKEN_ERRORS, classifySlackError, describeSlackFailure, InvalidBotTokenError } from './errors';
+import { MAX_TOPIC } from './format';
+import { clipMrkdwn } from './text';
 
 export interface ChatMessage {
   text: string;
@@ -322,7 +324,9 @@ export class SlackChat implements ChatGateway {
 
   async setTopic(channelId: string, topic: string): Promise<void> {
     await this.asMember(channelId, () =>
-      this.client.conversations.setTopic({ channel: channelId, topic: topic.slice(0, 250) }),
+      // Slack refuses a topic over 250 characters (`too_long`); cut between graphemes, never half an
+      // emoji, whose lone surrogate would make the client throw "URI malformed".
+      this.client.conversations.setTopic({ channel: channelId, topic: clipMrkdwn(topic, MAX_TOPIC) }),
     );
   }
 

@@ -11,16 +11,22 @@ import {
   type Severity,
 } from '../incidents/types';
 import type { ChatMessage } from './chat';
+import { channelMention, clipMrkdwn, escapeClip, escapeText, joinLinesWithin, userMention } from './text';
+
+export { escapeText };
 
 const MAX_CHANNEL_NAME = 80;
 
-/**
- * Slack reads `<…>` in message text as links and mentions, so text that is not ours (responder text,
- * usage lines such as `<time>`) has `&`, `<` and `>` escaped the way Slack asks.
- */
-export function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+// Slack's documented limits (https://docs.slack.dev/reference/block-kit/blocks/header-block,
+// https://docs.slack.dev/reference/block-kit/blocks/section-block,
+// https://api.slack.com/methods/conversations.setTopic), counted as `text.ts` counts them.
+export const MAX_HEADER = 150;
+export const MAX_SECTION_TEXT = 3000;
+export const MAX_FIELD = 2000;
+export const MAX_CONTEXT_TEXT = 3000;
+export const MAX_TOPIC = 250;
+/** An incident title in a one-line message (fallback text, announcements): titles from alerts are not capped. */
+const MAX_TITLE_IN_TEXT = 500;
 
 /**
  * `inc-7-login-failures-on-auth`: lowercase letters, digits and hyphens only (Slack's rule), at
@@ -54,11 +60,21 @@ export const SEVERITY_EMOJI: Record<Severity, string> = {
 
 function user(id: string | undefined): string {
   if (id === BOT_AUTHOR) return 'incident-bot';
-  return id ? `<@${id}>` : '_nobody yet_';
+  return id ? userMention(id) : '_nobody yet_';
 }
 
 function field(label: string, value: string) {
-  return { type: 'mrkdwn' as const, text: `*${label}*\n${value}` };
+  return { type: 'mrkdwn' as const, text: clipMrkdwn(`*${label}*\n${value}`, MAX_FIELD) };
+}
+
+/** The title as one line of mrkdwn: escaped, cut. */
+function title(incident: Incident): string {
+  return escapeClip(incident.title, MAX_TITLE_IN_TEXT);
+}
+
+/** A plain_text header: escaped too (see text.ts), cut to Slack's 150. */
+function header(text: string): string {
+  return escapeClip(text, MAX_HEADER);
 }
 
 export interface FormatContext {
@@ -72,9 +88,9 @@ export function incidentSummary(incident: Incident, ctx: FormatContext): ChatMes
   const acknowledgement = incident.acknowledgedAt
     ? `${user(incident.acknowledgedBy)} at ${formatDateTime(incident.acknowledgedAt, ctx.tz)}`
     : 'not yet';
-  const text = `${incident.id}: ${incident.title} (${incident.severity}, ${incident.status})`;
+  const text = `${incident.id}: ${title(incident)} (${incident.severity}, ${incident.status})`;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${incident.id}: ${incident.title}`.slice(0, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: header(`${incident.id}: ${incident.title}`) } },
     {
       type: 'section',
       fields: [
@@ -91,7 +107,10 @@ export function incidentSummary(incident: Incident, ctx: FormatContext): ChatMes
       elements: [
         {
           type: 'mrkdwn',
-          text: `Declared by ${user(incident.declaredBy)} · \`/incident help\` for commands`,
+          text: clipMrkdwn(
+            `Declared by ${user(incident.declaredBy)} · \`/incident help\` for commands`,
+            MAX_CONTEXT_TEXT,
+          ),
         },
       ],
     },
@@ -99,12 +118,17 @@ export function incidentSummary(incident: Incident, ctx: FormatContext): ChatMes
   return { text, blocks };
 }
 
+/**
+ * The channel topic, at most Slack's 250 characters. Slack shows topics without formatting, but the
+ * title is escaped all the same (text.ts), so the topic never carries a broadcast sequence.
+ */
 export function channelTopic(incident: Incident): string {
-  return `${incident.id} · ${incident.severity} · ${incident.status} · ${incident.title}`;
+  const prefix = `${incident.id} · ${incident.severity} · ${incident.status} · `;
+  return `${prefix}${escapeClip(incident.title, Math.max(0, MAX_TOPIC - prefix.length))}`;
 }
 
 function followUpLine(item: FollowUp): string {
-  return `• ${item.text} (${item.owner ? `<@${item.owner}>` : 'unassigned'})`;
+  return `• ${escapeClip(item.text, 1000)} (${item.owner ? userMention(item.owner) : 'unassigned'})`;
 }
 
 /** Posted to the incident channel and the announcement channel on resolve. */
@@ -114,31 +138,40 @@ export function resolutionSummary(record: IncidentRecord, ctx: FormatContext): C
   const duration = `${formatDateTime(incident.startedAt, ctx.tz)} → ${formatDateTime(end, ctx.tz)} (${formatDuration(incident.startedAt, end)})`;
   const fixes = followUps.filter((item) => item.type === 'fix').map(followUpLine);
   const tasks = followUps.filter((item) => item.type === 'task').map(followUpLine);
-  const followUpText =
-    [...(fixes.length ? ['*Fixes*', ...fixes] : []), ...(tasks.length ? ['*Tasks*', ...tasks] : [])].join(
-      '\n',
-    ) || '_None recorded._';
-  const where = incident.channelId ? ` in <#${incident.channelId}>` : '';
-  const text = `${incident.id} resolved: ${incident.title}. Duration ${formatDuration(incident.startedAt, end)}.`;
-  const section = (title: string, body: string): KnownBlock => ({
+  const followUpLines = [
+    ...(fixes.length ? ['*Fixes*', ...fixes] : []),
+    ...(tasks.length ? ['*Tasks*', ...tasks] : []),
+  ];
+  // Room for the section's `*Follow-ups*\n`; a long list ends in "…and N more".
+  const followUpText = followUpLines.length
+    ? joinLinesWithin(followUpLines, MAX_SECTION_TEXT - '*Follow-ups*\n'.length)
+    : '_None recorded._';
+  const where = incident.channelId ? ` in ${channelMention(incident.channelId)}` : '';
+  const text = `${incident.id} resolved: ${title(incident)}. Duration ${formatDuration(incident.startedAt, end)}.`;
+  const section = (heading: string, body: string): KnownBlock => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: `*${title}*\n${body}`.slice(0, 3000) },
+    text: { type: 'mrkdwn', text: clipMrkdwn(`*${heading}*\n${body}`, MAX_SECTION_TEXT) },
   });
+  const recorded = (value: string | undefined) =>
+    value === undefined ? '_Not recorded._' : escapeClip(value, MAX_SECTION_TEXT);
   const blocks: KnownBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: `✅ ${incident.id} resolved: ${incident.title}`.slice(0, 150) },
+      text: { type: 'plain_text', text: header(`✅ ${incident.id} resolved: ${incident.title}`) },
     },
     section('Duration', duration),
-    section('Impact', incident.impact ?? '_Not recorded._'),
-    section('Root cause', incident.rootCause ?? '_Not recorded._'),
+    section('Impact', recorded(incident.impact)),
+    section('Root cause', recorded(incident.rootCause)),
     section('Follow-ups', followUpText),
     {
       type: 'context',
       elements: [
         {
           type: 'mrkdwn',
-          text: `${SEVERITY_EMOJI[incident.severity]} ${incident.severity} · commander ${user(incident.commander)} · postmortem${where}`,
+          text: clipMrkdwn(
+            `${SEVERITY_EMOJI[incident.severity]} ${incident.severity} · commander ${user(incident.commander)} · postmortem${where}`,
+            MAX_CONTEXT_TEXT,
+          ),
         },
       ],
     },
@@ -147,16 +180,16 @@ export function resolutionSummary(record: IncidentRecord, ctx: FormatContext): C
 }
 
 export function severityAnnouncement(incident: Incident, previous: Severity): ChatMessage {
-  const where = incident.channelId ? ` in <#${incident.channelId}>` : '';
+  const where = incident.channelId ? ` in ${channelMention(incident.channelId)}` : '';
   const direction = previous > incident.severity ? 'raised' : 'lowered';
   return {
-    text: `${SEVERITY_EMOJI[incident.severity]} ${incident.id} ${direction} from ${previous} to ${incident.severity}: ${escapeText(incident.title)}${where}.`,
+    text: `${SEVERITY_EMOJI[incident.severity]} ${incident.id} ${direction} from ${previous} to ${incident.severity}: ${title(incident)}${where}.`,
   };
 }
 
 export function declaredAnnouncement(incident: Incident, ctx: FormatContext): ChatMessage {
-  const where = incident.channelId ? ` Join <#${incident.channelId}>.` : '';
+  const where = incident.channelId ? ` Join ${channelMention(incident.channelId)}.` : '';
   return {
-    text: `${SEVERITY_EMOJI[incident.severity]} ${incident.id} declared (${incident.severity}): ${incident.title}. Started ${formatDateTime(incident.startedAt, ctx.tz)}.${where}`,
+    text: `${SEVERITY_EMOJI[incident.severity]} ${incident.id} declared (${incident.severity}): ${title(incident)}. Started ${formatDateTime(incident.startedAt, ctx.tz)}.${where}`,
   };
 }

@@ -25,7 +25,17 @@ import {
   type Severity,
 } from '../incidents/types';
 import type { ChatMessage } from './chat';
-import { escapeText, type FormatContext, incidentSummary, SEVERITY_EMOJI } from './format';
+import { type FormatContext, incidentSummary, SEVERITY_EMOJI } from './format';
+import {
+  channelMention,
+  clip,
+  clipMrkdwn,
+  escapeClip,
+  escapeText,
+  graphemes,
+  joinLinesWithin,
+  userMention,
+} from './text';
 
 export const ACTIONS = {
   acknowledge: 'incident.acknowledge',
@@ -489,7 +499,8 @@ function fitMetadata(rest: Omit<TimelineMessage, 'text'>, text: string): { metad
   if (encode('…').length > MAX_METADATA) {
     throw new RangeError('The message details alone exceed the 3000 characters of private_metadata.');
   }
-  const chars = [...text];
+  // Cut between graphemes, so no emoji or combining mark is split.
+  const chars = graphemes(text);
   let low = 0;
   let high = chars.length;
   // The largest prefix that fits; the encoded length grows with the prefix, so bisection finds it.
@@ -565,14 +576,14 @@ export function appHome(incidents: Incident[], ctx: FormatContext): HomeView {
 function homeLine(incident: Incident, ctx: FormatContext): string {
   const title = escapeText(clip(incident.title, HOME_TITLE_MAX));
   const acknowledged = incident.acknowledgedAt ? 'acknowledged' : '*not acknowledged*';
-  const commander = incident.commander ? `<@${incident.commander}>` : '_no commander_';
-  const channel = incident.channelId ? `<#${incident.channelId}>` : '_no channel yet_';
+  const commander = incident.commander ? userMention(incident.commander) : '_no commander_';
+  const channel = incident.channelId ? channelMention(incident.channelId) : '_no channel yet_';
   const lines = [
     `${SEVERITY_EMOJI[incident.severity]} *${escapeText(incident.id)}: ${title}*`,
     `*${incident.severity}* · ${incident.status} · ${acknowledged} · open ${formatDuration(incident.startedAt, ctx.now)}`,
     `Commander ${commander} · ${channel} · started ${formatDateTime(incident.startedAt, ctx.tz)}`,
   ];
-  return clip(lines.join('\n'), MAX_TEXT);
+  return clipMrkdwn(lines.join('\n'), MAX_TEXT);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -598,23 +609,6 @@ function severityOption(severity: Severity): PlainTextOption {
 function kindOption(kind: LogKind): PlainTextOption {
   const { label, description } = LOG_KIND_OPTIONS[kind];
   return { text: plain(label), description: plain(description), value: kind };
-}
-
-/** At most `max` code points, the last one `…` when cut. */
-function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-/** `clip` for Slack mrkdwn: never leaves half a `<…>` link or mention or half an `&…;` entity. */
-function clipMrkdwn(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  const cut = chars
-    .slice(0, max - 1)
-    .join('')
-    .replace(/<[^>]*$|&[a-z]*$/, '');
-  return `${cut}…`;
 }
 
 function isWebUrl(value: string | undefined): value is string {
@@ -663,13 +657,12 @@ export function pinnedSummary(incident: Incident, ctx: FormatContext, problems: 
   const message = incidentSummary(incident, ctx);
   const blocks = [...(message.blocks ?? [])];
   if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS).map((problem) => `• ${escapeText(problem)}`);
+    const shown = problems.slice(0, MAX_PROBLEMS).map((problem) => `• ${escapeClip(problem, 500)}`);
     if (problems.length > MAX_PROBLEMS) shown.push(`• … and ${problems.length - MAX_PROBLEMS} more`);
+    const heading = ':warning: *Not done by the bot:*\n';
     blocks.push({
       type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: `:warning: *Not done by the bot:*\n${shown.join('\n')}`.slice(0, 3000) },
-      ],
+      elements: [{ type: 'mrkdwn', text: `${heading}${joinLinesWithin(shown, MAX_TEXT - heading.length)}` }],
     });
   }
   if (incident.status !== 'resolved') blocks.push(summaryActions(incident.id));
