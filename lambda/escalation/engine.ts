@@ -230,6 +230,12 @@ export class EscalationEngine {
       await this.recordPaged(incident, plan, tookNow, failed);
     }
     if (failed.length === 0) {
+      // Recorded before the step is marked, so whoever sees the page done sees its recovery too.
+      const recovered = result.noticed === true && !result.recovered && tookNow.length > 0;
+      if (recovered) {
+        await this.recordRecovered(incident, plan);
+        result.recovered = true;
+      }
       if (awaitingChannel.length > 0) {
         // The channel step queues paging again once the channel exists; the reconciler backs it up.
         await store.failStep(incident.id, plan.name, {
@@ -240,10 +246,7 @@ export class EscalationEngine {
       } else {
         await store.finishStep(incident.id, plan.name, result);
       }
-      if (result.noticed && reached.length > 0 && !result.recovered) {
-        await this.recordRecovered(incident, plan);
-        await this.deps.enqueue({ type: 'refresh-summary', incidentId: incident.id });
-      }
+      if (recovered) await this.deps.enqueue({ type: 'refresh-summary', incidentId: incident.id });
       return;
     }
 
