@@ -120,9 +120,9 @@ export function joinLinesWithin(
   return room > ELLIPSIS.length ? `${clipMrkdwn(first, room)}\n${tail}` : clipMrkdwn(tail, max);
 }
 
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const GROUP_ID = /^S[A-Z0-9]{2,}$/;
-const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const USER_ID = /^[UW][A-Z0-9]+$/;
+const GROUP_ID = /^S[A-Z0-9]+$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 
 /** `<@U…>`: a real mention of a user the bot names (commander, owner, on call); else the id as text. */
 export function userMention(id: string): string {

@@ -1,0 +1,87 @@
+/**
+ * Text people type, through the real handler to the Slack stand-in: a title holding `<!channel>`, an
+ * emoji ZWJ family and a disguised link never reaches Slack as a broadcast or a link label, and the
+ * topic (cut to 250) never holds half an emoji.
+ */
+import { fixedClock, type Harness, startHarness } from '../helpers/harness';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const INJECTION = '<!channel> :wave: 👨‍👩‍👧‍👦 <https://evil.example|click here>';
+
+/**
+ * Every string in a request's arguments (blocks, text, topic…), with its key path. The postmortem
+ * file's bytes are left out: a file is not a message, and Slack renders no mention in it.
+ */
+function strings(value: unknown, path = '', out: Array<[string, string]> = []): Array<[string, string]> {
+  if (typeof value === 'string') out.push([path, value]);
+  else if (Array.isArray(value)) value.forEach((item, i) => void strings(item, `${path}[${i}]`, out));
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) strings(item, path ? `${path}.${key}` : key, out);
+  }
+  return out;
+}
+
+describe('user text with Slack control sequences and emoji', () => {
+  const clock = fixedClock('2024-03-02T10:00:00Z');
+  let harness: Harness;
+  let replies: string[];
+
+  beforeAll(async () => {
+    harness = await startHarness({ clock });
+    replies = [];
+    replies.push((await harness.command(`open sev2 ${INJECTION}`)).text);
+    const channelId = await harness.channelOf('INC-1');
+    replies.push((await harness.command(`impact ${INJECTION} <!here> & <!everyone>`, { channelId })).text);
+    replies.push((await harness.command(`cause ${'👍🏽'.repeat(2000)}`, { channelId })).text);
+    replies.push((await harness.command(`fix ${INJECTION} <!subteam^S0EVIL>`, { channelId })).text);
+    replies.push((await harness.command(`resolve ${INJECTION}`, { channelId })).text);
+  });
+  afterAll(() => harness.close());
+
+  it('resolves the incident it declared', async () => {
+    const incident = await harness.server.store.getIncident('INC-1');
+    expect(incident?.status).toBe('resolved');
+    expect(incident?.title).toContain('<!channel>');
+  });
+
+  it('sends Slack no broadcast and no disguised link, in any request', () => {
+    expect(harness.slack.calls.length).toBeGreaterThan(0);
+    for (const call of harness.slack.calls) {
+      for (const [path, text] of strings(call.args)) {
+        // The postmortem document itself (Markdown, postmortem.ts): a file's bytes, not message text.
+        if (call.method.startsWith('files.') && /^files\[\d+\]\.content$/.test(path)) continue;
+        const where = `${call.method} ${path}: ${text.slice(0, 200)}`;
+        expect({ where, broadcast: /<!(channel|here|everyone|subteam)/.test(text) }).toEqual({
+          where,
+          broadcast: false,
+        });
+        expect({ where, label: text.includes('|click here>') }).toEqual({ where, label: false });
+        expect({ where, lone: LONE_SURROGATE.test(text) }).toEqual({ where, lone: false });
+      }
+    }
+  });
+
+  it('announces, summarises and sets the topic with the text escaped', () => {
+    const posted = harness.slack.calls
+      .filter((call) => call.method === 'chat.postMessage' || call.method === 'chat.update')
+      .flatMap((call) => strings(call.args).map(([, text]) => text))
+      .join('\n');
+    expect(posted).toContain('&lt;!channel&gt;');
+    expect(posted).toContain('👨‍👩‍👧‍👦');
+    const topics = harness.slack.callsTo('conversations.setTopic');
+    expect(topics.length).toBeGreaterThan(0);
+    for (const call of topics) {
+      const topic = String(call.args.topic);
+      expect(topic.length).toBeLessThanOrEqual(250);
+      expect(topic).not.toMatch(LONE_SURROGATE);
+      expect(topic).not.toContain('<!channel>');
+    }
+  });
+
+  it('replies without a broadcast either', () => {
+    for (const reply of replies) {
+      expect(reply).not.toMatch(/<!(channel|here|everyone|subteam)/);
+      expect(reply).not.toContain('|click here>');
+    }
+  });
+});
