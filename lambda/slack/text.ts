@@ -138,3 +138,21 @@ export function groupMention(id: string): string {
 export function channelMention(id: string): string {
   return CHANNEL_ID.test(id) ? `<#${id}>` : escapeText(id);
 }
+
+/**
+ * Mrkdwn as Slack itself sent it (a message shown back in a modal), made unable to broadcast or to
+ * hide a link's target: user and channel mentions stay, a bare link stays, a labelled link is shown as
+ * `label (<url>)`, and any other `<…>` (`<!channel>`, `<!subteam^…>`, `<!date…>`) is shown as text.
+ * Entities Slack already escaped are left as they are.
+ */
+export function inertMrkdwn(text: string): string {
+  return wellFormed(text).replace(/<([^<>]*)>/g, (token, inner: string) => {
+    if (/^[@#][UWCGD][A-Z0-9]+(\|[^|]*)?$/.test(inner)) return token;
+    const link = /^(https?:\/\/[^\s|]+)(?:\|(.*))?$/.exec(inner);
+    if (link) {
+      const [, url, label] = link;
+      return label ? `${label} (<${url}>)` : token;
+    }
+    return `&lt;${inner}&gt;`;
+  });
+}

@@ -33,6 +33,7 @@ import {
   escapeClip,
   escapeText,
   graphemes,
+  inertMrkdwn,
   joinLinesWithin,
   userMention,
 } from './text';
@@ -409,11 +410,11 @@ export function addToTimelineModal(input: TimelineMessage): ModalView {
   ];
   if (decoded) {
     // Slack's message text is already mrkdwn with its entities escaped; escaping it again would show
-    // `&amp;lt;` where the message had `<`.
+    // `&amp;lt;` where the message had `<`. Its broadcasts and labelled links are made inert.
     blocks.push({
       type: 'context',
       block_id: 'message',
-      elements: [mrkdwn(clipMrkdwn(slackText.trim(), MAX_TEXT))],
+      elements: [mrkdwn(clipMrkdwn(inertMrkdwn(slackText.trim()), MAX_TEXT))],
     });
     if (kept.length < decoded.length) {
       blocks.push({

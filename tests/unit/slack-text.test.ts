@@ -21,11 +21,12 @@ import {
   escapeText,
   graphemes,
   groupMention,
+  inertMrkdwn,
   joinLinesWithin,
   userMention,
   wellFormed,
 } from '../../lambda/slack/text';
-import { appHome, pinnedSummary } from '../../lambda/slack/views';
+import { addToTimelineModal, appHome, pinnedSummary } from '../../lambda/slack/views';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const CTX = { tz: 'UTC', now: '2024-02-18T20:00:00.000Z' };
@@ -119,6 +120,37 @@ describe('clip', () => {
   it('wellFormed keeps pairs and replaces halves', () => {
     expect(wellFormed('😀')).toBe('😀');
     expect(wellFormed('\uD83D')).toBe('\uFFFD');
+  });
+});
+
+describe('inertMrkdwn (a message as Slack sent it, shown back)', () => {
+  it.each([
+    ['<!channel> look', '&lt;!channel&gt; look'],
+    ['<!here|here>', '&lt;!here|here&gt;'],
+    ['<!subteam^S1|@sre>', '&lt;!subteam^S1|@sre&gt;'],
+    ['<https://evil.example|click here>', 'click here (<https://evil.example>)'],
+    ['<https://ok.example>', '<https://ok.example>'],
+    ['<@U0ALICE> and <#C0INC|inc-1>', '<@U0ALICE> and <#C0INC|inc-1>'],
+    ['a &amp; b &lt;- c', 'a &amp; b &lt;- c'],
+  ])('%s → %s', (input, expected) => {
+    expect(inertMrkdwn(input)).toBe(expected);
+  });
+});
+
+describe('the add-to-timeline modal', () => {
+  it('shows the message without its broadcast or disguised link', () => {
+    const view = addToTimelineModal({
+      incidentId: 'INC-7',
+      text: '<!channel> see <https://evil.example|the dashboard> &amp; <@U0ALICE>',
+      author: 'U0ALICE',
+      messageTs: '1700000000.000100',
+      channelId: 'C0INC7',
+    });
+    const shown = JSON.stringify(view.blocks);
+    expect(shown).not.toContain('<!channel>');
+    expect(shown).not.toContain('|the dashboard>');
+    expect(shown).toContain('<@U0ALICE>');
+    expect(shown).toContain('the dashboard (<https://evil.example>)');
   });
 });
 
