@@ -886,27 +886,6 @@ describe('manifest.yml', () => {
   const manifest = parseYaml(readFileSync(join(__dirname, '..', '..', 'manifest.yml'), 'utf8'));
   const requestUrl = 'https://REPLACE-WITH-REQUEST-URL/slack/events';
 
-  /** Why the bot needs each scope: the Web API calls and events it uses. */
-  const SCOPES_USED: Record<string, string> = {
-    commands: '/incident and the message shortcut',
-    'chat:write': 'chat.postMessage, chat.update',
-    'chat:write.public': 'announcements in a channel the bot has not joined',
-    'channels:manage': 'conversations.create, conversations.invite, conversations.setTopic',
-    'channels:read':
-      'conversations.info for channel names; conversations.list to find its own channel after a lost answer',
-    'channels:join': 'conversations.join to post where it is not a member',
-    'groups:write': 'the same in private channels',
-    'pins:write': 'pins.add for the summary',
-    'files:write': 'files.uploadV2 for the postmortem',
-    'files:read': 'files.list: after a lost answer, whether the postmortem was uploaded',
-    'users:read': 'users.info for display names',
-    'reactions:read': 'the reaction_added event',
-    'im:write': 'conversations.open to DM paged users',
-    'usergroups:read': 'user groups of teams being paged',
-    'channels:history': 'conversations.history to read a 📌-pinned message',
-    'groups:history': 'the same in private channels',
-  };
-
   it('declares /incident with escaping on, so mentions arrive as <@U…>', () => {
     // act
     const commands = manifest.features.slash_commands;
@@ -952,14 +931,6 @@ describe('manifest.yml', () => {
       socket_mode_enabled: false,
       token_rotation_enabled: false,
     });
-  });
-
-  it('asks for exactly the bot scopes the bot uses', () => {
-    // act
-    const scopes: string[] = manifest.oauth_config.scopes.bot;
-
-    // assess
-    expect([...scopes].sort()).toEqual(Object.keys(SCOPES_USED).sort());
   });
 
   it('keeps display information within the manifest schema limits', () => {
