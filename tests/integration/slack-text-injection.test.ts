@@ -3,6 +3,11 @@
  * emoji ZWJ family and a disguised link never reaches Slack as a broadcast or a link label, and the
  * topic (cut to 250) never holds half an emoji.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -82,6 +87,57 @@ describe('user text with Slack control sequences and emoji', () => {
     for (const reply of replies) {
       expect(reply).not.toMatch(/<!(channel|here|everyone|subteam)/);
       expect(reply).not.toContain('|click here>');
+    }
+  });
+});
+
+describe('an alert whose name and reason hold Slack control sequences', () => {
+  const clock = fixedClock('2024-02-18T16:30:00.000Z');
+  let harness: Harness;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-text-'));
+    const policy = path.join(dir, 'policy.yaml');
+    await writeFile(
+      policy,
+      `teams:\n  oncall: { slack: S0ONCALL, users: [U0ANNA] }\nescalation:\n  default:\n    - { after: 0s, notify: [oncall] }\n`,
+    );
+    harness = await startHarness({ clock, env: { ALERT_TOKEN: 't0ken', ESCALATION_POLICY: policy } });
+    const fixture = readFileSync(
+      path.join(__dirname, '..', 'fixtures', 'alerts', 'cloudwatch-alarm-sns.json'),
+      'utf8',
+    );
+    const envelope = JSON.parse(fixture) as { Message: string };
+    const alarm = {
+      ...(JSON.parse(envelope.Message) as Record<string, unknown>),
+      AlarmName: `checkout ${INJECTION} <!here>`,
+      NewStateReason: `${'🇩🇪'.repeat(300)} <!everyone> <https://evil.example|click here>`,
+    };
+    const response = await fetch(`${harness.server.url}/alerts/cloudwatch`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=UTF-8', authorization: 'Bearer t0ken' },
+      body: JSON.stringify({ ...envelope, MessageId: randomUUID(), Message: JSON.stringify(alarm) }),
+    });
+    expect(response.status).toBeLessThan(300);
+    await harness.server.jobs.drain();
+  });
+  afterAll(() => harness.close());
+
+  it('declares, pages and announces without a broadcast, a link label or a lone surrogate', async () => {
+    const incident = await harness.server.store.getIncident('INC-1');
+    expect(incident?.title).toContain('<!channel>');
+    const posts = harness.slack.callsTo('chat.postMessage');
+    // The page in the incident channel mentions the bot's own group, and DMs the on-call user.
+    expect(posts.some((call) => String(call.args.text).includes('<!subteam^S0ONCALL>'))).toBe(true);
+    expect(posts.some((call) => call.args.channel === 'U0ANNA')).toBe(true);
+    for (const call of harness.slack.calls) {
+      for (const [key, text] of strings(call.args)) {
+        const where = `${call.method} ${key}: ${text.slice(0, 200)}`;
+        const withoutOurGroup = text.split('<!subteam^S0ONCALL>').join('');
+        expect({ where, broadcast: withoutOurGroup.includes('<!') }).toEqual({ where, broadcast: false });
+        expect({ where, label: text.includes('|click here>') }).toEqual({ where, label: false });
+        expect({ where, lone: LONE_SURROGATE.test(text) }).toEqual({ where, lone: false });
+      }
     }
   });
 });
