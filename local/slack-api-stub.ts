@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { requiredBotScopes, WEB_API_METHODS, type WebApiMethod } from '../lambda/slack/methods';
 import { readBodyBytes } from './apigw';
 
 export interface RecordedCall {
@@ -112,6 +113,11 @@ export interface SlackApiStubOptions {
   botUserId?: string;
   /** When set, every call must carry exactly this token; otherwise any token is accepted. */
   token?: string;
+  /**
+   * The scopes the bot token was granted; a method needing one it lacks answers `missing_scope`, as
+   * Slack does. Default: exactly what the manifest asks for (lambda/slack/methods.ts).
+   */
+  scopes?: readonly string[];
   /** Seed channels (the bot is a member unless `members` says otherwise); re-created by reset(). */
   channels?: { name: string; id?: string; members?: string[]; isPrivate?: boolean; topic?: string }[];
   /** What `apps.connections.open` hands a Socket Mode client (a WebSocket server of the test's). */
@@ -562,6 +568,16 @@ class LocalSlackApi implements SlackApiStub {
       sendJson(res, 200, { ok: false, error: parseError });
       return;
     }
+    const missing = this.missingScopes(method);
+    if (missing.length > 0) {
+      sendJson(res, 200, {
+        ok: false,
+        error: 'missing_scope',
+        needed: missing.join(','),
+        provided: [...this.scopes].join(','),
+      });
+      return;
+    }
     if (fault?.error) {
       sendJson(res, 200, { ok: false, error: fault.error });
       return;
@@ -577,6 +593,17 @@ class LocalSlackApi implements SlackApiStub {
       if (!(error instanceof SlackCallError)) throw error;
       sendJson(res, 200, { ok: false, error: error.code, ...error.extra });
     }
+  }
+
+  private get scopes(): ReadonlySet<string> {
+    return new Set(this.options.scopes ?? requiredBotScopes());
+  }
+
+  /** Scopes `method` needs that the token lacks (methods outside the bot's table need none here). */
+  private missingScopes(method: string): string[] {
+    const needed: readonly string[] = WEB_API_METHODS[method as WebApiMethod] ?? [];
+    const granted = this.scopes;
+    return needed.filter((scope) => !granted.has(scope));
   }
 
   private checkAuth(req: IncomingMessage, bodyToken: string | undefined): string | undefined {
@@ -970,6 +997,10 @@ class LocalSlackApi implements SlackApiStub {
     const { id, channel } = this.conversationId(args.channel);
     if (channel?.isPrivate && !channel.members.has(this.botUserId)) fail('channel_not_found');
     if (channel?.isArchived) fail('is_archived');
+    // A public channel the bot is not in takes its messages only with chat:write.public.
+    if (channel && !channel.members.has(this.botUserId) && !this.scopes.has('chat:write.public')) {
+      fail('not_in_channel');
+    }
     this.validateContent(args, true);
     const message: StubMessage = { channel: id, ts: this.nextTs(), user: this.botUserId };
     const text = asString(args.text);
@@ -1145,7 +1176,7 @@ class LocalSlackApi implements SlackApiStub {
     const from = Number(asString(args.ts_from) ?? '0') || 0;
     const files = this.uploads
       .filter((upload) => !channel || upload.channelId === channel.id)
-      .filter((upload) => !user || user === this.botUserId)
+      .filter(() => !user || user === this.botUserId)
       .filter((upload) => (upload.created ?? 0) >= from)
       .reverse()
       .map((upload) => ({

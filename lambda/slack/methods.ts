@@ -1,5 +1,5 @@
 /**
- * Every Slack Web API method the bot calls, with the bot-token scopes each needs (from each method's
+ * Every Slack Web API method the bot calls, with the bot-token scopes each always needs (from each method's
  * page under https://api.slack.com/methods/), and the scopes its events and features need. The
  * manifest's scopes are derived from this table (tests/unit/slack-methods.test.ts checks both ways),
  * so the app asks for exactly what the code uses.
@@ -7,8 +7,7 @@
 export const WEB_API_METHODS = {
   'auth.test': [],
   'chat.getPermalink': [],
-  // chat:write.public: the announcement channel, which the bot need not have joined.
-  'chat.postMessage': ['chat:write', 'chat:write.public'],
+  'chat.postMessage': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'chat.update': ['chat:write'],
   'conversations.create': ['channels:manage'],
@@ -37,6 +36,8 @@ export const CLIENT_HELPERS: Record<string, readonly WebApiMethod[]> = {
 /** Scopes of what is not a Web API call: the slash command and shortcut, and subscribed events. */
 export const FEATURE_SCOPES = {
   '/incident and the message shortcut': ['commands'],
+  // chat.postMessage into a public channel the bot has not joined (the announcement channel).
+  'posting where the bot is not a member': ['chat:write.public'],
   'the reaction_added event (📌 capture)': ['reactions:read'],
   'the app_home_opened event': [],
 } as const satisfies Record<string, readonly string[]>;
