@@ -442,6 +442,14 @@ function parseEscalate(words: Words, options: ParseOptions): Intent {
   const first = words.peek()?.toLowerCase();
   const team = first === undefined ? undefined : options.teams?.find((name) => name.toLowerCase() === first);
   if (team !== undefined) words.take();
+  else if (first !== undefined) {
+    const near = nearestTeam(first, options.teams ?? []);
+    if (near !== undefined) {
+      throw new Refusal(
+        `Did you mean \`${near}\`? ${quote(first)} is not a team of the escalation policy; nothing was paged or logged. Teams: ${(options.teams ?? []).join(', ')}.`,
+      );
+    }
+  }
   const reason = freeText(words.remainder()) || undefined;
   return defined({ verb: 'escalate', ref, time, team, reason });
 }
@@ -476,6 +484,48 @@ function parsePostmortem(words: Words): Intent {
 
 // ---------------------------------------------------------------------------------------------------
 // Pieces
+
+/**
+ * The team a word not naming one was most likely meant as: within edit distance 2 (1 for names of
+ * three letters or fewer, so everyday words like `the` stay part of the reason), or undefined.
+ */
+export function nearestTeam(word: string, teams: readonly string[]): string | undefined {
+  const typed = decodeEntities(word).toLowerCase();
+  if (!/^[\p{L}\p{N}_.-]+$/u.test(typed)) return undefined;
+  let best: { team: string; distance: number } | undefined;
+  for (const team of teams) {
+    const name = team.toLowerCase();
+    const limit = name.length <= 3 ? 1 : 2;
+    const distance = editDistance(typed, name, limit);
+    if (distance <= limit && (!best || distance < best.distance)) best = { team, distance };
+  }
+  return best?.team;
+}
+
+/** Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`. */
+export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
+  const x = [...a];
+  const y = [...b];
+  if (Math.abs(x.length - y.length) > limit) return limit + 1;
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      const value = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[y.length] as number;
+}
 
 function readRef(words: Words): string | undefined {
   const token = words.peek();

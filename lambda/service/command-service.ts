@@ -412,11 +412,12 @@ export class CommandService {
       case 'escalate': {
         const who = intent.team ? ` to *${intent.team}*` : '';
         const teams = event?.pageTeams ?? [];
+        const policyTeams = teamNames(this.deps.settings.policy);
         const paging = !this.deps.settings.policy
-          ? ' No escalation policy is configured, so nobody was paged; the escalation is logged.'
+          ? ' Nobody was paged: no escalation policy is configured, so there are no teams to page. The escalation is logged.'
           : teams.length > 0
             ? ` Paging ${teams.join(', ')} now.`
-            : ' Nobody was paged: every tier of the escalation policy has been paged already; the escalation is logged.';
+            : ` Nobody was paged: no tier of the escalation policy for ${incident.severity} is left to page. Teams you can name: ${policyTeams.map((team) => `\`${team}\``).join(', ') || 'none'} (\`/incident escalate ${incident.id} <team> <reason>\`). The escalation is logged.`;
         const reason = (event?.text ?? '').replace(/\.$/, '');
         return `Escalated ${incident.id}${who} at ${at}: ${escapeText(reason)}.${paging}`;
       }

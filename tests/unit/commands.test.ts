@@ -597,6 +597,33 @@ describe('parseCommand: escalate', () => {
     // assess
     expect(intent).toEqual({ verb: 'escalate', ref: 'INC-9', time: clock(12, 0), team: 'oncall' });
   });
+
+  it('asks "did you mean" for a first word within edit distance 2 of a team, and writes no intent', () => {
+    // act
+    const results = ['oncal', 'ONCLL', 'onclal', 'sr', 'srr'].map((word) =>
+      parseCommand(`escalate INC-9 ${word} please look`, { teams: ['oncall', 'sre'] }),
+    );
+
+    // assess
+    for (const [index, result] of results.entries()) {
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      const meant = index < 3 ? 'oncall' : 'sre';
+      expect(result.error).toMatch(new RegExp(`^Did you mean \`${meant}\`\\?`));
+      expect(result.error).toContain('Teams: oncall, sre');
+      expect(result.usage).toContain('/incident escalate');
+    }
+  });
+
+  it('keeps a word far from every team (or an everyday word near a three-letter team) in the reason', () => {
+    // act
+    const far = parseCommand('escalate dba please look', { teams: ['oncall', 'sre'] });
+    const everyday = parseCommand('escalate the LB is down', { teams: ['oncall', 'sre'] });
+
+    // assess
+    expect(intentOf(far)).toEqual({ verb: 'escalate', reason: 'dba please look' });
+    expect(intentOf(everyday)).toEqual({ verb: 'escalate', reason: 'the LB is down' });
+  });
 });
 
 describe('parseCommand: fix and task', () => {
