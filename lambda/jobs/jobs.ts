@@ -50,7 +50,16 @@ export type Job =
       userId: string;
       text: string;
       visibility: 'channel' | 'user';
+      /** The interaction's response_url: an ephemeral answer there reaches people where they are. */
+      responseUrl?: string;
     }
+  /**
+   * Tell the incident channel about an action taken elsewhere (who, what, from where): once per
+   * request `key`, in the incident's lane so it follows the channel's creation.
+   */
+  | { type: 'echo'; incidentId: string; text: string; key: string }
+  /** Invite someone (a new commander) to the incident channel; already a member is fine. */
+  | { type: 'invite'; incidentId: string; userId: string }
   /** Publish a user's App Home with the open incidents. */
   | { type: 'publish-home'; incidentId?: undefined; userId: string };
 

@@ -398,6 +398,20 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text: job.text });
           else await chat.postEphemeral(job.channelId, job.userId, job.text);
         });
+      case 'echo':
+        return slackJob(job, async () => {
+          const { incident } = await load(job.incidentId);
+          const channelId = incident.channelId;
+          if (!channelId) return; // no channel yet: its summary will show the state
+          await once(`${job.incidentId}.echo.${job.key}`, async () => {
+            await chat.postMessage(channelId, { text: job.text });
+          });
+        });
+      case 'invite':
+        return slackJob(job, async () => {
+          const { incident } = await load(job.incidentId);
+          if (incident.channelId) await chat.invite(incident.channelId, [job.userId]);
+        });
       case 'publish-home':
         return slackJob(job, async () => {
           await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), ctx()));

@@ -71,6 +71,9 @@ export const jobSchema: z.ZodType<Job> = z.discriminatedUnion('type', [
     userId: z.string().min(1),
     text: z.string().min(1),
     visibility: z.enum(['channel', 'user']),
+    responseUrl: z.url({ protocol: /^https?$/ }).optional(),
   }),
+  z.object({ type: z.literal('echo'), incidentId, text: z.string().min(1), key: z.string().min(1) }),
+  z.object({ type: z.literal('invite'), incidentId, userId: z.string().min(1) }),
   z.object({ type: z.literal('publish-home'), userId: z.string().min(1) }),
 ]);

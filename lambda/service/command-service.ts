@@ -300,7 +300,23 @@ export class CommandService {
       await this.queueFollowOn(intent, incident, previous);
       await this.queueRecovery(incident);
     }
+    if (intent.verb === 'commander') {
+      await this.deps.jobs.enqueue({ type: 'invite', incidentId: incident.id, userId: intent.user });
+    }
     const inIncidentChannel = incident.channelId === input.channelId;
+    if (!inIncidentChannel && input.channelId) {
+      // Seen where the incident is worked: a typo in INC-n from elsewhere does not go unnoticed.
+      const where = /^[DG]/.test(input.channelId) ? 'a direct message' : `<#${input.channelId}>`;
+      const what = this.echoed(intent, incident, event);
+      if (what) {
+        await this.deps.jobs.enqueue({
+          type: 'echo',
+          incidentId: incident.id,
+          text: `<@${input.userId}> ${what} from ${where}`,
+          key: requestId,
+        });
+      }
+    }
     return this.answer(input, {
       response_type: inIncidentChannel ? 'in_channel' : 'ephemeral',
       text: this.confirmation(intent, incident, event),
@@ -389,6 +405,38 @@ export class CommandService {
       await jobs.enqueue({ type: 'store-postmortem', incidentId: incident.id });
     } else if (['severity', 'status', 'commander', 'ack'].includes(intent.verb)) {
       await jobs.enqueue({ type: 'refresh-summary', incidentId: incident.id });
+    }
+  }
+
+  /** What an action did, as told in the incident channel when it was taken elsewhere. */
+  private echoed(intent: IncidentIntent, incident: Incident, event: TimelineEvent | undefined): string {
+    const at = event ? ` at ${formatClock(event.at, this.tz)}` : '';
+    switch (intent.verb) {
+      case 'ack':
+        return `acknowledged ${incident.id}${at}`;
+      case 'severity':
+        return `set the severity of ${incident.id} to *${incident.severity}*${at}`;
+      case 'status':
+        return `set the status of ${incident.id} to *${incident.status}*${at}`;
+      case 'commander':
+        return `made <@${intent.user}> the incident commander of ${incident.id}${at}`;
+      case 'escalate': {
+        const teams = event?.pageTeams ?? [];
+        const paged = teams.length > 0 ? `paging ${teams.join(', ')}` : 'nobody was paged';
+        return `escalated ${incident.id}${at} (${paged}): ${escapeText(event?.text ?? '')}`;
+      }
+      case 'log':
+        return `logged *${intent.kind}*${at} on ${incident.id}: ${escapeText(intent.text)}`;
+      case 'resolve':
+        return `resolved ${incident.id}${at}`;
+      case 'impact':
+        return `set the impact of ${incident.id}: ${escapeText(intent.text)}`;
+      case 'cause':
+        return `set the root cause of ${incident.id}: ${escapeText(intent.text)}`;
+      case 'follow-up':
+        return `added a ${intent.type === 'fix' ? 'fix' : 'task'} to ${incident.id}: ${escapeText(intent.text)}`;
+      case 'postmortem':
+        return '';
     }
   }
 

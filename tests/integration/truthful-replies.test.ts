@@ -120,3 +120,57 @@ describe('truthful escalate', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('actions from another channel', () => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(() => harness.close());
+
+  const channelTexts = (channelId: string) =>
+    harness.slack.messages.filter((m) => m.channel === channelId).map((m) => m.text ?? '');
+
+  it('are echoed in the incident channel: who, what, from where; once per request', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    await harness.command('ack INC-1', { channelId: GENERAL, userId: 'U0BOB' });
+    await harness.command('severity INC-1 sev4', { channelId: GENERAL });
+    await harness.command('log INC-1 rolled back &lt;v2&gt;', { channelId: GENERAL });
+    const redelivered = { channelId: GENERAL, triggerId: 'same-trigger' };
+    await harness.command('impact INC-1 Card payments failing', redelivered);
+    await harness.command('impact INC-1 Card payments failing', redelivered);
+    const echoes = channelTexts(channelId).filter((text) => / from <#C0GENERAL>$/.test(text));
+    expect(echoes).toEqual([
+      expect.stringMatching(/^<@U0BOB> acknowledged INC-1 at \d\d:\d\d from <#C0GENERAL>$/),
+      expect.stringMatching(/^<@U0ALICE> set the severity of INC-1 to \*sev4\* at /),
+      expect.stringMatching(/^<@U0ALICE> logged \*note\* at \d\d:\d\d on INC-1: rolled back &lt;v2&gt; from/),
+      '<@U0ALICE> set the impact of INC-1: Card payments failing from <#C0GENERAL>',
+    ]);
+  });
+
+  it('are not echoed when taken in the incident channel', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    const before = channelTexts(channelId).length;
+    await harness.command('status identified', { channelId });
+    expect(channelTexts(channelId).filter((text) => /from </.test(text))).toHaveLength(0);
+    expect(channelTexts(channelId).length).toBeGreaterThanOrEqual(before);
+  });
+
+  it('/incident commander invites the new commander, wherever it is typed', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    expect(harness.slack.channels.get(channelId)?.members.has('U0CAROL')).toBe(false);
+    await harness.command('commander INC-1 <@U0CAROL|carol>', { channelId: GENERAL });
+    expect(harness.slack.channels.get(channelId)?.members.has('U0CAROL')).toBe(true);
+    expect(channelTexts(channelId)).toContainEqual(
+      expect.stringMatching(
+        /^<@U0ALICE> made <@U0CAROL> the incident commander of INC-1 at .* from <#C0GENERAL>$/,
+      ),
+    );
+    // Again, from the channel itself: already a member is fine.
+    await harness.command('commander <@U0CAROL>', { channelId });
+    expect(harness.slack.channels.get(channelId)?.members.has('U0CAROL')).toBe(true);
+  });
+});

@@ -77,8 +77,20 @@ describe('jobSchema', () => {
     },
     reply: { type: 'reply', channelId: 'C1', userId: 'U1', text: 'done', visibility: 'user' },
     'publish-home': { type: 'publish-home', userId: 'U1' },
+    echo: { type: 'echo', incidentId: 'INC-1', text: '<@U1> acknowledged INC-1 from <#C1>', key: 't-1' },
+    invite: { type: 'invite', incidentId: 'INC-1', userId: 'U2' },
   };
-  const every: Job[] = Object.values(examples);
+  const every: Job[] = [
+    ...Object.values(examples),
+    {
+      type: 'reply',
+      channelId: 'D1',
+      userId: 'U1',
+      text: 'done',
+      visibility: 'user',
+      responseUrl: 'https://hooks.slack.com/actions/T1/1/x',
+    },
+  ];
 
   it.each(every.map((job) => [job.type, job]))('reads back %s', (_type, job) => {
     expect(jobSchema.parse(JSON.parse(JSON.stringify(job)))).toEqual(job);
