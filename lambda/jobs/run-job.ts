@@ -48,6 +48,8 @@ export interface JobDeps {
   archive: PostmortemArchive;
   clock: Clock;
   settings: Pick<BotSettings, 'timeZone' | 'incidentsChannel' | 'policy'>;
+  /** For interactions' response_url (tests inject one); the global fetch otherwise. */
+  fetch?: typeof fetch;
   /** Where failures nobody can be told about in Slack go (the local server's log, CloudWatch). */
   log?: (line: string) => void;
 }
@@ -73,6 +75,8 @@ export async function updateWithRetry(
 
 /** Longer than one step can take (one or two Slack calls, each bounded by the client's timeout). */
 const SLACK_STEP_LEASE_MS = 45_000;
+/** An interaction's response_url answers at once or not at all. */
+const RESPONSE_URL_TIMEOUT_MS = 3_000;
 /** Kept once a one-off post is done, far past any redelivery of its job. */
 const ONCE_SECONDS = 30 * 24 * 3600;
 
@@ -351,6 +355,27 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     if (incident.status === 'resolved') await compileAndStore(await load(job.incidentId));
   }
 
+  /**
+   * Answers an interaction through its response_url (which works in DMs, private channels and for
+   * non-members, where chat.postEphemeral does not); false when that did not work, so the caller falls
+   * back to chat.postEphemeral.
+   */
+  async function respond(responseUrl: string, text: string): Promise<boolean> {
+    try {
+      const response = await (deps.fetch ?? fetch)(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', text }),
+        signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
+      });
+      if (response.ok) return true;
+      log(`response_url answered ${response.status}; falling back to chat.postEphemeral`);
+    } catch (error) {
+      log(`response_url failed (${(error as Error).message}); falling back to chat.postEphemeral`);
+    }
+    return false;
+  }
+
   /** Jobs outside the progress record: a rate limit reschedules them, a permanent failure drops them. */
   async function slackJob(job: Job, work: () => Promise<void>): Promise<void> {
     try {
@@ -396,7 +421,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'reply':
         return slackJob(job, async () => {
           if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text: job.text });
-          else await chat.postEphemeral(job.channelId, job.userId, job.text);
+          else if (!(job.responseUrl && (await respond(job.responseUrl, job.text))))
+            await chat.postEphemeral(job.channelId, job.userId, job.text);
         });
       case 'echo':
         return slackJob(job, async () => {

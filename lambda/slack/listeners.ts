@@ -12,6 +12,7 @@ import type { Jobs } from '../jobs/jobs';
 import type { CommandService, Reply } from '../service/command-service';
 import type { IncidentStore } from '../store/store';
 import type { ChatGateway } from './chat';
+import { escapeText, incidentChannelName } from './format';
 import {
   ACTIONS,
   addToTimelineModal,
@@ -43,10 +44,28 @@ const slashCommandSchema = z.object({
   trigger_id: z.string().optional(),
 });
 
+/** Slack's response_url of an interaction: https (or http on a loopback host, for the stand-in). */
+const responseUrlSchema = z
+  .string()
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return (
+        url.protocol === 'https:' ||
+        (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+      );
+    } catch {
+      return false;
+    }
+  })
+  .optional()
+  .catch(undefined);
+
 const buttonSchema = z.object({
   user: z.object({ id: z.string().min(1) }),
   channel: z.object({ id: z.string().min(1) }).optional(),
   trigger_id: z.string().min(1),
+  response_url: responseUrlSchema,
   actions: z.array(z.object({ value: z.string().regex(/^INC-\d+$/) })).min(1),
 });
 
@@ -58,6 +77,7 @@ const reactionSchema = z.object({
 
 const shortcutSchema = z.object({
   trigger_id: z.string().min(1),
+  response_url: responseUrlSchema,
   user: z.object({ id: z.string().min(1) }),
   channel: z.object({ id: z.string().min(1) }),
   message: z.object({ ts: z.string().min(1), text: z.string().default(''), user: z.string().optional() }),
@@ -83,15 +103,18 @@ async function show(
   userId: string,
   reply: Reply,
   incidentId?: string,
+  responseUrl?: string,
 ) {
   if (!channelId) return;
+  const visibility = reply.response_type === 'in_channel' ? 'channel' : 'user';
   await jobs.enqueue({
     type: 'reply',
     channelId,
     userId,
     text: reply.text,
-    visibility: reply.response_type === 'in_channel' ? 'channel' : 'user',
+    visibility,
     ...(incidentId ? { incidentId } : {}),
+    ...(responseUrl && visibility === 'user' ? { responseUrl } : {}),
   });
 }
 
@@ -136,10 +159,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    const { title, severity, description, detectedAt } = submission.value;
+    const { title, severity, description, detectedAt, channelId } = submission.value;
     // A modal can be submitted once; its view id keys the declaration, so a redelivery declares the
     // same incident (finishing what a crash interrupted) and never a second one.
-    await commands.declare({
+    const incident = await commands.declare({
       title,
       severity,
       declaredBy: body.user.id,
@@ -156,6 +179,13 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           ]
         : [],
     });
+    // Confirmed where `/incident` was typed (best effort: a view submission has no response_url).
+    if (channelId) {
+      await show(deps.jobs, channelId, body.user.id, {
+        response_type: 'ephemeral',
+        text: `:rotating_light: Declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Opening #${incidentChannelName(incident.number, incident.title)}…`,
+      }).catch((error) => logger?.warn('declare confirmation not queued', error));
+    }
   });
 
   const button = (action: string, intentFor: (incidentId: string) => Intent) => {
@@ -163,7 +193,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await ack();
       const payload = buttonSchema.safeParse(body);
       if (!payload.success) return;
-      const { user, channel, trigger_id: triggerId, actions } = payload.data;
+      const { user, channel, trigger_id: triggerId, actions, response_url: responseUrl } = payload.data;
       const incidentId = actions[0]?.value as string;
       try {
         const reply = await commands.execute(intentFor(incidentId), {
@@ -171,13 +201,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           channelId: channel?.id ?? '',
           triggerId,
         });
-        await show(deps.jobs, channel?.id, user.id, reply, incidentId);
+        await show(deps.jobs, channel?.id, user.id, reply, incidentId, responseUrl);
       } catch (error) {
         logger?.error('button failed', error);
-        await show(deps.jobs, channel?.id, user.id, {
-          response_type: 'ephemeral',
-          text: SOMETHING_WENT_WRONG,
-        });
+        await show(
+          deps.jobs,
+          channel?.id,
+          user.id,
+          { response_type: 'ephemeral', text: SOMETHING_WENT_WRONG },
+          undefined,
+          responseUrl,
+        );
       }
     });
   };
@@ -188,13 +222,20 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const payload = buttonSchema.safeParse(body);
     if (!payload.success) return;
-    const { user, channel, trigger_id: triggerId, actions } = payload.data;
+    const { user, channel, trigger_id: triggerId, actions, response_url: responseUrl } = payload.data;
     const incidentId = actions[0]?.value as string;
     try {
       await deps.chat.openView(triggerId, resolveModal(incidentId));
     } catch (error) {
       logger?.warn('resolve modal not opened', error);
-      await show(deps.jobs, channel?.id, user.id, { response_type: 'ephemeral', text: VIEW_NOT_OPENED });
+      await show(
+        deps.jobs,
+        channel?.id,
+        user.id,
+        { response_type: 'ephemeral', text: VIEW_NOT_OPENED },
+        incidentId,
+        responseUrl,
+      );
     }
   });
 
@@ -226,13 +267,20 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const payload = shortcutSchema.safeParse(shortcut);
     if (!payload.success) return;
-    const { trigger_id: triggerId, user, channel, message } = payload.data;
+    const { trigger_id: triggerId, user, channel, message, response_url: responseUrl } = payload.data;
     const incidentId = await deps.store.findIncidentIdByChannel(channel.id);
     if (!incidentId) {
-      await show(deps.jobs, channel.id, user.id, {
-        response_type: 'ephemeral',
-        text: 'This channel belongs to no incident: use the shortcut on a message in an incident channel.',
-      });
+      await show(
+        deps.jobs,
+        channel.id,
+        user.id,
+        {
+          response_type: 'ephemeral',
+          text: 'This channel belongs to no incident: use the shortcut on a message in an incident channel.',
+        },
+        undefined,
+        responseUrl,
+      );
       return;
     }
     try {
@@ -248,7 +296,14 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       );
     } catch (error) {
       logger?.warn('add-to-timeline modal not opened', error);
-      await show(deps.jobs, channel.id, user.id, { response_type: 'ephemeral', text: VIEW_NOT_OPENED });
+      await show(
+        deps.jobs,
+        channel.id,
+        user.id,
+        { response_type: 'ephemeral', text: VIEW_NOT_OPENED },
+        incidentId,
+        responseUrl,
+      );
     }
   });
 

@@ -3,7 +3,10 @@
  * happen and asks "did you mean" for a near-miss team; actions from another channel are echoed in
  * the incident channel; the commander is invited.
  */
+
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
@@ -172,5 +175,96 @@ describe('actions from another channel', () => {
     // Again, from the channel itself: already a member is fine.
     await harness.command('commander <@U0CAROL>', { channelId });
     expect(harness.slack.channels.get(channelId)?.members.has('U0CAROL')).toBe(true);
+  });
+});
+
+describe('replies reach people where they are', () => {
+  let harness: Harness;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: { path: string; body: Record<string, unknown> }[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', body: JSON.parse(body) });
+        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+  beforeEach(async () => {
+    received.length = 0;
+    harness = await startHarness();
+  });
+  afterEach(() => harness.close());
+
+  it("a button's ephemeral answer goes to the interaction's response_url, not chat.postEphemeral", async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    await harness.command('ack', { channelId });
+    const ephemerals = harness.slack.ephemerals.length;
+    await harness.interact({
+      ...buttonPress('incident.acknowledge', 'INC-1', channelId, 'A2'),
+      response_url: `${receiverUrl}/actions/1`,
+    });
+    expect(received).toEqual([
+      {
+        path: '/actions/1',
+        body: { response_type: 'ephemeral', text: expect.stringContaining('already acknowledged') },
+      },
+    ]);
+    expect(harness.slack.ephemerals).toHaveLength(ephemerals);
+  });
+
+  it('falls back to chat.postEphemeral when the response_url does not answer', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    await harness.command('ack', { channelId });
+    await harness.interact({
+      ...buttonPress('incident.acknowledge', 'INC-1', channelId, 'A3'),
+      response_url: 'http://127.0.0.1:1/actions/closed',
+    });
+    expect(harness.slack.ephemerals.at(-1)?.text).toContain('already acknowledged');
+  });
+
+  it('the declare modal confirms in the channel where /incident was typed', async () => {
+    harness.slack.channels.get(GENERAL)?.members.add(ALICE); // chat.postEphemeral needs a member
+    await harness.command('', { channelId: GENERAL });
+    const view = harness.slack.callsTo('views.open').at(-1)?.args.view as Record<string, unknown>;
+    const value = (v: string) => ({ value: { type: 'plain_text_input', value: v } });
+    await harness.interact({
+      type: 'view_submission',
+      team: { id: 'T0LOCAL', domain: 'local' },
+      user: USER,
+      api_app_id: 'A0LOCAL',
+      token: 'deprecated',
+      trigger_id: 'trigger-V1',
+      view: {
+        ...view,
+        id: 'V1',
+        team_id: 'T0LOCAL',
+        type: 'modal',
+        hash: 'hash-V1',
+        state: {
+          values: {
+            title: value('Payments failing'),
+            severity: {
+              value: {
+                type: 'static_select',
+                selected_option: { text: { type: 'plain_text', text: 'sev2' }, value: 'sev2' },
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(await harness.server.store.getIncident('INC-1')).toBeDefined();
+    const confirmation = harness.slack.ephemerals.find((e) => e.channel === GENERAL && e.user === ALICE);
+    expect(confirmation?.text).toMatch(/^:rotating_light: Declared \*INC-1\* \(sev2\): Payments failing\./);
   });
 });
