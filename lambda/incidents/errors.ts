@@ -11,6 +11,7 @@ export type IncidentErrorCode =
   | 'TIME_BEFORE_START'
   | 'TIME_AFTER_RESOLUTION'
   | 'NO_CHANGE'
+  | 'TEXT_TOO_LONG'
   | 'INCIDENT_NOT_FOUND'
   | 'NO_INCIDENT_IN_CHANNEL';
 

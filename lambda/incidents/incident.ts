@@ -77,6 +77,40 @@ export function isOpen(incident: Incident): boolean {
   return incident.status !== 'resolved';
 }
 
+/** Slack's limit for a section's text; free text longer than this is refused, never cut. */
+export const MAX_TEXT_LENGTH = 3_000;
+
+/** Appended to a log entry added after resolution without a time. */
+export const LATE_MARK = '(added after resolution)';
+
+const FIELD_NAMES: Partial<Record<IncidentIntent['verb'], string>> = {
+  log: 'log text',
+  impact: 'impact statement',
+  cause: 'root-cause summary',
+  'follow-up': 'follow-up',
+  resolve: 'resolution',
+  escalate: 'escalation reason',
+};
+
+/** Refuses free text over MAX_TEXT_LENGTH characters (code points), before anything is written. */
+function refuseLongText(intent: IncidentIntent): void {
+  const text =
+    'text' in intent
+      ? intent.text
+      : intent.verb === 'resolve'
+        ? intent.resolution
+        : intent.verb === 'escalate'
+          ? intent.reason
+          : undefined;
+  if (text === undefined) return;
+  const length = [...text].length;
+  if (length <= MAX_TEXT_LENGTH) return;
+  throw new IncidentError(
+    'TEXT_TOO_LONG',
+    `The ${FIELD_NAMES[intent.verb] ?? 'text'} is ${length.toLocaleString('en-US')} characters long; keep it to ${MAX_TEXT_LENGTH.toLocaleString('en-US')} or fewer. Nothing was recorded.`,
+  );
+}
+
 /**
  * Decides what an intent on an existing incident records. Throws IncidentError when it makes no
  * sense: acting on a resolved incident, resolving twice, a time outside the incident, a no-op change.
@@ -88,6 +122,7 @@ export function decide(incident: Incident, intent: IncidentIntent, ctx: DecideCo
       `${incident.id} was resolved at ${formatDateTime(incident.resolvedAt ?? incident.startedAt, ctx.tz)}; \`${intent.verb}\` needs an open incident.`,
     );
   }
+  refuseLongText(intent);
   const time = (input: Parameters<typeof resolveEventTime>[0]) =>
     resolveEventTime(input, {
       startedAt: incident.startedAt,
@@ -98,6 +133,10 @@ export function decide(incident: Incident, intent: IncidentIntent, ctx: DecideCo
 
   switch (intent.verb) {
     case 'log':
+      if (!isOpen(incident) && !intent.time) {
+        // A fact remembered after resolution: stamped now and marked as a late addition.
+        return { event: { at: ctx.now, kind: intent.kind, text: `${intent.text} ${LATE_MARK}` } };
+      }
       return { event: { at: time(intent.time), kind: intent.kind, text: intent.text } };
     case 'impact':
       return { incident: { ...incident, impact: intent.text } };

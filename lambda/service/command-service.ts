@@ -443,8 +443,13 @@ export class CommandService {
   private confirmation(intent: IncidentIntent, incident: Incident, event: TimelineEvent | undefined): string {
     const at = event ? formatClock(event.at, this.tz) : '';
     switch (intent.verb) {
-      case 'log':
-        return `Logged *${intent.kind}* at ${at} on ${incident.id}: ${escapeText(intent.text)}`;
+      case 'log': {
+        const late =
+          incident.status === 'resolved' && !intent.time
+            ? ` (a late addition: ${incident.id} was resolved, so it is stamped now)`
+            : '';
+        return `Logged *${intent.kind}* at ${at} on ${incident.id}${late}: ${escapeText(intent.text)}`;
+      }
       case 'impact':
         return `Impact of ${incident.id} set: ${escapeText(intent.text)}`;
       case 'cause':

@@ -268,3 +268,44 @@ describe('replies reach people where they are', () => {
     expect(confirmation?.text).toMatch(/^:rotating_light: Declared \*INC-1\* \(sev2\): Payments failing\./);
   });
 });
+
+describe('late facts and long text', () => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(() => harness.close());
+
+  it('a log after resolve without a time is stamped now and marked as a late addition', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    await harness.command('resolve Rolled back', { channelId });
+    const reply = await harness.command('log the retry storm began at the LB', { channelId });
+    expect(reply.text).toMatch(/^Logged \*note\* at \d\d:\d\d on INC-1 \(a late addition/);
+    const record = await harness.server.store.getRecord('INC-1');
+    const late = record?.events.find((event) => event.text.startsWith('the retry storm'));
+    expect(late?.text).toBe('the retry storm began at the LB (added after resolution)');
+    expect(Date.parse(late?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(record?.incident.resolvedAt ?? ''));
+  });
+
+  it('refuses free text over 3,000 characters with a clear message, and writes nothing', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    const before = (await harness.server.store.getRecord('INC-1'))?.events.length;
+    const long = 'x'.repeat(3001);
+    for (const verb of ['log', 'impact', 'cause', 'fix', 'task', 'resolve']) {
+      const reply = await harness.command(`${verb} ${long}`, { channelId });
+      expect(reply.text).toMatch(
+        /is 3,001 characters long; keep it to 3,000 or fewer\. Nothing was recorded\./,
+      );
+      expect(reply.text).not.toContain(long);
+    }
+    const record = await harness.server.store.getRecord('INC-1');
+    expect(record?.events.length).toBe(before);
+    expect(record?.followUps).toHaveLength(0);
+    expect(record?.incident.status).not.toBe('resolved');
+    expect(record?.incident.impact).toBeUndefined();
+    const ok = await harness.command(`log ${'y'.repeat(3000)}`, { channelId });
+    expect(ok.text).toMatch(/^Logged/);
+  });
+});
