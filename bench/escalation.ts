@@ -14,8 +14,9 @@ const INCIDENTS = 10;
 const RETRY_INCIDENTS = 3;
 const RETRY_WAIT_MS = 10_000;
 const TIER1_AFTER_MS = 1_000;
-const TIER0_KEY = 'bench-first-responder-key';
-const TIER1_KEY = 'bench-oncall-key';
+// PagerDuty routing keys are 32 characters (the policy refuses any other length).
+const TIER0_KEY = 'BENCH0FIRST0RESPONDER00000000000';
+const TIER1_KEY = 'BENCH0ONCALL00000000000000000000';
 
 const POLICY = `
 teams:

@@ -862,7 +862,10 @@ describe('stack props', () => {
   });
 
   it('warns that PagerDuty and Opsgenie keys in the policy end up in the template', () => {
-    const file = policyFile('keys.yaml', 'teams:\n  sre: { pagerduty: routing-key, opsgenie: api-key }\n');
+    const file = policyFile(
+      'keys.yaml',
+      'teams:\n  sre: { pagerduty: R0UTINGKEY0SRE000000000000000000, opsgenie: api-key }\n',
+    );
     const app = new App({ context: { ...cdkContext, ...noBundling } });
     const stack = new IncidentBotStack(app, 'IncidentBot', { policyFile: file });
     // The synth's validation report prints every warning on stderr; this one is expected.

@@ -10,10 +10,14 @@ import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-st
 import { type Harness, startHarness } from '../helpers/harness';
 import { sleep, until } from '../helpers/wait';
 
+// PagerDuty routing keys are 32 characters (the policy refuses any other length).
+const ONCALL_KEY = 'R0UTINGKEY0ONCALL000000000000000';
+const SRE_KEY = 'R0UTINGKEY0SRE000000000000000000';
+
 const POLICY = `
 teams:
-  oncall: { slack: S0ONCALL, pagerduty: oncall-routing-key }
-  sre:    { pagerduty: sre-routing-key }
+  oncall: { slack: S0ONCALL, pagerduty: ${ONCALL_KEY} }
+  sre:    { pagerduty: ${SRE_KEY} }
 escalation:
   default:
     - { after: 0s, notify: [oncall] }
@@ -64,18 +68,18 @@ describe('escalation', () => {
   it('pages tier 0 at open and tier 1 after its delay when nobody acknowledges', async () => {
     const harness = await bot();
     await harness.command('open sev2 API errors spiking');
-    expect(triggers('oncall-routing-key')).toHaveLength(1);
-    expect(triggers('sre-routing-key')).toHaveLength(0);
+    expect(triggers(ONCALL_KEY)).toHaveLength(1);
+    expect(triggers(SRE_KEY)).toHaveLength(0);
     const channel = harness.slack.channels.get(await harness.channelOf('INC-1'));
     const mention = harness.slack.messages.find(
       (m) => m.channel === channel?.id && /<!subteam\^S0ONCALL>/.test(m.text ?? ''),
     );
     expect(mention).toBeDefined();
-    const trigger = triggers('oncall-routing-key')[0];
+    const trigger = triggers(ONCALL_KEY)[0];
     expect(trigger?.dedup_key).toBe('incident-bot/INC-1/oncall');
     expect(JSON.stringify(trigger?.payload)).toContain('INC-1: API errors spiking');
 
-    await until(() => triggers('sre-routing-key').length === 1);
+    await until(() => triggers(SRE_KEY).length === 1);
     // The page is recorded once every delivery of it has settled, a moment after PagerDuty has it.
     await until(async () => (await escalationEvents(harness)).length === 2);
     const events = await escalationEvents(harness);
@@ -95,7 +99,7 @@ describe('escalation', () => {
     ]);
     await sleep(3000); // past tier 1's due time
     await harness.server.scheduler.runDue();
-    expect(triggers('sre-routing-key')).toHaveLength(0);
+    expect(triggers(SRE_KEY)).toHaveLength(0);
 
     await harness.command('resolve Rolled back the deploy', { channelId });
     const resolved = pagerduty.events.filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key);
@@ -107,8 +111,8 @@ describe('escalation', () => {
     await harness.command('open sev3 Slow search');
     const channelId = await harness.channelOf('INC-1');
     await harness.command('severity sev1', { channelId });
-    expect(triggers('sre-routing-key')).toHaveLength(1);
-    expect(triggers('oncall-routing-key')).toHaveLength(1); // paged at open; not paged twice
+    expect(triggers(SRE_KEY)).toHaveLength(1);
+    expect(triggers(ONCALL_KEY)).toHaveLength(1); // paged at open; not paged twice
   });
 
   it('pages a named team by hand, and the next tier when no team is named', async () => {
@@ -119,7 +123,7 @@ describe('escalation', () => {
       channelId,
     });
     expect(reply.text).toContain('Paging sre');
-    expect(triggers('sre-routing-key')).toHaveLength(1);
+    expect(triggers(SRE_KEY)).toHaveLength(1);
     const events = await escalationEvents(harness);
     const manual = events.find((event) => event.author !== 'bot');
     expect(manual).toMatchObject({ team: 'sre', text: 'database looks fine, need eyes on the LB' });
@@ -129,11 +133,9 @@ describe('escalation', () => {
     const harness = await bot();
     pagerduty.respondWith([500, 500]);
     await harness.command('open sev2 Queue stuck');
-    expect(triggers('oncall-routing-key')).toHaveLength(1);
+    expect(triggers(ONCALL_KEY)).toHaveLength(1);
     expect(
-      pagerduty.attempts.filter(
-        (a) => (a.body as { routing_key?: string }).routing_key === 'oncall-routing-key',
-      ),
+      pagerduty.attempts.filter((a) => (a.body as { routing_key?: string }).routing_key === ONCALL_KEY),
     ).toHaveLength(3);
     const events = await escalationEvents(harness);
     expect(events).toHaveLength(1);
@@ -161,16 +163,14 @@ describe('escalation', () => {
     );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.text).toContain('pagerduty failed');
-    expect(triggers('oncall-routing-key')).toHaveLength(0);
+    expect(triggers(ONCALL_KEY)).toHaveLength(0);
     const record = await harness.server.store.getRecord('INC-1');
     await until(() => {
       const summary = harness.slack.messages.find((m) => m.ts === record?.incident.summaryTs);
       return /Paging oncall failed: pagerduty failed/.test(JSON.stringify(summary?.blocks));
     });
     expect(
-      pagerduty.attempts.filter(
-        (a) => (a.body as { routing_key?: string }).routing_key === 'oncall-routing-key',
-      ),
+      pagerduty.attempts.filter((a) => (a.body as { routing_key?: string }).routing_key === ONCALL_KEY),
     ).toHaveLength(10);
   });
 
@@ -182,19 +182,19 @@ describe('escalation', () => {
       harness.server.escalation.fireTier('INC-1', 'sev2', 1),
     ]);
     await harness.server.escalation.fireTier('INC-1', 'sev2', 1);
-    expect(triggers('sre-routing-key')).toHaveLength(1);
+    expect(triggers(SRE_KEY)).toHaveLength(1);
   });
 
   it('fires a tier that fell due while the local server was down', async () => {
     const first = await bot({ inMemory: false });
     await first.command('open sev2 Restart mid-wait');
-    expect(triggers('sre-routing-key')).toHaveLength(0);
+    expect(triggers(SRE_KEY)).toHaveLength(0);
     await first.server.close();
     harnesses.splice(harnesses.indexOf(first), 1);
     await first.slack.close();
     await sleep(2500);
     const second = await bot({ inMemory: false, dataDir: first.dataDir });
-    await until(() => triggers('sre-routing-key').length === 1);
+    await until(() => triggers(SRE_KEY).length === 1);
     await until(async () => (await escalationEvents(second)).length === 2);
     expect((await escalationEvents(second)).map((event) => event.team)).toEqual(['oncall', 'sre']);
   });

@@ -12,9 +12,10 @@ import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
 import { GENERAL, type Harness, startHarness } from '../helpers/harness';
 import { until } from '../helpers/wait';
 
+const ROUTING_KEY = 'R0UTINGKEY0ONCALL000000000000000'; // 32 characters, as PagerDuty's are
 const POLICY = `
 teams:
-  oncall: { slack: S0ONCALL, pagerduty: oncall-routing-key }
+  oncall: { slack: S0ONCALL, pagerduty: ${ROUTING_KEY} }
 escalation:
   default:
     - { after: 0s, notify: [oncall] }
