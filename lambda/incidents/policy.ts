@@ -30,6 +30,48 @@ const durationSchema = z
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, { error: 'expected a Slack user id like U0123ABC' });
 
+/**
+ * PagerDuty's Events API v2 takes "the 32 character Integration Key for an integration on a service or
+ * on a global ruleset" as `routing_key` (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/,
+ * "Send an Alert Event", Parameters), and answers 400 for any other length: refused here, at start,
+ * rather than at the first page.
+ */
+const PAGERDUTY_ROUTING_KEY_LENGTH = 32;
+const ROUTING_KEY_MESSAGE = `expected a PagerDuty routing key of ${PAGERDUTY_ROUTING_KEY_LENGTH} characters (the Integration Key of an Events API v2 integration)`;
+
+const routingKeySchema = z
+  .string({ error: ROUTING_KEY_MESSAGE })
+  .refine((key) => [...key].length === PAGERDUTY_ROUTING_KEY_LENGTH, {
+    // The key is a secret: its length is named, never the key.
+    error: (issue) => `${ROUTING_KEY_MESSAGE}, got ${[...String(issue.input)].length}`,
+  });
+
+const WEBHOOK_MESSAGE =
+  'expected an https URL (http only for a loopback host: localhost, 127.0.0.0/8, [::1])';
+
+/** localhost, 127.0.0.0/8 and [::1], as the WHATWG URL parser normalizes them (`127.1` → `127.0.0.1`). */
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/** https anywhere; plain http only to this machine (local stand-ins and tests), never across a network. */
+function isAllowedWebhookUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return url.hostname !== '';
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+const webhookSchema = z
+  .string({ error: WEBHOOK_MESSAGE })
+  .refine(isAllowedWebhookUrl, { error: WEBHOOK_MESSAGE });
+
 const teamSchema = z
   .object({
     /** Slack user group id (S…) mentioned as <!subteam^ID>. */
@@ -40,12 +82,22 @@ const teamSchema = z
     /** On-call users to DM. */
     users: z.array(slackUserId).optional(),
     /** PagerDuty Events API v2 routing key. */
-    pagerduty: z.string().min(1).optional(),
+    pagerduty: routingKeySchema.optional(),
     /** Opsgenie API key. */
     opsgenie: z.string().min(1).optional(),
-    webhook: z.url({ error: 'expected an http(s) URL' }).optional(),
+    /** https, or http to a loopback host. */
+    webhook: webhookSchema.optional(),
   })
   .strict();
+
+/** The fields of a team that page someone: a team needs at least one (product.md, "Escalation policy"). */
+const PAGING_FIELDS = [
+  'slack',
+  'users',
+  'pagerduty',
+  'opsgenie',
+  'webhook',
+] as const satisfies readonly (keyof z.infer<typeof teamSchema>)[];
 
 const tierSchema = z
   .object({
@@ -84,16 +136,44 @@ const policySchema = z
   })
   .strict();
 
+type RawIssue = { path: PropertyKey[]; message: string };
+
+/**
+ * Teams with no field that pages anyone. Read from the raw YAML, like `unknownTeams`, so a team with an
+ * unrelated bad field is still reported. A field that is present but bad is reported by the schema;
+ * an empty `users` list pages nobody.
+ */
+function teamsWithoutPager(raw: unknown): RawIssue[] {
+  const teams = (raw as { teams?: unknown } | null)?.teams;
+  if (!teams || typeof teams !== 'object' || Array.isArray(teams)) return [];
+  const issues: RawIssue[] = [];
+  for (const [name, team] of Object.entries(teams)) {
+    if (!team || typeof team !== 'object' || Array.isArray(team)) continue; // the schema names the type
+    const fields = team as Record<string, unknown>;
+    const pages = PAGING_FIELDS.some((field) => {
+      const value = fields[field];
+      return value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+    });
+    if (!pages) {
+      issues.push({
+        path: ['teams', name],
+        message: `no way to page this team: set at least one of ${PAGING_FIELDS.join(', ')}`,
+      });
+    }
+  }
+  return issues;
+}
+
 /**
  * Tiers naming a team the policy does not define. Read from the raw YAML rather than as a zod
  * refinement, which zod skips when any other field is bad: every bad field is reported at once.
  */
-function unknownTeams(raw: unknown): { path: PropertyKey[]; message: string }[] {
+function unknownTeams(raw: unknown): RawIssue[] {
   const policy = raw as { teams?: unknown; escalation?: unknown };
   if (!policy || typeof policy !== 'object' || !policy.escalation || typeof policy.escalation !== 'object')
     return [];
   const teams = policy.teams && typeof policy.teams === 'object' ? Object.keys(policy.teams) : [];
-  const issues: { path: PropertyKey[]; message: string }[] = [];
+  const issues: RawIssue[] = [];
   for (const [level, tiers] of Object.entries(policy.escalation)) {
     if (!Array.isArray(tiers)) continue;
     tiers.forEach((tier: { notify?: unknown }, index) => {
@@ -128,7 +208,10 @@ function formatPath(path: PropertyKey[]): string {
     .join('');
 }
 
-/** Parses and validates policy YAML; throws ConfigError listing every bad field. */
+/**
+ * Parses and validates policy YAML; throws ConfigError listing every bad field, each named by its path
+ * (`teams.sre.webhook: …`): the schema's issues, teams that page nobody, tiers naming unknown teams.
+ */
 export function parsePolicy(yamlText: string, source = 'escalation policy'): EscalationPolicy {
   let raw: unknown;
   try {
@@ -137,7 +220,11 @@ export function parsePolicy(yamlText: string, source = 'escalation policy'): Esc
     throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
   }
   const result = policySchema.safeParse(raw ?? {});
-  const issues = [...(result.success ? [] : result.error.issues), ...unknownTeams(raw)];
+  const issues = [
+    ...(result.success ? [] : result.error.issues),
+    ...teamsWithoutPager(raw),
+    ...unknownTeams(raw),
+  ];
   if (!result.success || issues.length > 0) {
     const lines = issues.map((issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
     throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);

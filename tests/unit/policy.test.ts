@@ -1,11 +1,17 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseDurationSeconds, parsePolicy, tiersFor } from '../../lambda/incidents/policy';
+
+// PagerDuty routing keys are 32 characters; these are shaped like them.
+const ONCALL_KEY = 'R0UTINGKEY0ONCALL000000000000000';
+const SRE_KEY = 'R0UTINGKEY0SRE000000000000000000';
 
 describe('escalation policy', () => {
   it('parses the product.md example, durations in s, m and h', () => {
     const policy = parsePolicy(`
 teams:
-  oncall: { slack: S0ONCALL, pagerduty: abc }
-  sre:    { slack: S0SRE, pagerduty: def, webhook: https://example.test/hook }
+  oncall: { slack: S0ONCALL, pagerduty: ${ONCALL_KEY} }
+  sre:    { slack: S0SRE, pagerduty: ${SRE_KEY}, webhook: https://example.test/hook }
 escalation:
   default:
     - { after: 0m,  notify: [oncall] }
@@ -29,7 +35,7 @@ reminders:
     const parse = () =>
       parsePolicy(`
 teams:
-  oncall: { slack: not-a-group, pagerduty: abc, phone: 123 }
+  oncall: { slack: not-a-group, pagerduty: ${ONCALL_KEY}, phone: 123 }
 escalation:
   sev1:
     - { after: 15 minutes, notify: [oncall] }
@@ -61,5 +67,125 @@ reminders:
     ['m', undefined],
   ])('reads the duration %s', (text, seconds) => {
     expect(parseDurationSeconds(text)).toBe(seconds);
+  });
+
+  describe('paging checks', () => {
+    const WEBHOOK = 'expected an https URL (http only for a loopback host: localhost, 127.0.0.0/8, [::1])';
+    const ROUTING_KEY =
+      'expected a PagerDuty routing key of 32 characters (the Integration Key of an Events API v2 integration)';
+    const NO_PAGER =
+      'no way to page this team: set at least one of slack, users, pagerduty, opsgenie, webhook';
+
+    /** The error lines of a policy with these teams, or [] when it is valid. */
+    function problems(teams: string): string[] {
+      try {
+        parsePolicy(`teams:\n${teams}\n`);
+        return [];
+      } catch (error) {
+        return (error as Error).message.split('\n').slice(1);
+      }
+    }
+
+    it('accepts a team paged by any one of slack, users, pagerduty, opsgenie or an https webhook', () => {
+      expect(
+        problems(`
+  a: { slack: S0A }
+  b: { users: [U0BOB] }
+  c: { pagerduty: ${ONCALL_KEY} }
+  d: { opsgenie: genie-key }
+  e: { webhook: https://hooks.example.test/page?token=x }`),
+      ).toEqual([]);
+    });
+
+    it.each(['escalation-policy.yaml', 'demo-policy.yaml'])(
+      'passes them in the shipped examples/%s',
+      (file) => {
+        const text = readFileSync(path.join(__dirname, '../../examples', file), 'utf8');
+        expect(() => parsePolicy(text, file)).not.toThrow();
+      },
+    );
+
+    it('refuses a team with no way to page it, naming the team', () => {
+      expect(problems('  quiet: {}')).toEqual([`teams.quiet: ${NO_PAGER}`]);
+    });
+
+    it('counts an empty users list as no way to page', () => {
+      expect(problems('  quiet: { users: [] }')).toEqual([`teams.quiet: ${NO_PAGER}`]);
+    });
+
+    it.each([
+      ['http to a host on the network', 'http://hooks.example.test/page'],
+      ['another scheme', 'ftp://hooks.example.test/page'],
+      ['a host that only starts like a loopback address', 'http://127.0.0.1.example.test/page'],
+      ['text that is no URL', 'hooks.example.test/page'],
+    ])('refuses a webhook with %s', (_, url) => {
+      expect(problems(`  sre: { webhook: "${url}" }`)).toEqual([`teams.sre.webhook: ${WEBHOOK}`]);
+    });
+
+    it.each([
+      'http://localhost:8080/hook',
+      'http://127.0.0.1:9000/hook',
+      'http://127.8.9.10/hook',
+      'http://[::1]:9000/hook',
+    ])('accepts an http webhook to the loopback host of %s', (url) => {
+      const policy = parsePolicy(`teams:\n  local: { webhook: "${url}" }\n`);
+      expect(policy.teams.local?.webhook).toBe(url);
+    });
+
+    it.each([
+      ['shorter', 'R0UTINGKEY', 10],
+      ['longer', `${ONCALL_KEY}0`, 33],
+    ])(
+      'refuses a PagerDuty routing key %s than 32 characters, naming its length and never the key',
+      (_, key, length) => {
+        const lines = problems(`  sre: { pagerduty: ${key} }`);
+        expect(lines).toEqual([`teams.sre.pagerduty: ${ROUTING_KEY}, got ${length}`]);
+        expect(lines.join('\n')).not.toContain(key);
+      },
+    );
+
+    it('refuses a PagerDuty routing key that is not text', () => {
+      expect(problems('  sre: { pagerduty: 12345678901234567890123456789012 }')).toEqual([
+        `teams.sre.pagerduty: ${ROUTING_KEY}`,
+      ]);
+    });
+
+    it('reports every bad field of a policy at once, each by its path', () => {
+      // prepare: three bad teams, a team that pages nobody next to a bad field, and a bad tier
+      const parse = () =>
+        parsePolicy(
+          `
+teams:
+  oncall: { slack: S0ONCALL, pagerduty: short-key }
+  sre:    { webhook: http://hooks.example.test/page, pagerduty: ${SRE_KEY} }
+  dba:    { phone: 123 }
+  idle:   {}
+escalation:
+  sev1:
+    - { after: soon, notify: [oncall, ghost] }
+`,
+          'policy.yaml',
+        );
+
+      // act
+      let message = '';
+      try {
+        parse();
+      } catch (error) {
+        message = (error as Error).message;
+      }
+
+      // assess: one line per bad field, none left out
+      expect(message.split('\n')).toEqual([
+        'policy.yaml is invalid:',
+        `teams.oncall.pagerduty: ${ROUTING_KEY}, got 9`,
+        `teams.sre.webhook: ${WEBHOOK}`,
+        'teams.dba: Unrecognized key: "phone"',
+        'escalation.sev1[0].after: expected a duration like 15m',
+        `teams.dba: ${NO_PAGER}`,
+        `teams.idle: ${NO_PAGER}`,
+        "escalation.sev1[0].notify[1]: unknown team 'ghost' (teams: oncall, sre, dba, idle)",
+      ]);
+    });
   });
 });
