@@ -49,9 +49,9 @@ export function compilePostmortem(record: IncidentRecord, options: PostmortemOpt
     '### Duration',
     duration(incident, ctx),
     '### Impact',
-    paragraph(incident.impact),
+    paragraph(incident.impact, ctx),
     '### Root Cause',
-    paragraph(incident.rootCause),
+    paragraph(incident.rootCause, ctx),
     '## Timeline',
     '### Issue Detected',
     formatDateTime(incident.startedAt, ctx.tz),
@@ -69,7 +69,7 @@ export function compilePostmortem(record: IncidentRecord, options: PostmortemOpt
     '### Root Cause',
     ofKind('cause'),
     '### Resolution',
-    paragraph(incident.resolution),
+    paragraph(incident.resolution, ctx),
     '## Corrective and Preventative Measures',
     '### Improvements/Fixes',
     followUpList(record.followUps, 'fix', ctx),
@@ -151,8 +151,8 @@ function duration(incident: Incident, ctx: RenderContext): string {
   ].join('\n');
 }
 
-function paragraph(text: string | undefined): string {
-  const flat = text === undefined ? '' : inline(text);
+function paragraph(text: string | undefined, ctx: RenderContext): string {
+  const flat = text === undefined ? '' : namedMentions(inline(text), ctx);
   return flat ? blockStart(flat) : NOT_YET;
 }
 
@@ -180,7 +180,10 @@ function followUpList(followUps: readonly FollowUp[], type: FollowUpType, ctx: R
     .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   if (items.length === 0) return NONE;
   return items
-    .map((f) => `- ${blockStart(inline(f.text))} — owner: ${f.owner ? who(f.owner, ctx) : 'unassigned'}`)
+    .map(
+      (f) =>
+        `- ${blockStart(namedMentions(inline(f.text), ctx))} — owner: ${f.owner ? who(f.owner, ctx) : 'unassigned'}`,
+    )
     .join('\n');
 }
 
@@ -234,6 +237,23 @@ function acknowledgement(event: TimelineEvent, ctx: RenderContext): string {
     : formatClock(acknowledgedAt, ctx.tz);
   const by = acknowledgedBy ? ` by ${who(acknowledgedBy, ctx)}` : '';
   return `acknowledged ${time}${by} (${formatDuration(event.at, acknowledgedAt)} later)`;
+}
+
+const MENTIONS = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g;
+
+/** Every user mentioned in the record's text, so the document can show them by name. */
+export function mentionedUsers(record: IncidentRecord): string[] {
+  const { incident } = record;
+  const texts = [
+    incident.impact,
+    incident.rootCause,
+    incident.resolution,
+    ...record.events.map((event) => event.text),
+    ...record.followUps.map((item) => item.text),
+  ];
+  const ids = new Set<string>();
+  for (const text of texts) for (const match of (text ?? '').matchAll(MENTIONS)) ids.add(match[1] as string);
+  return [...ids];
 }
 
 /** Slack mentions (`<@U123>`, `<@U123|name>`) read as names in a document Slack will not render. */

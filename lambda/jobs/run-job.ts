@@ -8,7 +8,8 @@
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
-import { compilePostmortem, postmortemFileName } from '../incidents/postmortem';
+import { decodeEntities } from '../incidents/commands';
+import { compilePostmortem, mentionedUsers, postmortemFileName } from '../incidents/postmortem';
 import {
   isSettled,
   type ProgressSettings,
@@ -135,6 +136,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     if (record.incident.commander) people.add(record.incident.commander);
     for (const event of record.events) if (event.author !== BOT_AUTHOR) people.add(event.author);
     for (const item of record.followUps) if (item.owner) people.add(item.owner);
+    for (const userId of mentionedUsers(record)) people.add(userId);
     people.delete(BOT_AUTHOR);
     const names = await chat.displayNames([...people]);
     const markdown = compilePostmortem(record, { ...ctx(), names });
@@ -337,7 +339,9 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   async function captureMessage(job: Extract<Job, { type: 'capture-message' }>): Promise<void> {
     const { incident } = await load(job.incidentId);
     const fetched = job.text === undefined ? await chat.getMessage(job.channelId, job.messageTs) : undefined;
-    const text = job.text ?? fetched?.text;
+    // Decoded once, here: Slack sends message text with `&`, `<` and `>` escaped (the shortcut's
+    // modal hands over text it decoded already).
+    const text = job.text ?? (fetched?.text === undefined ? undefined : decodeEntities(fetched.text));
     if (text === undefined) return; // deleted before we could read it: nothing to record
     const link = await chat.permalink(job.channelId, job.messageTs);
     const now = clock.now().toISOString();

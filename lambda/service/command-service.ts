@@ -22,6 +22,7 @@ import {
 } from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
 import { escapeText, incidentChannelName } from '../slack/format';
+import { userMention } from '../slack/text';
 import type { IncidentStore } from '../store/store';
 
 export interface CommandInput {
@@ -423,18 +424,18 @@ export class CommandService {
       case 'escalate': {
         const teams = event?.pageTeams ?? [];
         const paged = teams.length > 0 ? `paging ${teams.join(', ')}` : 'nobody was paged';
-        return `escalated ${incident.id}${at} (${paged}): ${escapeText(event?.text ?? '')}`;
+        return `escalated ${incident.id}${at} (${paged}): ${withMentions(event?.text ?? '')}`;
       }
       case 'log':
-        return `logged *${intent.kind}*${at} on ${incident.id}: ${escapeText(intent.text)}`;
+        return `logged *${intent.kind}*${at} on ${incident.id}: ${withMentions(intent.text)}`;
       case 'resolve':
         return `resolved ${incident.id}${at}`;
       case 'impact':
-        return `set the impact of ${incident.id}: ${escapeText(intent.text)}`;
+        return `set the impact of ${incident.id}: ${withMentions(intent.text)}`;
       case 'cause':
-        return `set the root cause of ${incident.id}: ${escapeText(intent.text)}`;
+        return `set the root cause of ${incident.id}: ${withMentions(intent.text)}`;
       case 'follow-up':
-        return `added a ${intent.type === 'fix' ? 'fix' : 'task'} to ${incident.id}: ${escapeText(intent.text)}`;
+        return `added a ${intent.type === 'fix' ? 'fix' : 'task'} to ${incident.id}: ${withMentions(intent.text)}`;
       case 'postmortem':
         return '';
     }
@@ -448,12 +449,12 @@ export class CommandService {
           incident.status === 'resolved' && !intent.time
             ? ` (a late addition: ${incident.id} was resolved, so it is stamped now)`
             : '';
-        return `Logged *${intent.kind}* at ${at} on ${incident.id}${late}: ${escapeText(intent.text)}`;
+        return `Logged *${intent.kind}* at ${at} on ${incident.id}${late}: ${withMentions(intent.text)}`;
       }
       case 'impact':
-        return `Impact of ${incident.id} set: ${escapeText(intent.text)}`;
+        return `Impact of ${incident.id} set: ${withMentions(intent.text)}`;
       case 'cause':
-        return `Root cause of ${incident.id} set: ${escapeText(intent.text)}`;
+        return `Root cause of ${incident.id} set: ${withMentions(intent.text)}`;
       case 'severity':
         return `${incident.id} is now *${incident.severity}* (since ${at}).`;
       case 'status':
@@ -472,12 +473,12 @@ export class CommandService {
             ? ` Paging ${teams.join(', ')} now.`
             : ` Nobody was paged: no tier of the escalation policy for ${incident.severity} is left to page. Teams you can name: ${policyTeams.map((team) => `\`${team}\``).join(', ') || 'none'} (\`/incident escalate ${incident.id} <team> <reason>\`). The escalation is logged.`;
         const reason = (event?.text ?? '').replace(/\.$/, '');
-        return `Escalated ${incident.id}${who} at ${at}: ${escapeText(reason)}.${paging}`;
+        return `Escalated ${incident.id}${who} at ${at}: ${withMentions(reason)}.${paging}`;
       }
       case 'follow-up': {
         const owner = intent.owner ? `<@${intent.owner}>` : 'unassigned';
         const label = intent.type === 'fix' ? 'improvement/fix' : 'task';
-        return `Added ${label} to ${incident.id}: ${escapeText(intent.text)} (owner: ${owner})`;
+        return `Added ${label} to ${incident.id}: ${withMentions(intent.text)} (owner: ${owner})`;
       }
       case 'resolve':
         return `:white_check_mark: ${incident.id} resolved at ${at} after ${formatDuration(incident.startedAt, incident.resolvedAt ?? incident.startedAt)}. Compiling the postmortem…`;
@@ -496,6 +497,22 @@ export class CommandService {
         : markdown;
     return ephemeral(`Postmortem draft of ${incident.id}:\n\`\`\`\n${body}\n\`\`\``);
   }
+}
+
+const MENTION = /<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>/g;
+
+/**
+ * User text for a confirmation: escaped, except the user mentions it holds (`<@U…>`, `<@U…|name>`),
+ * which stay real mentions (`<@U…>`) instead of showing as literal text.
+ */
+export function withMentions(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    out += escapeText(text.slice(last, match.index)) + userMention(match[1] as string);
+    last = match.index + match[0].length;
+  }
+  return out + escapeText(text.slice(last));
 }
 
 // By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.

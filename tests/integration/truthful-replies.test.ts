@@ -309,3 +309,52 @@ describe('late facts and long text', () => {
     expect(ok.text).toMatch(/^Logged/);
   });
 });
+
+describe('decoded once, people by name', () => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(() => harness.close());
+
+  it('a 📌 capture is decoded; the postmortem shows people by name in every section; confirmations mention', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    // As Slack sends it: the mention raw, the typed `&` escaped.
+    const impact = await harness.command('impact <@U0BOB|bob> saw checkout &amp; cart fail', { channelId });
+    expect(impact.text).toBe('Impact of INC-1 set: <@U0BOB> saw checkout &amp; cart fail');
+    await harness.command('cause a bad config from <@U0CAROL>', { channelId });
+    await harness.command('fix ask <@U0BOB|bob> to add a canary <@U0CAROL>', { channelId });
+
+    harness.slack.messages.push({
+      channel: channelId,
+      ts: '1700000100.000200',
+      text: 'rollback of &lt;svc&gt; &amp; cache done',
+      user: 'U0BOB',
+    });
+    await harness.event({
+      type: 'reaction_added',
+      user: ALICE,
+      reaction: 'pushpin',
+      item: { type: 'message', channel: channelId, ts: '1700000100.000200' },
+      item_user: 'U0BOB',
+      event_ts: '1700000200.000300',
+    });
+    const record = await harness.server.store.getRecord('INC-1');
+    const pinned = record?.events.find((event) => event.text.startsWith('rollback'));
+    expect(pinned?.text).toMatch(/^rollback of <svc> & cache done/);
+
+    await harness.command('resolve reverted by <@U0CAROL|carol>', { channelId });
+    const doc = harness.slack.uploads.at(-1)?.content ?? '';
+    expect(doc).toContain('rollback of <svc> & cache done');
+    expect(doc).not.toContain('&amp;');
+    expect(doc).not.toContain('&lt;');
+    expect(doc).not.toMatch(/<@U0/);
+    expect(doc).not.toMatch(/@U0(BOB|CAROL)\b/); // names, not ids
+    const section = (heading: string) => (doc.split(`### ${heading}\n`)[1]?.split('\n#')[0] ?? '').trim();
+    expect(section('Impact')).toMatch(/^@\S.* saw checkout & cart fail/);
+    expect(section('Root Cause')).toMatch(/^a bad config from @\S/);
+    expect(doc.split('### Resolution\n').at(-1)?.trim()).toMatch(/^reverted by @\S/);
+    expect(section('Improvements/Fixes')).toMatch(/^- ask @\S.* to add a canary/);
+  });
+});

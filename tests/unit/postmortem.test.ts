@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { compilePostmortem, postmortemFileName } from '../../lambda/incidents/postmortem';
+import { compilePostmortem, mentionedUsers, postmortemFileName } from '../../lambda/incidents/postmortem';
 import type {
   EventKind,
   FollowUp,
@@ -10,6 +10,7 @@ import type {
   IncidentRecord,
   TimelineEvent,
 } from '../../lambda/incidents/types';
+import { withMentions } from '../../lambda/service/command-service';
 import { missingSeedSentences, PRODUCT_HEADINGS, sectionsOfPostmortem } from '../helpers/seed-sections';
 
 const SEED = readFileSync(join(__dirname, '..', 'fixtures', 'postmortem-seed.md'), 'utf8');
@@ -628,5 +629,39 @@ describe('postmortemFileName', () => {
 
     // assess
     expect(name).toBe('INC-7.md');
+  });
+});
+
+describe('compilePostmortem: people by name in every section', () => {
+  it('shows mentions in Impact, Root Cause, Resolution and follow-ups by name, else by label or id', () => {
+    // prepare
+    const record: IncidentRecord = {
+      incident: incident({
+        impact: '<@U0BOB|bob> saw checkout fail',
+        rootCause: 'config pushed by <@U0CAROL>',
+        resolution: 'reverted by <@U0DAN|dan>',
+      }),
+      events: [],
+      followUps: [followUp('fix', 'ask <@U0BOB> for a canary', 'U0CAROL')],
+    };
+
+    // act
+    const doc = compilePostmortem(record, { ...UTC, names: { U0BOB: 'Bob B', U0CAROL: 'Carol' } });
+
+    // assess
+    expect(mentionedUsers(record).sort()).toEqual(['U0BOB', 'U0CAROL', 'U0DAN']);
+    expect(linesUnder(doc, '### Impact')).toEqual(['@Bob B saw checkout fail']);
+    expect(linesUnder(doc, '### Root Cause')).toEqual(['config pushed by @Carol']);
+    expect(linesUnder(doc, '### Resolution', 1)).toEqual(['reverted by @dan']);
+    expect(linesUnder(doc, '### Improvements/Fixes')).toEqual(['- ask @Bob B for a canary — owner: @Carol']);
+  });
+});
+
+describe('withMentions: confirmations', () => {
+  it('keeps user mentions real (without their label) and escapes everything else', () => {
+    expect(withMentions('<@U0BOB|bob> & <@W0X> <!channel> <https://x.example|y>')).toBe(
+      '<@U0BOB> &amp; <@W0X> &lt;!channel&gt; &lt;https://x.example|y&gt;',
+    );
+    expect(withMentions('no mentions <here>')).toBe('no mentions &lt;here&gt;');
   });
 });
