@@ -30,6 +30,7 @@ import type { Job } from '../jobs/jobs';
 import { deliveryKey, type PageAction, type PageOutcome, type Pager } from '../paging/pager';
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
+import { escapeText } from '../slack/text';
 import type { IncidentStore } from '../store/store';
 
 export interface PageRetryPolicy {
@@ -324,7 +325,7 @@ export class EscalationEngine {
     const next = gaveUp ? 'Gave up: page them another way.' : 'Still retrying; page them another way too.';
     // Best effort: Slack being down is often why paging fails; the timeline has the failure anyway.
     await this.deps.chat
-      .postMessage(channelId, { text: `:warning: ${text}. ${next}` })
+      .postMessage(channelId, { text: `:warning: ${escapeText(text)}. ${next}` })
       .catch(() => undefined);
   }
 
