@@ -48,10 +48,12 @@ describe('escalation', () => {
     pagerduty.reset();
   });
 
-  async function bot(options: { dataDir?: string; inMemory?: boolean } = {}): Promise<Harness> {
+  async function bot(
+    options: { dataDir?: string; inMemory?: boolean; env?: Record<string, string> } = {},
+  ): Promise<Harness> {
     const harness = await startHarness({
       ...options,
-      env: { ESCALATION_POLICY: policyFile, PAGERDUTY_EVENTS_URL: pagerduty.url },
+      env: { ESCALATION_POLICY: policyFile, PAGERDUTY_EVENTS_URL: pagerduty.url, ...options.env },
     });
     harnesses.push(harness);
     return harness;
@@ -143,7 +145,9 @@ describe('escalation', () => {
   });
 
   it('retries a failing page for a while, tells the channel, then gives up and says so', async () => {
-    const harness = await bot();
+    // The reconciler runs every second here, as the product's safety net for a lost retry job (once
+    // seen to stall under a loaded CI machine; see the message below if it happens again).
+    const harness = await bot({ env: { RECONCILE_INTERVAL: '1' } });
     pagerduty.respondWith(Array(40).fill(500));
     await harness.command('open sev2 Cache cluster down');
     const channelId = await harness.channelOf('INC-1');
@@ -151,8 +155,14 @@ describe('escalation', () => {
     await until(
       async () =>
         (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.oncall']?.permanent === true,
-      15_000,
-    );
+      30_000,
+    ).catch(async (error: unknown) => {
+      // Once seen under a loaded CI machine: say where the retries stood.
+      const step = (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.oncall'];
+      throw new Error(
+        `${(error as Error).message}: step ${JSON.stringify(step)}, ${harness.server.jobs.pending()} jobs pending at ${Date.now()}`,
+      );
+    });
     const events = await escalationEvents(harness);
     const failure = events.find((event) => event.id === 'page.sev2.t0.oncall.failed');
     expect(failure?.text).toMatch(
