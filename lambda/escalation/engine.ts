@@ -15,6 +15,7 @@ import {
   pendingPagerNotices,
   pendingPages,
   teamsReached,
+  timersStepName,
   wantedPages,
 } from '../incidents/progress';
 import { type Clock, formatDuration } from '../incidents/time';
@@ -70,8 +71,6 @@ export interface EscalationDeps {
  * tried at most twice within a try. A try that dies holds its page no longer than this.
  */
 export const PAGE_LEASE_MS = 45_000;
-/** Timers for a plan's later tiers are set once per severity: a step like any other. */
-const timersStep = (severity: Severity) => `timers.${severity}`;
 
 export function channelLink(incident: Incident): string | undefined {
   return incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : undefined;
@@ -126,7 +125,7 @@ export class EscalationEngine {
 
   private async setTimers(record: IncidentRecord): Promise<void> {
     const { incident } = record;
-    const name = timersStep(incident.severity);
+    const name = timersStepName(incident.severity);
     if (isFinished(record.steps?.[name])) return;
     const now = this.nowMs();
     const later = planTiers(this.policy, incident).filter((tier) => Date.parse(tier.dueAt) > now);

@@ -98,6 +98,11 @@ export function pageStepName(
     : `page.${plan.severity}.t${plan.tier}.${plan.team}`;
 }
 
+/** The step that sets a plan's later tiers' timers, once per severity. */
+export function timersStepName(severity: Severity): string {
+  return `timers.${severity}`;
+}
+
 export function isPageStep(name: string): boolean {
   return name.startsWith('page.');
 }
@@ -252,7 +257,7 @@ export function isLagging(
   if (pendingPagerNotices(record).some((name) => takeable(steps[name], nowMs, leasesBefore))) return true;
   if (settings.policy && incident.status !== 'resolved' && !incident.acknowledgedAt) {
     const later = planTiers(settings.policy, incident).some((tier) => Date.parse(tier.dueAt) > nowMs);
-    const timers = steps[`timers.${incident.severity}`];
+    const timers = steps[timersStepName(incident.severity)];
     if (later && !isFinished(timers) && takeable(timers, nowMs, leasesBefore)) return true;
   }
   return incident.status === 'resolved' && !incident.settledAt && isSettled(record, settings);
