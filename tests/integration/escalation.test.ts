@@ -135,6 +135,11 @@ describe('escalation', () => {
     const harness = await bot();
     pagerduty.respondWith([500, 500]);
     await harness.command('open sev2 Queue stuck');
+    // The retry is a delayed job: wait for the page to be done rather than for the queue to look idle.
+    await until(
+      async () =>
+        (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.oncall']?.state === 'done',
+    );
     expect(triggers(ONCALL_KEY)).toHaveLength(1);
     expect(
       pagerduty.attempts.filter((a) => (a.body as { routing_key?: string }).routing_key === ONCALL_KEY),
