@@ -52,6 +52,9 @@ export const DEFAULT_PAGE_RETRY: PageRetryPolicy = {
   noticeAfterAttempts: 6,
 };
 
+/** The soonest a try that found its step waiting comes back (see `comeBackWhenDue`). */
+const COME_BACK_MIN_MS = 10;
+
 export interface EscalationDeps {
   store: IncidentStore;
   scheduler: Scheduler;
@@ -189,13 +192,12 @@ export class EscalationEngine {
     if (!config) return;
     const step = await store.acquireStep(incident.id, plan.name, PAGE_LEASE_MS);
     if (!step) {
-      // Another try holds it, or it is done, or it waits out its backoff: then this job comes back
-      // when the backoff ends, so no retry is lost to a copy of the job that ran early.
-      const waiting = record.steps?.[plan.name];
-      const retryAt = waiting?.state === 'failed' && !waiting.permanent ? waiting.retryAt : undefined;
-      const delayMs = retryAt === undefined ? 0 : retryAt - this.nowMs();
-      if (delayMs > 0)
-        await this.deps.enqueue({ type: 'page', incidentId: incident.id, step: plan.name }, { delayMs });
+      // Another try holds it, or it is done, or it waits out its backoff: then this job comes back.
+      await this.comeBackWhenDue(record.steps?.[plan.name], {
+        type: 'page',
+        incidentId: incident.id,
+        step: plan.name,
+      });
       return;
     }
     const before = new Set(delivered(step));
@@ -358,7 +360,10 @@ export class EscalationEngine {
     const { incident } = record;
     const action: PageAction = notice === PAGES_RESOLVED ? 'resolve' : 'acknowledge';
     const step = await this.deps.store.acquireStep(incident.id, notice, PAGE_LEASE_MS);
-    if (!step) return;
+    if (!step) {
+      await this.comeBackWhenDue(record.steps?.[notice], noticeJob(notice, incident.id));
+      return;
+    }
     await this.cancelTimers(incident, incident.severity);
     const before = new Set(delivered(step));
     const teams = teamsReached(record);
@@ -404,10 +409,19 @@ export class EscalationEngine {
       failed.map((o) => o.outcome),
     );
     await this.deps.store.failStep(incident.id, notice, { error, retryAt: this.nowMs() + delayMs, result });
-    await this.deps.enqueue(
-      { type: notice === PAGES_RESOLVED ? 'escalation-resolve' : 'escalation-ack', incidentId: incident.id },
-      { delayMs },
-    );
+    await this.deps.enqueue(noticeJob(notice, incident.id), { delayMs });
+  }
+
+  /**
+   * A try that finds its step waiting out a backoff comes back when the backoff ends. It may be a
+   * copy of the retry that ran a moment early (the queue keeps one of two equal jobs, the earlier):
+   * returning without coming back would lose the retry. Never sooner than a moment from now: the
+   * store's clock may still be a hair before `retryAt` when ours is past it, and the snapshot may be
+   * stale (the next try reads the step afresh).
+   */
+  private async comeBackWhenDue(step: StepState | undefined, job: Job): Promise<void> {
+    if (step?.state !== 'failed' || step.permanent || step.retryAt === undefined) return;
+    await this.deps.enqueue(job, { delayMs: Math.max(COME_BACK_MIN_MS, step.retryAt - this.nowMs()) });
   }
 
   /** Ack: no later tier pages; the pagers hear the acknowledgement. */
@@ -477,6 +491,10 @@ export class EscalationEngine {
     }
     await this.scheduleReminder(incident, lastUpdate, Math.max(intervals, 0));
   }
+}
+
+function noticeJob(notice: string, incidentId: string): Job {
+  return { type: notice === PAGES_RESOLVED ? 'escalation-resolve' : 'escalation-ack', incidentId };
 }
 
 function delivered(step: StepState): string[] {

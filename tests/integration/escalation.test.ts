@@ -132,9 +132,7 @@ describe('escalation', () => {
   });
 
   it('retries a page the service refuses twice, and records exactly one page', async () => {
-    // With the reconciler every second: a retry job the local queue loses (a known open bug, about
-    // one run in three under load) is recovered as in production, within one reconcile period.
-    const harness = await bot({ env: { RECONCILE_INTERVAL: '1' } });
+    const harness = await bot();
     pagerduty.respondWith([500, 500]);
     await harness.command('open sev2 Queue stuck');
     // The retry is a delayed job: wait for the page to be done rather than for the queue to look idle.
@@ -152,9 +150,7 @@ describe('escalation', () => {
   });
 
   it('retries a failing page for a while, tells the channel, then gives up and says so', async () => {
-    // The reconciler runs every second here, as the product's safety net for a lost retry job (once
-    // seen to stall under a loaded CI machine; see the message below if it happens again).
-    const harness = await bot({ env: { RECONCILE_INTERVAL: '1' } });
+    const harness = await bot();
     pagerduty.respondWith(Array(40).fill(500));
     await harness.command('open sev2 Cache cluster down');
     const channelId = await harness.channelOf('INC-1');
@@ -164,7 +160,7 @@ describe('escalation', () => {
         (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.oncall']?.permanent === true,
       30_000,
     ).catch(async (error: unknown) => {
-      // Once seen under a loaded CI machine: say where the retries stood.
+      // If the retries ever stall again, say where they stood.
       const step = (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.oncall'];
       throw new Error(
         `${(error as Error).message}: step ${JSON.stringify(step)}, ${harness.server.jobs.pending()} jobs pending at ${Date.now()}`,
