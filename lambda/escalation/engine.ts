@@ -284,7 +284,8 @@ export class EscalationEngine {
   }
 
   private what(plan: PagePlan): string {
-    return plan.tier === 'manual' ? 'manual escalation' : `automatic, tier ${plan.tier}`;
+    // Human text: tiers counted from 1 (plan.tier is the policy's 0-based index).
+    return plan.tier === 'manual' ? 'manual escalation' : `automatic, tier ${plan.tier + 1}`;
   }
 
   private async recordPaged(

@@ -44,7 +44,8 @@ function description(target: PageTarget): string {
     pageTitle(incident),
     `Severity: ${incident.severity}`,
     `Status: ${incident.status}`,
-    `Team: ${team}${tier === undefined ? '' : ` (tier ${tier})`}`,
+    // Tiers are 0-based inside (timer ids, step names); people count them from 1.
+    `Team: ${team}${tier === undefined ? '' : ` (tier ${tier + 1})`}`,
   ];
   if (reason) lines.push(`Reason: ${reason}`);
   if (channelLink) lines.push(`Incident channel: ${channelLink}`);
@@ -59,7 +60,7 @@ function details(target: PageTarget): Record<string, string> {
     severity: incident.severity,
     status: incident.status,
     team,
-    tier: tier === undefined ? undefined : String(tier),
+    tier: tier === undefined ? undefined : String(tier + 1),
     reason,
     channel: channelLink,
   };

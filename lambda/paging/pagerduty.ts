@@ -51,7 +51,8 @@ export function pagerDutyEvent(target: PageTarget, action: PageAction): Record<s
       severity: incident.severity,
       status: incident.status,
       team,
-      tier,
+      // Shown to responders in PagerDuty: counted from 1, like every tier people read.
+      tier: tier === undefined ? undefined : tier + 1,
       reason,
     },
   };

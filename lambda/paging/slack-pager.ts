@@ -38,7 +38,8 @@ const MAX_REASON = 2000;
 
 function summary(target: PageTarget): string {
   const { incident, tier, reason } = target;
-  const tierText = tier === undefined ? '' : `, tier ${tier}`;
+  // Tiers are 0-based inside (timer ids, step names); people count them from 1.
+  const tierText = tier === undefined ? '' : `, tier ${tier + 1}`;
   const reasonText = reason ? ` — ${escapeClip(reason, MAX_REASON)}` : '';
   return `*${incident.id}: ${escapeClip(incident.title, MAX_TITLE)}* (${incident.severity}${tierText})${reasonText}`;
 }

@@ -17,12 +17,13 @@ import {
   BOT_AUTHOR,
   type EventKind,
   type Incident,
+  SEVERITIES,
   type Severity,
   type TimelineEvent,
 } from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
 import { escapeText, incidentChannelName } from '../slack/format';
-import { userMention } from '../slack/text';
+import { channelMention, escapeClip, joinLinesWithin, userMention } from '../slack/text';
 import type { IncidentStore } from '../store/store';
 
 export interface CommandInput {
@@ -74,6 +75,8 @@ const APPLIED_KEPT = 50;
 const CONFLICT_RETRIES = 10;
 /** Slack rejects message text past 40,000 characters. */
 const MAX_REPLY = 39_000;
+/** An incident's title in one line of `/incident list`: alert titles are not capped at 200. */
+const MAX_LIST_TITLE = 200;
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
@@ -123,16 +126,28 @@ export class CommandService {
     }
   }
 
+  /**
+   * Open incidents, most severe first and, within a severity, the longest running first (as App Home
+   * orders them), so a cut drops the least pressing. One line each, the title cut to
+   * MAX_LIST_TITLE; the reply's text stays within MAX_REPLY, whole lines only, ending in "…and N more".
+   */
   private async list(): Promise<Reply> {
     const open = await this.deps.store.listOpenIncidents();
     if (open.length === 0) return ephemeral('No open incidents.');
     const now = this.now();
-    const lines = open.map((incident) => {
-      const where = incident.channelId ? `<#${incident.channelId}>` : incident.id;
-      const commander = incident.commander ? `<@${incident.commander}>` : 'no commander';
-      return `• ${where} *${incident.id}* ${incident.severity} · ${incident.status} · ${escapeText(incident.title)} · open ${formatDuration(incident.startedAt, now)} · ${commander}`;
+    const ordered = [...open].sort(
+      (a, b) =>
+        SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+        Date.parse(a.startedAt) - Date.parse(b.startedAt) ||
+        a.number - b.number,
+    );
+    const lines = ordered.map((incident) => {
+      const where = incident.channelId ? channelMention(incident.channelId) : incident.id;
+      const commander = incident.commander ? userMention(incident.commander) : 'no commander';
+      return `• ${where} *${incident.id}* ${incident.severity} · ${incident.status} · ${escapeClip(incident.title, MAX_LIST_TITLE)} · open ${formatDuration(incident.startedAt, now)} · ${commander}`;
     });
-    return ephemeral(`*Open incidents (${open.length})*\n${lines.join('\n')}`);
+    const heading = `*Open incidents (${open.length})*\n`;
+    return ephemeral(`${heading}${joinLinesWithin(lines, MAX_REPLY - heading.length)}`);
   }
 
   private requestKey(input: CommandContext): string | undefined {

@@ -169,7 +169,7 @@ describe('escalation', () => {
     const events = await escalationEvents(harness);
     const failure = events.find((event) => event.id === 'page.sev2.t0.oncall.failed');
     expect(failure?.text).toMatch(
-      /oncall failed \(automatic, tier 0\) after 3 tries.*pagerduty failed after 2 attempts/,
+      /oncall failed \(automatic, tier 1\) after 3 tries.*pagerduty failed after 2 attempts/,
     );
     const warnings = harness.slack.messages.filter(
       (m) => m.channel === channelId && /:warning:/.test(m.text ?? ''),

@@ -64,7 +64,7 @@ describe('TeamPager → PagerDuty Events API v2 (stand-in on 127.0.0.1)', () => 
         severity: 'sev2',
         status: 'investigating',
         team: 'sre',
-        tier: 2,
+        tier: 3, // index 2, shown from 1
         reason: 'p99 above 2 s',
       },
     });

@@ -57,12 +57,12 @@ describe('TeamPager → Slack (stand-in on 127.0.0.1)', () => {
     const inChannel = stub.messages.filter((message) => message.channel === CHANNEL);
     expect(inChannel).toHaveLength(1);
     expect(inChannel[0]?.text).toBe(
-      ':rotating_light: Paging *sre* <!subteam^S0SRE>: *INC-7: Checkout &lt;latency&gt; &amp; errors* (sev1, tier 2) — no ack from oncall',
+      ':rotating_light: Paging *sre* <!subteam^S0SRE>: *INC-7: Checkout &lt;latency&gt; &amp; errors* (sev1, tier 3) — no ack from oncall',
     );
     const dms = stub.callsTo('chat.postMessage').filter((call) => call.args.channel !== CHANNEL);
     expect(dms.map((call) => call.args.channel).sort()).toEqual(['U0BOB', 'U0CAROL']);
     for (const dm of dms) {
-      expect(dm.args.text).toContain('*INC-7: Checkout &lt;latency&gt; &amp; errors* (sev1, tier 2)');
+      expect(dm.args.text).toContain('*INC-7: Checkout &lt;latency&gt; &amp; errors* (sev1, tier 3)');
       expect(dm.args.text).toContain(`<#${CHANNEL}>`);
     }
     expect(stub.messages.filter((message) => message.channel.startsWith('D'))).toHaveLength(2);
