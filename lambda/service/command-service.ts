@@ -75,8 +75,11 @@ const APPLIED_KEPT = 50;
 const CONFLICT_RETRIES = 10;
 /** Slack rejects message text past 40,000 characters. */
 const MAX_REPLY = 39_000;
-/** An incident's title in one line of `/incident list`: alert titles are not capped at 200. */
-const MAX_LIST_TITLE = 200;
+/**
+ * An incident's title in one line of `/incident list`, escaped: room for a typed title (200 characters)
+ * with a few entities whole; alert titles are not capped, so they are cut here.
+ */
+const MAX_LIST_TITLE = 250;
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 

@@ -138,13 +138,19 @@ export function resolutionSummary(record: IncidentRecord, ctx: FormatContext): C
   const duration = `${formatDateTime(incident.startedAt, ctx.tz)} → ${formatDateTime(end, ctx.tz)} (${formatDuration(incident.startedAt, end)})`;
   const fixes = followUps.filter((item) => item.type === 'fix').map(followUpLine);
   const tasks = followUps.filter((item) => item.type === 'task').map(followUpLine);
+  const headings = new Set(['*Fixes*', '*Tasks*']);
   const followUpLines = [
     ...(fixes.length ? ['*Fixes*', ...fixes] : []),
     ...(tasks.length ? ['*Tasks*', ...tasks] : []),
   ];
-  // Room for the section's `*Follow-ups*\n`; a long list ends in "…and N more".
+  // Room for the section's `*Follow-ups*\n`; a long list is cut between whole items and ends in
+  // "…and N more", N counting the follow-ups left out (not the `*Tasks*` heading among them).
   const followUpText = followUpLines.length
-    ? joinLinesWithin(followUpLines, MAX_SECTION_TEXT - '*Follow-ups*\n'.length)
+    ? joinLinesWithin(
+        followUpLines,
+        MAX_SECTION_TEXT - '*Follow-ups*\n'.length,
+        (hidden) => `…and ${followUpLines.slice(-hidden).filter((line) => !headings.has(line)).length} more`,
+      )
     : '_None recorded._';
   const where = incident.channelId ? ` in ${channelMention(incident.channelId)}` : '';
   const text = `${incident.id} resolved: ${title(incident)}. Duration ${formatDuration(incident.startedAt, end)}.`;
