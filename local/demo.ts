@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   const dataDir = await freshRunDir(); // a fresh store, so the demo always declares INC-1
 
   const slack = await startSlackApiStub({
+    // The replaying user and the demo policy's on-call: users.info knows only the workspace's users.
+    users: ['U0ALICE', 'U0ONCALL1'],
     channels: [
       { id: GENERAL, name: 'general' },
       { id: ANNOUNCEMENTS, name: 'incidents' },

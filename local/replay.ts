@@ -75,7 +75,8 @@ export async function replayScenario(
       text: command.text,
       userId: options.userId,
       channelId,
-      triggerId: `replay.${command.line}.${Date.now()}`,
+      // Slack issues a trigger with every command it delivers; the stand-in must know it to open a modal.
+      triggerId: options.slack.issueTriggerId(`replay.${command.line}.${Date.now()}`),
     });
     steps.push({ command, channelId, status, reply: replyText(body) });
     await options.settle();

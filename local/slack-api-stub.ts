@@ -8,12 +8,23 @@
  *
  * `fault()` makes any method misbehave as Slack can: an HTTP status (500, 503, 429 with Retry-After),
  * a platform error, a slow answer or none at all, so timeouts and rate limits are exercised for real.
+ *
+ * It is as strict as Slack where the bot could get it wrong:
+ * - membership: chat.postMessage, chat.postEphemeral (the bot and the target user),
+ *   files.completeUploadExternal and pins/topic/invite need the bot in the channel; a DM (`D…`) has the
+ *   bot and its user as members;
+ * - trigger ids: views.open takes only an id issued by `issueTriggerId` (what Slack put in the payload),
+ *   once, within 3 s;
+ * - users: users.info knows only the users of the directory (`users`, `addUser`);
+ * - rate limits: each method's documented tier per token (local/slack-rate-limits.ts), answered with
+ *   HTTP 429 and Retry-After as Slack does; `rateLimits` scales or turns them off.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { requiredBotScopes, WEB_API_METHODS, type WebApiMethod } from '../lambda/slack/methods';
 import { readBodyBytes } from './apigw';
+import { SlackRateLimiter } from './slack-rate-limits';
 
 export interface RecordedCall {
   method: string;
@@ -64,6 +75,13 @@ export interface StubUpload {
   threadTs?: string;
   initialComment?: string;
   content: string;
+}
+
+export interface StubUser {
+  id: string;
+  /** Merged over the generated profile (`real_name`, `display_name`, `email`, …). */
+  profile?: Record<string, unknown>;
+  isBot?: boolean;
 }
 
 export interface StubView {
@@ -122,6 +140,19 @@ export interface SlackApiStubOptions {
   channels?: { name: string; id?: string; members?: string[]; isPrivate?: boolean; topic?: string }[];
   /** What `apps.connections.open` hands a Socket Mode client (a WebSocket server of the test's). */
   socketModeUrl?: string;
+  /**
+   * The workspace's users besides the bot (ids, or ids with a profile); users.info answers
+   * `user_not_found` for anyone else. Re-created by reset().
+   */
+  users?: (string | { id: string; profile?: Record<string, unknown> })[];
+  /**
+   * Slack's per-method rate limits (local/slack-rate-limits.ts): 'slack' (the default) applies Slack's
+   * documented numbers, `{ scale: N }` N times them (a test simulating many incidents a minute must say
+   * why), 'off' none.
+   */
+  rateLimits?: 'slack' | 'off' | { scale: number };
+  /** Epoch ms, for trigger expiry and rate-limit windows; default Date.now. */
+  now?: () => number;
 }
 
 export interface SlackApiStub {
@@ -138,6 +169,16 @@ export interface SlackApiStub {
   messages: StubMessage[];
   ephemerals: StubEphemeral[];
   views: Map<string, StubView>;
+  /** The workspace's users, the bot included. */
+  users: Map<string, StubUser>;
+  /** Adds (or replaces) a user of the workspace. */
+  addUser(id: string, profile?: Record<string, unknown>): StubUser;
+  /**
+   * Records a trigger id as issued now, as Slack does when it sends an interaction payload; views.open
+   * takes it once, within 3 s. A random Slack-shaped id when none is given; an id already issued keeps
+   * its first issue time and use (a redelivered payload carries the same trigger).
+   */
+  issueTriggerId(id?: string): string;
   /** Creates a channel as if someone else had made it (the bot is a member unless `members` says otherwise). */
   addChannel(
     name: string,
@@ -204,6 +245,8 @@ const STATUS_ERRORS: Record<number, string> = {
   504: 'request_timeout',
 };
 const TEAM_DOMAIN = 'incident-bot-local';
+/** How long a trigger id can be exchanged: https://docs.slack.dev/surfaces/modals (a trigger_id expires 3 s after it is issued). */
+const TRIGGER_LIFETIME_MS = 3000;
 
 function asString(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -291,8 +334,12 @@ class LocalSlackApi implements SlackApiStub {
   readonly messages: StubMessage[] = [];
   readonly ephemerals: StubEphemeral[] = [];
   readonly views = new Map<string, StubView>();
+  readonly users = new Map<string, StubUser>();
 
   private readonly server: Server;
+  private readonly triggers = new Map<string, { issuedAt: number; used: boolean }>();
+  private readonly rateLimiter: SlackRateLimiter | undefined;
+  private readonly now: () => number;
   private readonly dms = new Map<string, string>(); // DM channel id -> user id
   private readonly pendingFiles = new Map<string, PendingFile>();
   private readonly faults = new Map<string, { fault: SlackFault; remaining: number }[]>();
@@ -311,6 +358,12 @@ class LocalSlackApi implements SlackApiStub {
     this.botUserId = options.botUserId ?? 'U0000000BOT';
     this.delayMs = options.delayMs ?? 0;
     this.socketModeUrl = options.socketModeUrl;
+    this.now = options.now ?? Date.now;
+    const rateLimits = options.rateLimits ?? 'slack';
+    this.rateLimiter =
+      rateLimits === 'off'
+        ? undefined
+        : new SlackRateLimiter({ now: this.now, scale: rateLimits === 'slack' ? 1 : rateLimits.scale });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent)
@@ -324,13 +377,9 @@ class LocalSlackApi implements SlackApiStub {
         this.socketModeUrl ? { url: this.socketModeUrl } : fail('not_allowed_token_type'),
       'conversations.create': (a) => this.conversationsCreate(a),
       'conversations.invite': (a) => this.conversationsInvite(a),
-      'conversations.info': (a) => this.conversationsInfo(a),
       'conversations.list': (a) => this.conversationsList(a),
       'conversations.setTopic': (a) => this.conversationsSetTopic(a),
       'conversations.join': (a) => this.conversationsJoin(a),
-      'conversations.archive': (a) => this.conversationsArchive(a),
-      'conversations.members': (a) => this.conversationsMembers(a),
-      'conversations.open': (a) => this.conversationsOpen(a),
       'conversations.history': (a) => this.conversationsHistory(a),
       'conversations.replies': (a) => this.conversationsReplies(a),
       'chat.postMessage': (a) => this.chatPostMessage(a),
@@ -339,15 +388,14 @@ class LocalSlackApi implements SlackApiStub {
       'chat.getPermalink': (a) => this.chatGetPermalink(a),
       'pins.add': (a) => this.pinsAdd(a),
       'users.info': (a) => this.usersInfo(a),
-      'views.open': (a) => this.viewsOpen(a, 'views.open'),
-      'views.push': (a) => this.viewsOpen(a, 'views.push'),
+      'views.open': (a) => this.viewsOpen(a),
       'views.publish': (a) => this.viewsPublish(a),
-      'views.update': (a) => this.viewsUpdate(a),
       'files.getUploadURLExternal': (a) => this.filesGetUploadUrlExternal(a),
       'files.completeUploadExternal': (a) => this.filesCompleteUploadExternal(a),
       'files.list': (a) => this.filesList(a),
     };
     this.seedChannels();
+    this.seedUsers();
   }
 
   async listen(port: number): Promise<void> {
@@ -385,6 +433,20 @@ class LocalSlackApi implements SlackApiStub {
     if (options.topic !== undefined) channel.topic = options.topic;
     this.channels.set(channel.id, channel);
     return channel;
+  }
+
+  addUser(id: string, profile?: Record<string, unknown>): StubUser {
+    if (!USER_ID.test(id)) throw new Error(`not a Slack user id: ${id}`);
+    const user: StubUser = { id, ...(profile ? { profile } : {}) };
+    this.users.set(id, user);
+    return user;
+  }
+
+  issueTriggerId(id?: string): string {
+    const triggerId =
+      id ?? `${this.now()}.${Math.floor(Math.random() * 1e9)}.${randomBytes(8).toString('hex')}`;
+    if (!this.triggers.has(triggerId)) this.triggers.set(triggerId, { issuedAt: this.now(), used: false });
+    return triggerId;
   }
 
   setDelay(ms: number): void {
@@ -464,8 +526,11 @@ class LocalSlackApi implements SlackApiStub {
     this.pendingFiles.clear();
     this.faults.clear();
     this.topicMeta.clear();
+    this.triggers.clear();
+    this.rateLimiter?.reset();
     this.delayMs = this.options.delayMs ?? 0;
     this.seedChannels();
+    this.seedUsers();
   }
 
   async close(): Promise<void> {
@@ -564,6 +629,20 @@ class LocalSlackApi implements SlackApiStub {
       sendJson(res, 200, { ok: false, error: authError });
       return;
     }
+    const limited = this.rateLimiter?.take(
+      method,
+      this.tokenOf(req, bodyToken) ?? '',
+      asString(args.channel),
+    );
+    if (limited && !limited.ok) {
+      sendJson(
+        res,
+        429,
+        { ok: false, error: 'ratelimited' },
+        { 'retry-after': String(limited.retryAfterSeconds) },
+      );
+      return;
+    }
     if (parseError) {
       sendJson(res, 200, { ok: false, error: parseError });
       return;
@@ -606,10 +685,14 @@ class LocalSlackApi implements SlackApiStub {
     return needed.filter((scope) => !granted.has(scope));
   }
 
-  private checkAuth(req: IncomingMessage, bodyToken: string | undefined): string | undefined {
+  private tokenOf(req: IncomingMessage, bodyToken: string | undefined): string | undefined {
     const header = req.headers.authorization;
     const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    const token = bearer || bodyToken;
+    return bearer || bodyToken;
+  }
+
+  private checkAuth(req: IncomingMessage, bodyToken: string | undefined): string | undefined {
+    const token = this.tokenOf(req, bodyToken);
     // Slack never answers an unauthenticated call, even when this stub accepts any token.
     if (!token) return 'not_authed';
     if (this.options.token !== undefined && token !== this.options.token) return 'invalid_auth';
@@ -675,6 +758,15 @@ class LocalSlackApi implements SlackApiStub {
     for (const seed of this.options.channels ?? []) this.addChannel(seed.name, seed);
   }
 
+  private seedUsers(): void {
+    this.users.clear();
+    this.users.set(this.botUserId, { id: this.botUserId, isBot: true });
+    for (const seed of this.options.users ?? []) {
+      if (typeof seed === 'string') this.addUser(seed);
+      else this.addUser(seed.id, seed.profile);
+    }
+  }
+
   private nextId(prefix: string): string {
     this.idSeq += 1;
     return `${prefix}${this.idSeq.toString(36).toUpperCase().padStart(10, '0')}`;
@@ -698,13 +790,24 @@ class LocalSlackApi implements SlackApiStub {
     fail('channel_not_found');
   }
 
-  /** A channel or DM id that messages can live in; user ids open (or reuse) a DM, like chat.postMessage. */
+  /**
+   * A channel or DM id that messages can live in; user ids open (or reuse) a DM, like chat.postMessage.
+   * `D…` ids of the directory's users are their DMs with the bot (as if opened when the user wrote to it).
+   */
   private conversationId(ref: unknown): { id: string; channel?: StubChannel } {
     const key = asString(ref);
     if (key && this.dms.has(key)) return { id: key };
     if (key && USER_ID.test(key)) return { id: this.openDm(key) };
+    if (key?.startsWith('D') && this.users.has(`U${key.slice(1)}`))
+      return { id: this.openDm(`U${key.slice(1)}`) };
     const channel = this.channelByRef(key);
     return { id: channel.id, channel };
+  }
+
+  /** Whether `userId` is in the conversation: a channel's members, or a DM's bot and user. */
+  private isMember(conversation: { id: string; channel?: StubChannel }, userId: string): boolean {
+    if (conversation.channel) return conversation.channel.members.has(userId);
+    return userId === this.botUserId || this.dms.get(conversation.id) === userId;
   }
 
   private openDm(userId: string): string {
@@ -775,8 +878,9 @@ class LocalSlackApi implements SlackApiStub {
     };
   }
 
-  private userJson(id: string): Record<string, unknown> {
-    const isBot = id === this.botUserId;
+  private userJson(user: StubUser): Record<string, unknown> {
+    const { id } = user;
+    const isBot = id === this.botUserId || user.isBot === true;
     const handle = isBot ? 'incident-bot' : `user-${id.toLowerCase()}`;
     const realName = isBot ? 'Incident Bot' : `User ${id}`;
     return {
@@ -801,6 +905,7 @@ class LocalSlackApi implements SlackApiStub {
         ...(isBot ? { bot_id: this.botId } : { email: `${handle}@example.com` }),
         image_48: `https://example.com/avatars/${id}_48.png`,
         team: this.teamId,
+        ...user.profile,
       },
     };
   }
@@ -884,12 +989,6 @@ class LocalSlackApi implements SlackApiStub {
     return { channel: this.channelJson(channel) };
   }
 
-  private conversationsInfo(args: Args) {
-    const channel = this.channelByRef(args.channel);
-    if (channel.isPrivate && !channel.members.has(this.botUserId)) fail('channel_not_found');
-    return { channel: this.channelJson(channel, asBool(args.include_num_members)) };
-  }
-
   /** Public channels (and private ones the bot is in), a page at a time as Slack pages them. */
   private conversationsList(args: Args) {
     const types = (asString(args.types) ?? 'public_channel').split(',');
@@ -932,33 +1031,6 @@ class LocalSlackApi implements SlackApiStub {
     const warning = channel.members.has(this.botUserId) ? { warning: 'already_in_channel' } : {};
     channel.members.add(this.botUserId);
     return { channel: this.channelJson(channel), ...warning };
-  }
-
-  private conversationsArchive(args: Args) {
-    const channel = this.channelByRef(args.channel);
-    if (channel.isArchived) fail('already_archived');
-    if (!channel.members.has(this.botUserId)) fail('not_in_channel');
-    channel.isArchived = true;
-    return {};
-  }
-
-  private conversationsMembers(args: Args) {
-    const channel = this.channelByRef(args.channel);
-    return { members: [...channel.members], response_metadata: { next_cursor: '' } };
-  }
-
-  private conversationsOpen(args: Args) {
-    const users = (asString(args.users) ?? '').split(',').filter((user) => user !== '');
-    const user = users[0];
-    if (!user) fail('users_list_not_supplied');
-    if (users.length > 1) fail('not_supported', { detail: 'this stub only opens 1:1 DMs' });
-    if (!USER_ID.test(user)) fail('user_not_found');
-    const existed = [...this.dms.values()].includes(user);
-    const id = this.openDm(user);
-    return {
-      channel: { id, created: nowSeconds(), is_im: true, user },
-      ...(existed ? { no_op: true, already_open: true } : {}),
-    };
   }
 
   private conversationsHistory(args: Args) {
@@ -1033,11 +1105,21 @@ class LocalSlackApi implements SlackApiStub {
     return { channel: id, ts: message.ts, text: message.text ?? '', message: this.messageJson(message) };
   }
 
+  /**
+   * https://docs.slack.dev/reference/methods/chat.postEphemeral: the bot must be able to see the
+   * conversation (`channel_not_found` for a private channel it is not in) and post in it
+   * (`not_in_channel`: chat:write.public is documented for chat.postMessage only), and the target user
+   * must be in it (`user_not_in_channel`).
+   */
   private chatPostEphemeral(args: Args) {
-    const { id, channel } = this.conversationId(args.channel);
+    const conversation = this.conversationId(args.channel);
+    const { id, channel } = conversation;
     const user = asString(args.user);
     if (!user || !USER_ID.test(user)) fail('user_not_found');
-    if (channel && !channel.members.has(user)) fail('user_not_in_channel');
+    if (channel?.isPrivate && !channel.members.has(this.botUserId)) fail('channel_not_found');
+    if (channel?.isArchived) fail('is_archived');
+    if (!this.isMember(conversation, this.botUserId)) fail('not_in_channel');
+    if (!this.isMember(conversation, user)) fail('user_not_in_channel');
     this.validateContent(args, true);
     const ephemeral: StubEphemeral = { channel: id, user, message_ts: this.nextTs() };
     const text = asString(args.text);
@@ -1072,10 +1154,12 @@ class LocalSlackApi implements SlackApiStub {
     return {};
   }
 
+  /** https://docs.slack.dev/reference/methods/users.info: `user_not_found` for ids the workspace lacks. */
   private usersInfo(args: Args) {
     const user = asString(args.user);
-    if (!user || !USER_ID.test(user)) fail('user_not_found');
-    return { user: this.userJson(user) };
+    const known = user ? this.users.get(user) : undefined;
+    if (!known) fail('user_not_found');
+    return { user: this.userJson(known) };
   }
 
   private viewJson(stored: StubView): Record<string, unknown> {
@@ -1112,10 +1196,20 @@ class LocalSlackApi implements SlackApiStub {
     return `${nowSeconds()}.${randomBytes(4).toString('hex')}`;
   }
 
-  private viewsOpen(args: Args, method: 'views.open' | 'views.push') {
+  /**
+   * https://docs.slack.dev/reference/methods/views.open: a trigger Slack never issued is
+   * `invalid_trigger_id`, one already exchanged `exchanged_trigger_id`, one older than 3 s
+   * `expired_trigger_id`. A trigger is spent only by a view that opens.
+   */
+  private viewsOpen(args: Args) {
     const triggerId = asString(args.trigger_id);
-    if (!triggerId) fail('invalid_arguments', { errors: [`trigger_id is required for ${method}`] });
+    if (!triggerId) fail('invalid_arguments', { errors: ['trigger_id is required for views.open'] });
+    const trigger = this.triggers.get(triggerId);
+    if (!trigger) fail('invalid_trigger_id');
+    if (trigger.used) fail('exchanged_trigger_id');
+    if (this.now() - trigger.issuedAt > TRIGGER_LIFETIME_MS) fail('expired_trigger_id');
     const view = this.requireView(args, 'modal');
+    trigger.used = true;
     const stored: StubView = { id: this.nextId('V'), type: 'modal', triggerId, hash: this.newHash(), view };
     const externalId = asString(view.external_id);
     if (externalId) stored.externalId = externalId;
@@ -1139,21 +1233,6 @@ class LocalSlackApi implements SlackApiStub {
     };
     this.views.set(stored.id, stored);
     return { view: this.viewJson(stored) };
-  }
-
-  private viewsUpdate(args: Args) {
-    const viewId = asString(args.view_id);
-    const externalId = asString(args.external_id);
-    if (!viewId && !externalId) fail('invalid_arguments', { errors: ['view_id or external_id is required'] });
-    const existing = viewId
-      ? this.views.get(viewId)
-      : [...this.views.values()].find((v) => v.externalId === externalId);
-    if (!existing) fail('not_found');
-    const hash = asString(args.hash);
-    if (hash && hash !== existing.hash) fail('hash_conflict');
-    existing.view = this.requireView(args, existing.type === 'home' ? 'home' : 'modal');
-    existing.hash = this.newHash();
-    return { view: this.viewJson(existing) };
   }
 
   private filesGetUploadUrlExternal(args: Args) {
@@ -1195,8 +1274,14 @@ class LocalSlackApi implements SlackApiStub {
     if (!Array.isArray(files) || files.length === 0)
       fail('invalid_arguments', { errors: ['files is required'] });
     const channelRef = asString(args.channel_id) ?? asString(args.channels);
-    const channel = channelRef ? this.channelByRef(channelRef) : undefined;
+    const conversation = channelRef ? this.conversationId(channelRef) : undefined;
+    const channel = conversation?.channel;
+    // https://docs.slack.dev/reference/methods/files.completeUploadExternal: sharing needs the bot in
+    // the channel ("not_in_channel: User/bot membership is required"); a private one it is not in is
+    // invisible to it.
+    if (channel?.isPrivate && !channel.members.has(this.botUserId)) fail('channel_not_found');
     if (channel?.isArchived) fail('is_archived');
+    if (conversation && !this.isMember(conversation, this.botUserId)) fail('not_in_channel');
     const threadTs = asString(args.thread_ts);
     const initialComment = asString(args.initial_comment);
     const resolved = files.map((entry) => {
@@ -1218,7 +1303,7 @@ class LocalSlackApi implements SlackApiStub {
         content,
         created,
       };
-      if (channel) upload.channelId = channel.id;
+      if (conversation) upload.channelId = conversation.id;
       if (threadTs) upload.threadTs = threadTs;
       if (initialComment) upload.initialComment = initialComment;
       this.uploads.push(upload);
@@ -1238,7 +1323,7 @@ class LocalSlackApi implements SlackApiStub {
         permalink: `https://${TEAM_DOMAIN}.slack.com/files/${this.botUserId}/${pending.fileId}/${pending.filename}`,
         channels: channel && !channel.isPrivate ? [channel.id] : [],
         groups: channel?.isPrivate ? [channel.id] : [],
-        ims: [],
+        ims: conversation && !channel ? [conversation.id] : [],
       };
     });
     return { files: result };

@@ -10,26 +10,55 @@ import { loadLocalConfig } from '../../lambda/config';
 import type { PageRetryPolicy } from '../../lambda/escalation/engine';
 import type { Clock } from '../../lambda/incidents/time';
 import { type LocalServer, startLocalServer } from '../../local/server';
-import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+import { type SlackApiStub, type SlackApiStubOptions, startSlackApiStub } from '../../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
 
 export const GENERAL = 'C0GENERAL';
 export const ANNOUNCEMENTS = 'C0INCIDENTS';
 export const ALICE = 'U0ALICE';
 
+/**
+ * The people of the test workspace: every user id the tests and fixtures act as, mention or page
+ * (users.info answers `user_not_found` for anyone else, as Slack does). A test needing someone else
+ * adds them with `slack.addUser`.
+ */
+export const WORKSPACE_USERS = [
+  ALICE,
+  'U0BOB',
+  'U0CAROL',
+  'U0DAN',
+  'U0DAVE',
+  'U0ANNA',
+  'U0DECLARE',
+  'U0DECLARER',
+  'U0RESPOND',
+  'U0COMMAND',
+  'U0CMDR',
+  'U0OWNER',
+  'U0SOMEONE',
+  'U0ONCALL1',
+] as const;
+
 export interface Harness {
   server: LocalServer;
   slack: SlackApiStub;
   signingSecret: string;
   dataDir: string;
-  /** Sends a signed slash command and waits for the slow work it queued. */
+  /**
+   * Sends a signed slash command and waits for the slow work it queued. Its trigger id (a fresh one
+   * unless given) is issued to the Slack stand-in just before, as Slack does; a given one issued
+   * earlier keeps its first issue time and use, so a redelivery or a stale trigger meets Slack's refusal.
+   */
   command(
     text: string,
     options?: CommandOptions,
   ): Promise<{ status: number; text: string; responseType?: string }>;
   /** Posts raw bytes to /slack/events with the given headers. */
   post(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
-  /** Sends a signed interactivity payload (block_actions, view_submission, message_action). */
+  /**
+   * Sends a signed interactivity payload (block_actions, view_submission, message_action). Its
+   * `trigger_id`, if any, is issued to the Slack stand-in first, as Slack issues the triggers it sends.
+   */
   interact(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
   /** Sends a signed Events API callback wrapping `event`. */
   event(
@@ -57,6 +86,11 @@ export interface HarnessOptions {
   /** Where the Slack stand-in sends Socket Mode clients (with SLACK_APP_TOKEN in `env`). */
   socketModeUrl?: string;
   pageRetry?: Partial<PageRetryPolicy>;
+  /**
+   * The Slack stand-in's rate limits; Slack's own by default. A test that does more than one workspace
+   * does in a minute (load, many incidents in seconds) passes `{ scale: N }` and says why.
+   */
+  rateLimits?: SlackApiStubOptions['rateLimits'];
 }
 
 export function fixedClock(iso: string): Clock & { set(iso: string): void } {
@@ -67,6 +101,8 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const slack = await startSlackApiStub({
     ...(options.socketModeUrl ? { socketModeUrl: options.socketModeUrl } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    users: [...WORKSPACE_USERS],
     channels: [
       { id: GENERAL, name: 'general' },
       { id: ANNOUNCEMENTS, name: 'incidents' },
@@ -118,7 +154,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         text,
         userId: commandOptions.userId ?? ALICE,
         channelId: commandOptions.channelId ?? GENERAL,
-        triggerId: commandOptions.triggerId ?? randomUUID(),
+        triggerId: slack.issueTriggerId(commandOptions.triggerId),
       });
       const { status, body: responseBody } = await post(body, {
         ...signedHeaders(signingSecret, body),
@@ -135,6 +171,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status, text: parsed.text ?? '', responseType: parsed.response_type };
     },
     async interact(payload) {
+      if (typeof payload.trigger_id === 'string') slack.issueTriggerId(payload.trigger_id);
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const response = await post(body, signedHeaders(signingSecret, body));
       await server.jobs.drain();

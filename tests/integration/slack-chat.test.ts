@@ -226,6 +226,9 @@ describe('SlackChat against the Slack stand-in', () => {
   });
 
   it('opens a modal for a trigger_id', async () => {
+    // prepare
+    stub.issueTriggerId('123.456.abc'); // as Slack does when it sends the interaction
+
     // act
     await chat.openView('123.456.abc', MODAL);
 
