@@ -8,7 +8,7 @@ import { FORM_NOT_OPENED } from '../../lambda/slack/listeners';
 import { WEB_API_METHODS } from '../../lambda/slack/methods';
 import { type SlackApiStub, type SlackApiStubOptions, startSlackApiStub } from '../../local/slack-api-stub';
 import { SLACK_RATE_LIMITS, SlackRateLimiter, TIER_PER_MINUTE } from '../../local/slack-rate-limits';
-import { startHarness } from '../helpers/harness';
+import { ANNOUNCEMENTS, startHarness } from '../helpers/harness';
 
 const GENERAL = 'C0GENERAL';
 const OUTSIDE = 'C0OUTSIDE'; // public, the bot is not a member
@@ -375,6 +375,28 @@ describe('Slack stand-in: as strict as Slack', () => {
   });
 
   describe('through the bot', () => {
+    it("copes with Slack's rate limit: an announcement refused with 429 is posted after Retry-After", async () => {
+      // prepare: eleven incidents in a few seconds announce eleven times in one channel, one more
+      // than chat.postMessage's burst allows
+      const harness = await startHarness();
+      stub = await startSlackApiStub();
+      const announced = () => harness.slack.messages.filter((m) => m.channel === ANNOUNCEMENTS).length;
+      try {
+        // act
+        for (let i = 1; i <= 11; i++) await harness.command(`open sev3 Burst ${i}`);
+        await harness.slack.waitFor(() => announced() === 11, 20_000);
+
+        // assess
+        const posts = harness.slack.calls.filter(
+          (call) => call.method === 'chat.postMessage' && call.args.channel === ANNOUNCEMENTS,
+        );
+        expect(posts.length).toBeGreaterThan(11); // at least one was refused and tried again
+        expect(announced()).toBe(11);
+      } finally {
+        await harness.close();
+      }
+    }, 30_000);
+
     it('opens the declare modal for a fresh trigger, and refuses a reused one as Slack would', async () => {
       // prepare
       const harness = await startHarness();
