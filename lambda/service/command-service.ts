@@ -509,10 +509,13 @@ export class CommandService {
     const record = await this.deps.store.getRecord(incident.id);
     if (!record) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${incident.id}.`);
     const markdown = compilePostmortem(record, { tz: this.tz, now: this.now() });
+    // The draft holds people's and alerts' words as typed: escaped like every text the bot sends, so
+    // it never broadcasts or hides a link, and cut between graphemes (never half an emoji or entity).
+    const escaped = escapeText(markdown);
     const body =
-      markdown.length > MAX_REPLY
-        ? `${markdown.slice(0, MAX_REPLY)}\n… (cut here: the full draft is longer)`
-        : markdown;
+      escaped.length > MAX_REPLY
+        ? `${escapeClip(markdown, MAX_REPLY)}\n(cut here: the full draft is longer)`
+        : escaped;
     return ephemeral(`Postmortem draft of ${incident.id}:\n\`\`\`\n${body}\n\`\`\``);
   }
 }
