@@ -632,7 +632,7 @@ class LocalSlackApi implements SlackApiStub {
     const limited = this.rateLimiter?.take(
       method,
       this.tokenOf(req, bodyToken) ?? '',
-      asString(args.channel),
+      this.channelKey(args.channel),
     );
     if (limited && !limited.ok) {
       sendJson(
@@ -778,6 +778,15 @@ class LocalSlackApi implements SlackApiStub {
     const seconds = Math.floor(this.lastTsMicros / 1_000_000);
     const micros = this.lastTsMicros % 1_000_000;
     return `${seconds}.${String(micros).padStart(6, '0')}`;
+  }
+
+  /** The id a channel reference (id or `#name`) stands for, so both count against one channel's limit. */
+  private channelKey(ref: unknown): string | undefined {
+    const key = asString(ref);
+    if (!key || this.channels.has(key)) return key;
+    const name = key.startsWith('#') ? key.slice(1) : key;
+    for (const channel of this.channels.values()) if (channel.name === name) return channel.id;
+    return key;
   }
 
   private channelByRef(ref: unknown): StubChannel {

@@ -300,7 +300,7 @@ describe('Slack stand-in: as strict as Slack', () => {
       }
 
       // act
-      const eleventh = await post(GENERAL);
+      const eleventh = await post('#general'); // by name: the same channel, the same limit
       const elsewhere = await post(OUTSIDE);
       now += 9000; // the burst's first message leaves the 10 s window
       const afterASecond = await post(GENERAL);
