@@ -60,7 +60,10 @@ export interface ChatGateway {
   /** Invites users; users already in the channel are not an error. */
   invite(channelId: string, userIds: string[]): Promise<void>;
   postMessage(channelId: string, message: ChatMessage): Promise<string>;
-  /** A message only `userId` sees, in a channel they are in. */
+  /**
+   * A message only `userId` sees, in the channel where they are; where the bot cannot show it there
+   * (a private channel or a DM it is not in, a channel the user left), in their DM with the app.
+   */
   postEphemeral(channelId: string, userId: string, text: string): Promise<void>;
   publishHome(userId: string, view: HomeView): Promise<void>;
   updateMessage(channelId: string, ts: string, message: ChatMessage): Promise<void>;
@@ -80,6 +83,9 @@ export interface ChatGateway {
 
 const MAX_CHANNEL_NAME = 80;
 const MAX_NAME_ATTEMPTS = 20;
+
+/** chat.postEphemeral's answers when the bot cannot show a message in that channel to that user. */
+const CANNOT_SHOW_THERE = new Set(['channel_not_found', 'not_in_channel', 'user_not_in_channel']);
 
 function platformErrorCode(error: unknown): string | undefined {
   const candidate = error as Partial<WebAPIPlatformError>;
@@ -298,7 +304,14 @@ export class SlackChat implements ChatGateway {
   }
 
   async postEphemeral(channelId: string, userId: string, text: string): Promise<void> {
-    await this.client.chat.postEphemeral({ channel: channelId, user: userId, text });
+    try {
+      await this.client.chat.postEphemeral({ channel: channelId, user: userId, text });
+    } catch (error) {
+      if (!CANNOT_SHOW_THERE.has(platformErrorCode(error) ?? '')) throw error;
+      // A user id as the channel is the user's DM with the app (the App Home's Messages tab):
+      // https://docs.slack.dev/reference/methods/chat.postMessage ("channel … IM channel").
+      await this.client.chat.postMessage({ channel: userId, text });
+    }
   }
 
   async publishHome(userId: string, view: HomeView): Promise<void> {
