@@ -563,7 +563,7 @@ export function appHome(incidents: Incident[], ctx: FormatContext): HomeView {
     blocks.push({
       type: 'context',
       block_id: 'more',
-      elements: [mrkdwn(`…and ${open.length - shown.length} more. \`/incident list\` shows them all.`)],
+      elements: [mrkdwn(`…and ${open.length - shown.length} more. \`/incident list\` shows more, most severe first.`)],
     });
   }
   blocks.push({
