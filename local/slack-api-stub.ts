@@ -24,6 +24,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { requiredBotScopes, WEB_API_METHODS, type WebApiMethod } from '../lambda/slack/methods';
 import { readBodyBytes } from './apigw';
+import { messageProblems, viewProblems } from './block-kit-limits';
 import { SlackRateLimiter } from './slack-rate-limits';
 
 export interface RecordedCall {
@@ -919,24 +920,23 @@ class LocalSlackApi implements SlackApiStub {
     };
   }
 
-  /** Slack's checks on message content shared by postMessage/postEphemeral/update. */
+  /**
+   * Slack's checks on message content shared by postMessage/postEphemeral/update: Block Kit's
+   * documented limits (local/block-kit-limits.ts) answer `invalid_blocks` with each problem, as Slack
+   * does in `errors` and `response_metadata.messages`.
+   */
   private validateContent(args: Args, requireSomething: boolean): void {
-    const text = asString(args.text);
-    if (requireSomething && !text && args.blocks === undefined && args.attachments === undefined) {
-      fail('no_text');
+    const blocks = args.blocks === '' ? undefined : args.blocks;
+    if (blocks !== undefined && !Array.isArray(blocks)) fail('invalid_blocks_format');
+    const problems = messageProblems({ text: args.text, ...(blocks === undefined ? {} : { blocks }) });
+    const codeOf = (problem: string) => /^\[ERROR\] (no_text|msg_too_long):/.exec(problem)?.[1];
+    if (problems.some((p) => codeOf(p) === 'msg_too_long')) fail('msg_too_long');
+    const noText = problems.some((p) => codeOf(p) === 'no_text');
+    if (noText && requireSomething && args.attachments === undefined) fail('no_text');
+    const blockProblems = problems.filter((p) => codeOf(p) === undefined);
+    if (blockProblems.length > 0) {
+      fail('invalid_blocks', { errors: blockProblems, response_metadata: { messages: blockProblems } });
     }
-    if (text && text.length > 40_000) fail('msg_too_long');
-    const blocks = args.blocks;
-    if (blocks === undefined || blocks === '') return;
-    if (typeof blocks === 'string') fail('invalid_blocks_format');
-    if (!Array.isArray(blocks)) fail('invalid_blocks_format');
-    if (blocks.length > 50)
-      fail('invalid_blocks', { errors: ['must provide at most 50 items [json-pointer:/blocks]'] });
-    blocks.forEach((block, index) => {
-      if (!isRecord(block) || typeof block.type !== 'string') {
-        fail('invalid_blocks', { errors: [`missing required field: type [json-pointer:/blocks/${index}]`] });
-      }
-    });
   }
 
   // ---- Web API methods -------------------------------------------------------------------------
@@ -1198,6 +1198,10 @@ class LocalSlackApi implements SlackApiStub {
       fail('invalid_arguments', { errors: ['view is required and must be a JSON object'] });
     if (view.type !== type) fail('invalid_arguments', { errors: [`view.type must be "${type}"`] });
     if (view.blocks !== undefined && !Array.isArray(view.blocks)) fail('invalid_arguments');
+    const problems = viewProblems(view);
+    if (problems.length > 0) {
+      fail('invalid_arguments', { errors: problems, response_metadata: { messages: problems } });
+    }
     return view;
   }
 

@@ -227,6 +227,60 @@ describe('Slack stand-in: as strict as Slack', () => {
     });
   });
 
+  describe('Block Kit limits', () => {
+    beforeEach(() => start());
+
+    it('refuses a message whose header is over 150 characters with invalid_blocks, naming the field', async () => {
+      // prepare
+      const header = (text: string) => [{ type: 'header', text: { type: 'plain_text', text } }];
+
+      // act
+      const atLimit = await outcome(
+        client.chat.postMessage({ channel: GENERAL, text: 'x', blocks: header('🔥'.repeat(150)) }),
+      );
+      let messages: string[] = [];
+      const over = await outcome(
+        client.chat
+          .postMessage({ channel: GENERAL, text: 'x', blocks: header('a'.repeat(151)) })
+          .catch((error) => {
+            messages =
+              (error as { data?: { response_metadata?: { messages?: string[] } } }).data?.response_metadata
+                ?.messages ?? [];
+            throw error;
+          }),
+      );
+
+      // assess: 150 emoji are 150 characters to Slack (code points), not 300 UTF-16 units
+      expect([atLimit, over]).toEqual(['ok', 'invalid_blocks']);
+      expect(messages.join('\n')).toContain('[json-pointer:/blocks/0/text/text]');
+    });
+
+    it('refuses message text over 40,000 characters with msg_too_long, and a message with nothing with no_text', async () => {
+      // act
+      const long = await outcome(client.chat.postMessage({ channel: GENERAL, text: 'a'.repeat(40_001) }));
+      const empty = await outcome(client.chat.postMessage({ channel: GENERAL, text: '' }));
+
+      // assess
+      expect([long, empty]).toEqual(['msg_too_long', 'no_text']);
+    });
+
+    it('refuses a modal whose title is over 24 characters with invalid_arguments', async () => {
+      // prepare
+      const trigger = stub.issueTriggerId();
+
+      // act
+      const result = await outcome(
+        client.views.open({
+          trigger_id: trigger,
+          view: { ...MODAL, title: { type: 'plain_text', text: 'Declare a brand new incident' } },
+        }),
+      );
+
+      // assess
+      expect(result).toBe('invalid_arguments');
+    });
+  });
+
   describe('methods the bot never calls', () => {
     beforeEach(() => start());
 
