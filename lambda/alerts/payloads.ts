@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Severity } from '../incidents/types';
+import { clip } from '../slack/text';
 
 export interface AlertSignal {
   source: 'cloudwatch' | 'alertmanager';
@@ -179,14 +180,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** One line: alert summaries are often templated over several lines. */
 function oneLine(value: string): string {
   return value.replace(/\s+/g, ' ').trim();
-}
-
-/** At most `max` UTF-16 units, ending in an ellipsis when cut, never splitting a surrogate pair. */
-function clip(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let cut = value.slice(0, max - 1);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
 }
 
 function httpUrl(value: string | null | undefined): string | undefined {

@@ -636,6 +636,17 @@ describe('parseAlertmanagerBody', () => {
     expect(signal?.title).toBe(`${'a'.repeat(198)}…`);
   });
 
+  it('clips a title between whole graphemes: a ZWJ family or a skin tone is kept whole or dropped whole', () => {
+    // prepare: 195 letters, then a family (11 UTF-16 units) that does not fit whole
+    const body = alertmanagerWith({ annotations: { summary: `${'a'.repeat(195)}👨‍👩‍👧‍👦 down` } });
+
+    // act
+    const [signal] = alertmanagerSignals(body);
+
+    // assess
+    expect(signal?.title).toBe(`${'a'.repeat(195)}…`);
+  });
+
   it.each([
     ['not JSON', '{"version":', 'body is not JSON'],
     ['a JSON array', '[]', 'body: expected a JSON object'],
