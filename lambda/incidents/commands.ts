@@ -118,7 +118,13 @@ export const intentSchema = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('cause'), ref: refField, text: textSchema }),
   z.strictObject({ verb: z.literal('severity'), ref: refField, time: timeField, severity: severitySchema }),
   z.strictObject({ verb: z.literal('status'), ref: refField, time: timeField, status: openStatusSchema }),
-  z.strictObject({ verb: z.literal('commander'), ref: refField, time: timeField, user: userIdSchema }),
+  z.strictObject({
+    verb: z.literal('commander'),
+    ref: refField,
+    time: timeField,
+    user: userIdSchema,
+    ifVacant: z.boolean().optional(),
+  }),
   z.strictObject({ verb: z.literal('ack'), ref: refField, time: timeField }),
   z.strictObject({
     verb: z.literal('escalate'),

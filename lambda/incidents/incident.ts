@@ -167,6 +167,14 @@ export function decide(incident: Incident, intent: IncidentIntent, ctx: DecideCo
       };
     }
     case 'commander': {
+      if (intent.ifVacant && incident.commander) {
+        throw new IncidentError(
+          'NO_CHANGE',
+          intent.user === incident.commander
+            ? `You are already leading ${incident.id}.`
+            : `<@${incident.commander}> is already leading ${incident.id}; nothing was changed.`,
+        );
+      }
       if (intent.user === incident.commander) {
         throw new IncidentError('NO_CHANGE', `<@${intent.user}> is already the commander of ${incident.id}.`);
       }

@@ -17,7 +17,11 @@ export type Intent =
   | { verb: 'cause'; ref?: string; text: string }
   | { verb: 'severity'; ref?: string; time?: TimeInput; severity: Severity }
   | { verb: 'status'; ref?: string; time?: TimeInput; status: OpenStatus }
-  | { verb: 'commander'; ref?: string; time?: TimeInput; user: string }
+  /**
+   * `ifVacant`: taking the lead ("I'll lead" on the summary) rather than assigning it; refused when
+   * someone already leads, so of two people taking it at once the first wins.
+   */
+  | { verb: 'commander'; ref?: string; time?: TimeInput; user: string; ifVacant?: boolean }
   | { verb: 'ack'; ref?: string; time?: TimeInput }
   /** `team` is set only when the first word names a team of the escalation policy. */
   | { verb: 'escalate'; ref?: string; time?: TimeInput; team?: string; reason?: string }

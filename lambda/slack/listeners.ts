@@ -188,7 +188,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
   });
 
-  const button = (action: string, intentFor: (incidentId: string) => Intent) => {
+  const button = (action: string, intentFor: (incidentId: string, userId: string) => Intent) => {
     app.action(action, async ({ ack, body }) => {
       await ack();
       const payload = buttonSchema.safeParse(body);
@@ -196,7 +196,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const { user, channel, trigger_id: triggerId, actions, response_url: responseUrl } = payload.data;
       const incidentId = actions[0]?.value as string;
       try {
-        const reply = await commands.execute(intentFor(incidentId), {
+        const reply = await commands.execute(intentFor(incidentId, user.id), {
           userId: user.id,
           channelId: channel?.id ?? '',
           triggerId,
@@ -217,6 +217,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   };
   button(ACTIONS.acknowledge, (ref) => ({ verb: 'ack', ref }));
   button(ACTIONS.escalate, (ref) => ({ verb: 'escalate', ref }));
+  // "I'll lead": `/incident commander <@clicker>`, refused (the clicker told who leads) once anyone does.
+  button(ACTIONS.lead, (ref, user) => ({ verb: 'commander', ref, user, ifVacant: true }));
 
   app.action(ACTIONS.resolve, async ({ ack, body }) => {
     await ack();

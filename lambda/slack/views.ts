@@ -42,6 +42,8 @@ export const ACTIONS = {
   acknowledge: 'incident.acknowledge',
   escalate: 'incident.escalate',
   resolve: 'incident.resolve',
+  /** "I'll lead": the clicker takes command of an incident nobody leads. */
+  lead: 'incident.lead',
 } as const;
 
 export const CALLBACKS = {
@@ -55,6 +57,12 @@ export const SHORTCUT = 'add_to_incident_timeline';
 
 /** The block id of the buttons under the pinned summary. */
 export const SUMMARY_ACTIONS_BLOCK = 'incident.summary_actions';
+
+/** The block id of the summary's "No one is leading this incident" line with its "I'll lead" button. */
+export const LEAD_BLOCK = 'incident.lead';
+
+/** What the summary of an open incident without a commander says. */
+export const NO_LEADER = 'No one is leading this incident.';
 
 /** Every input in these modals has this action id, so a value is always at `values[block].value`. */
 const INPUT = 'value';
@@ -194,6 +202,25 @@ export function summaryActions(incidentId: string): KnownBlock {
     ],
   };
   return block;
+}
+
+/**
+ * Asks for a commander (incidents opened by alerts have none): "I'll lead" makes the clicker the
+ * commander, as `/incident commander <@them>` would, unless someone took it first.
+ */
+export function leadPrompt(incidentId: string): KnownBlock {
+  return {
+    type: 'section',
+    block_id: LEAD_BLOCK,
+    text: mrkdwn(`:raising_hand: *${NO_LEADER}* Someone needs to coordinate the response.`),
+    accessory: {
+      type: 'button',
+      action_id: ACTIONS.lead,
+      text: plain("I'll lead"),
+      style: 'primary',
+      value: incidentId,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -563,7 +590,9 @@ export function appHome(incidents: Incident[], ctx: FormatContext): HomeView {
     blocks.push({
       type: 'context',
       block_id: 'more',
-      elements: [mrkdwn(`…and ${open.length - shown.length} more. \`/incident list\` shows more, most severe first.`)],
+      elements: [
+        mrkdwn(`…and ${open.length - shown.length} more. \`/incident list\` shows more, most severe first.`),
+      ],
     });
   }
   blocks.push({
@@ -666,6 +695,9 @@ export function pinnedSummary(incident: Incident, ctx: FormatContext, problems: 
       elements: [{ type: 'mrkdwn', text: `${heading}${joinLinesWithin(shown, MAX_TEXT - heading.length)}` }],
     });
   }
-  if (incident.status !== 'resolved') blocks.push(summaryActions(incident.id));
+  if (incident.status !== 'resolved') {
+    if (!incident.commander) blocks.push(leadPrompt(incident.id));
+    blocks.push(summaryActions(incident.id));
+  }
   return { ...message, blocks };
 }

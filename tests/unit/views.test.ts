@@ -12,9 +12,12 @@ import {
   CALLBACKS,
   declareModal,
   HOME_MAX_INCIDENTS,
+  LEAD_BLOCK,
+  leadPrompt,
   parseAddToTimelineSubmission,
   parseDeclareSubmission,
   parseResolveSubmission,
+  pinnedSummary,
   resolveModal,
   SHORTCUT,
   type Submission,
@@ -414,6 +417,56 @@ describe('summaryActions', () => {
 
     // assess
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('pinnedSummary: who leads', () => {
+  const leadBlockOf = (blocks: unknown[] | undefined) =>
+    (blocks as { block_id?: string }[] | undefined)?.find((block) => block.block_id === LEAD_BLOCK);
+
+  it('asks for a leader with a primary "I\'ll lead" button when an open incident has no commander', () => {
+    // act
+    const message = pinnedSummary(incident({ declaredBy: 'bot' }), UTC);
+
+    // assess
+    const block = leadBlockOf(message.blocks);
+    expect(block).toMatchObject({
+      type: 'section',
+      text: { type: 'mrkdwn', text: expect.stringContaining('No one is leading this incident') },
+      accessory: {
+        type: 'button',
+        action_id: ACTIONS.lead,
+        style: 'primary',
+        value: 'INC-7',
+        text: { type: 'plain_text', text: "I'll lead" },
+      },
+    });
+    expect(blockProblems(message.blocks ?? [])).toEqual([]);
+    // Above the other buttons, where responders look first.
+    const ids = (message.blocks ?? []).map((b) => b.block_id);
+    expect(ids.indexOf(LEAD_BLOCK)).toBeLessThan(ids.indexOf('incident.summary_actions'));
+  });
+
+  it('asks nobody once someone leads, or once the incident is resolved', () => {
+    // act
+    const led = pinnedSummary(incident({ commander: 'U0ANNA' }), UTC);
+    const resolved = pinnedSummary(
+      incident({ status: 'resolved', resolvedAt: '2024-02-18T18:00:00.000Z', resolvedBy: 'U0ANNA' }),
+      UTC,
+    );
+
+    // assess
+    expect(leadBlockOf(led.blocks)).toBeUndefined();
+    expect(texts(led.blocks ?? [])).toContain('<@U0ANNA>');
+    expect(leadBlockOf(resolved.blocks)).toBeUndefined();
+  });
+
+  it('keeps the prompt within Block Kit limits for any incident id', () => {
+    // act
+    const block = leadPrompt('INC-123456789');
+
+    // assess
+    expect(blockProblems([block])).toEqual([]);
   });
 });
 
