@@ -10,12 +10,20 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The whole body, refusing more than `maxBytes`: the servers here read trusted local callers only. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`request body larger than ${maxBytes} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
 export async function readBodyBytes(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new Error('request body too large');
+    // The rest is not read here; Node discards it once the answer is sent.
+    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -3,12 +3,18 @@
  * embedded DynamoDB-compatible store on disk under DATA_DIR and an in-process job queue. Socket Mode
  * when SLACK_APP_TOKEN is set.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { createAlertService } from '../lambda/alerts/alert-service';
-import { type AlertRoute, handleAlertHttp } from '../lambda/alerts/http';
+import { ALERT_AUTH_CHALLENGE, isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from '../lambda/alerts/auth';
+import {
+  type AlertHttpDeps,
+  type AlertHttpResponse,
+  type AlertRoute,
+  handleAlertHttp,
+} from '../lambda/alerts/http';
 import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
 import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/engine';
@@ -25,7 +31,40 @@ import { registerListeners } from '../lambda/slack/listeners';
 import { makeDocumentClient } from '../lambda/store/client';
 import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
-import { readBody, toApiGatewayEvent, writeResult } from './apigw';
+import { BodyTooLargeError, readBody, toApiGatewayEvent, writeResult } from './apigw';
+
+/**
+ * An alert request: the token first, then the size, and only then the body (product.md, "Alerts in"),
+ * so a stranger or an oversized body costs no memory. Over 1 MiB is 413, never 500, which
+ * Alertmanager would retry forever.
+ */
+async function answerAlert(
+  request: IncomingMessage,
+  route: AlertRoute,
+  deps: AlertHttpDeps,
+): Promise<AlertHttpResponse> {
+  const { headers } = toApiGatewayEvent(request, '');
+  // Refused before the body is read: the connection closes after the answer, so what the sender is
+  // still sending is never parsed as a next request on a kept-alive connection.
+  const refuse = (statusCode: number, error: string, extra: Record<string, string> = {}) => ({
+    statusCode,
+    headers: { 'content-type': 'application/json', connection: 'close', ...extra },
+    body: JSON.stringify({ error }),
+  });
+  if (!isAuthorizedAlert(headers, deps.token)) {
+    return refuse(401, 'unauthorized', { 'www-authenticate': ALERT_AUTH_CHALLENGE });
+  }
+  const tooLarge = () => refuse(413, `alert bodies are limited to ${MAX_ALERT_BODY_BYTES} bytes`);
+  if (Number(request.headers['content-length']) > MAX_ALERT_BODY_BYTES) return tooLarge();
+  let body: string;
+  try {
+    body = await readBody(request, MAX_ALERT_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return tooLarge();
+    throw error;
+  }
+  return handleAlertHttp(route, { headers, body }, deps);
+}
 
 const ALERT_ROUTES: Record<string, AlertRoute | undefined> = {
   '/alerts/cloudwatch': 'cloudwatch',
@@ -147,11 +186,9 @@ export async function startLocalServer(
       }
       const alertRoute = ALERT_ROUTES[url.pathname];
       if (request.method === 'POST' && alertRoute) {
-        const body = await readBody(request);
-        const { headers } = toApiGatewayEvent(request, body);
         writeResult(
           response,
-          await handleAlertHttp(alertRoute, { headers, body }, { service: alerts, token: config.alertToken }),
+          await answerAlert(request, alertRoute, { service: alerts, token: config.alertToken }),
         );
         return;
       }

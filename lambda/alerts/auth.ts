@@ -1,9 +1,16 @@
 /**
- * Who may post alerts (product.md, "Alerts in"): whoever holds ALERT_TOKEN, sent as a bearer token or
- * as the password of HTTP basic auth, which is all an SNS subscription URL (`https://user:token@…`)
- * can carry.
+ * The gate in front of the alert routes (product.md, "Alerts in"). Who may post: whoever holds
+ * ALERT_TOKEN, sent as a bearer token or as the password of HTTP basic auth, which is all an SNS
+ * subscription URL (`https://user:token@…`) can carry. How much: at most `MAX_ALERT_BODY_BYTES`, checked
+ * after the token and before the body is read whole.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * 1 MiB: far above a real notification (Alertmanager's groups are a few KB per alert, SNS caps a
+ * message at 256 KB); anything larger gets 413, which senders treat as final rather than retrying.
+ */
+export const MAX_ALERT_BODY_BYTES = 1024 * 1024;
 
 /**
  * For the 401's WWW-Authenticate header. SNS sends the credentials in its subscription URL only after

@@ -7,6 +7,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from 'aws-lambda';
 import { type AlertService, createAlertService } from '../alerts/alert-service';
+import { isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from '../alerts/auth';
 import { type AlertRoute, handleAlertHttp } from '../alerts/http';
 import { parseSnsLambdaEvent } from '../alerts/payloads';
 import { systemClock } from '../incidents/time';
@@ -59,11 +60,23 @@ export function createAlertsHandler(
         body: '{"error":"not found"}',
       };
     }
-    const body = event.isBase64Encoded
-      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-      : (event.body ?? '');
     const { service, token } = await runtime();
-    return handleAlertHttp(route, { headers: event.headers ?? {}, body }, { service, token });
+    const headers = event.headers ?? {};
+    // The token before anything is done with the body; then its size (as the local server does).
+    if (!isAuthorizedAlert(headers, token)) {
+      return handleAlertHttp(route, { headers, body: '' }, { service, token });
+    }
+    const raw = event.body ?? '';
+    const bytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw);
+    if (bytes > MAX_ALERT_BODY_BYTES) {
+      return {
+        statusCode: 413,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: `alert bodies are limited to ${MAX_ALERT_BODY_BYTES} bytes` }),
+      };
+    }
+    const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    return handleAlertHttp(route, { headers, body }, { service, token });
   }
 
   return async (event: AlertsEvent): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
