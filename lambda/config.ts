@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseHostRule, type SnsTrust } from './alerts/sns-signature';
 import { ConfigError } from './incidents/errors';
 import { type EscalationPolicy, parsePolicy } from './incidents/policy';
 import { isValidTimeZone } from './incidents/time';
@@ -22,6 +23,31 @@ const timeZone = z
   .default('UTC')
   .refine(isValidTimeZone, { error: 'expected an IANA time zone like Europe/Berlin' });
 
+/** A comma-separated list, each entry checked; unset or blank: undefined. */
+function commaList(valid: (entry: string) => boolean, expected: string) {
+  return optionalText
+    .transform((value) =>
+      value
+        ?.split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .check((ctx) => {
+      const entries = ctx.value;
+      if (!entries) return;
+      const bad = entries.filter((entry) => !valid(entry));
+      if (entries.length === 0 || bad.length > 0) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `expected ${expected}${bad.length ? `, not ${bad.map((entry) => JSON.stringify(entry)).join(', ')}` : ''}`,
+        });
+      }
+    });
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
 const sharedSchema = {
   SLACK_API_URL: optionalText.pipe(z.url({ error: 'expected a URL' }).optional()),
   INCIDENTS_CHANNEL: optionalText,
@@ -29,6 +55,17 @@ const sharedSchema = {
   ESCALATION_POLICY: optionalText,
   PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
   OPSGENIE_API_URL: z.url().default('https://api.opsgenie.com'),
+  ALERTS_SNS_SIGNATURES: optionalText.pipe(
+    z.enum(['require', 'off'], { error: 'expected require or off' }).default('require'),
+  ),
+  SNS_TRUSTED_CERT_HOSTS: commaList(
+    (entry) => parseHostRule(entry) !== undefined,
+    'comma-separated hosts or host:port (no scheme or path)',
+  ),
+  ALERTS_SNS_TOPIC_ARNS: commaList(
+    (entry) => SNS_TOPIC_ARN.test(entry),
+    'comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)',
+  ),
 };
 
 const localSchema = z.object({
@@ -74,6 +111,12 @@ export interface BotSettings {
   opsgenieApiUrl: string;
 }
 
+/**
+ * Which SNS messages over HTTP are trusted (ALERTS_SNS_SIGNATURES, SNS_TRUSTED_CERT_HOSTS,
+ * ALERTS_SNS_TOPIC_ARNS); pass to createSnsVerifier.
+ */
+export type AlertsSnsSettings = Pick<SnsTrust, 'signatures' | 'trustedCertHosts' | 'topicArns'>;
+
 export interface LocalConfig extends BotSettings {
   port: number;
   signingSecret: string;
@@ -86,6 +129,7 @@ export interface LocalConfig extends BotSettings {
   webhookSigningSecret?: string;
   /** Seconds between reconciler runs (0: only at start). */
   reconcileIntervalSeconds: number;
+  alertsSns: AlertsSnsSettings;
 }
 
 export interface LambdaConfig extends BotSettings {
@@ -93,6 +137,7 @@ export interface LambdaConfig extends BotSettings {
   postmortemBucket: string;
   slackSecretArn: string;
   jobsQueueUrl?: string;
+  alertsSns: AlertsSnsSettings;
   /** EventBridge Scheduler: all three, or no timers (tiers past the first do not fire). */
   scheduler?: { groupName: string; targetArn: string; roleArn: string; deadLetterArn?: string };
 }
@@ -131,6 +176,14 @@ function settings(
   };
 }
 
+function alertsSns(env: z.infer<typeof localSchema> | z.infer<typeof lambdaSchema>): AlertsSnsSettings {
+  return {
+    signatures: env.ALERTS_SNS_SIGNATURES,
+    ...(env.SNS_TRUSTED_CERT_HOSTS ? { trustedCertHosts: env.SNS_TRUSTED_CERT_HOSTS } : {}),
+    ...(env.ALERTS_SNS_TOPIC_ARNS ? { topicArns: env.ALERTS_SNS_TOPIC_ARNS } : {}),
+  };
+}
+
 export function loadLocalConfig(env: Env = process.env): LocalConfig {
   const parsed = parseEnv(localSchema, env);
   return {
@@ -145,6 +198,7 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
     alertToken: parsed.ALERT_TOKEN,
     webhookSigningSecret: parsed.WEBHOOK_SIGNING_SECRET,
     reconcileIntervalSeconds: parsed.RECONCILE_INTERVAL,
+    alertsSns: alertsSns(parsed),
   };
 }
 
@@ -164,6 +218,7 @@ export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
     postmortemBucket: parsed.POSTMORTEM_BUCKET,
     slackSecretArn: parsed.SLACK_SECRET_ARN,
     jobsQueueUrl: parsed.JOBS_QUEUE_URL,
+    alertsSns: alertsSns(parsed),
     ...(groupName && targetArn && roleArn
       ? { scheduler: { groupName, targetArn, roleArn, deadLetterArn: parsed.SCHEDULER_DEAD_LETTER_ARN } }
       : {}),

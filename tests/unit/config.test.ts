@@ -44,6 +44,75 @@ describe('configuration from the environment', () => {
     expect(config.jobsQueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/1/jobs');
   });
 
+  it('requires SNS signatures by default, trusting the AWS certificate hosts and any topic', () => {
+    const config = loadLocalConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(config.alertsSns).toEqual({ signatures: 'require' });
+    const lambda = loadLambdaConfig({ TABLE_NAME: 't', POSTMORTEM_BUCKET: 'b', SLACK_SECRET_ARN: 'arn' });
+    expect(lambda.alertsSns).toEqual({ signatures: 'require' });
+  });
+
+  it('reads the SNS trust settings as lists, locally and in Lambda', () => {
+    const env = {
+      ALERTS_SNS_SIGNATURES: 'off',
+      SNS_TRUSTED_CERT_HOSTS: ' 127.0.0.1:4566 , sns.internal.example ,[::1]:8080,',
+      ALERTS_SNS_TOPIC_ARNS:
+        'arn:aws:sns:eu-west-1:123456789012:incident-bot-alarms,arn:aws-cn:sns:cn-north-1:210987654321:alarms.fifo',
+    };
+    const expected = {
+      signatures: 'off',
+      trustedCertHosts: ['127.0.0.1:4566', 'sns.internal.example', '[::1]:8080'],
+      topicArns: [
+        'arn:aws:sns:eu-west-1:123456789012:incident-bot-alarms',
+        'arn:aws-cn:sns:cn-north-1:210987654321:alarms.fifo',
+      ],
+    };
+    expect(
+      loadLocalConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', ...env }).alertsSns,
+    ).toEqual(expected);
+    const lambda = loadLambdaConfig({
+      TABLE_NAME: 't',
+      POSTMORTEM_BUCKET: 'b',
+      SLACK_SECRET_ARN: 'arn',
+      ...env,
+    });
+    expect(lambda.alertsSns).toEqual(expected);
+    // Blank is unset.
+    const blank = loadLocalConfig({
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      ALERTS_SNS_SIGNATURES: ' ',
+      SNS_TRUSTED_CERT_HOSTS: '',
+      ALERTS_SNS_TOPIC_ARNS: ' ',
+    });
+    expect(blank.alertsSns).toEqual({ signatures: 'require' });
+  });
+
+  it('refuses bad SNS trust settings at start, naming the variable', () => {
+    const load = (env: Record<string, string>) => () =>
+      loadLocalConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', ...env });
+    expect(load({ ALERTS_SNS_SIGNATURES: 'optional' })).toThrow(
+      /ALERTS_SNS_SIGNATURES: expected require or off/,
+    );
+    expect(load({ SNS_TRUSTED_CERT_HOSTS: 'sns.internal.example,https://certs.example/' })).toThrow(
+      /SNS_TRUSTED_CERT_HOSTS: expected comma-separated hosts or host:port.*"https:\/\/certs\.example\/"/,
+    );
+    expect(load({ SNS_TRUSTED_CERT_HOSTS: ',' })).toThrow(/SNS_TRUSTED_CERT_HOSTS: expected/);
+    expect(load({ ALERTS_SNS_TOPIC_ARNS: 'incident-bot-alarms' })).toThrow(
+      /ALERTS_SNS_TOPIC_ARNS: expected comma-separated SNS topic ARNs.*"incident-bot-alarms"/,
+    );
+    expect(load({ ALERTS_SNS_TOPIC_ARNS: 'arn:aws:sqs:eu-west-1:123456789012:queue' })).toThrow(
+      /ALERTS_SNS_TOPIC_ARNS:/,
+    );
+    expect(() =>
+      loadLambdaConfig({
+        TABLE_NAME: 't',
+        POSTMORTEM_BUCKET: 'b',
+        SLACK_SECRET_ARN: 'arn',
+        ALERTS_SNS_SIGNATURES: 'no',
+      }),
+    ).toThrow(/ALERTS_SNS_SIGNATURES: expected require or off/);
+  });
+
   it('refuses a Lambda environment without its table, bucket or secret', () => {
     expect(() => loadLambdaConfig({})).toThrow(/TABLE_NAME[\s\S]*POSTMORTEM_BUCKET[\s\S]*SLACK_SECRET_ARN/);
   });
