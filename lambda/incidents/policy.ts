@@ -133,6 +133,17 @@ const policySchema = z
       })
       .strict()
       .default({}),
+    alerts: z
+      .object({
+        maxNewIncidentsPerMinute: z
+          .number({ error: 'expected a whole number of incidents, at least 1' })
+          .int({ error: 'expected a whole number of incidents, at least 1' })
+          .min(1, { error: 'expected a whole number of incidents, at least 1' })
+          .optional(),
+        reopenAfter: durationSchema.optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -239,6 +250,24 @@ export function tiersFor(policy: EscalationPolicy, severity: Severity): Tier[] {
 
 export function reminderSecondsFor(policy: EscalationPolicy, severity: Severity): number | undefined {
   return policy.reminders[severity];
+}
+
+/** How alerts open incidents (product.md, the policy's `alerts` section). */
+export interface AlertRules {
+  /** Incidents alerts may open per minute; beyond it one "alert storm" incident collects the rest. */
+  maxNewIncidentsPerMinute: number;
+  /** A repeat within this long of its incident's resolution is a note on it, not a new incident. */
+  reopenAfterSeconds: number;
+}
+
+export const DEFAULT_ALERT_RULES: AlertRules = { maxNewIncidentsPerMinute: 5, reopenAfterSeconds: 3600 };
+
+export function alertRules(policy: EscalationPolicy | undefined): AlertRules {
+  return {
+    maxNewIncidentsPerMinute:
+      policy?.alerts.maxNewIncidentsPerMinute ?? DEFAULT_ALERT_RULES.maxNewIncidentsPerMinute,
+    reopenAfterSeconds: policy?.alerts.reopenAfter ?? DEFAULT_ALERT_RULES.reopenAfterSeconds,
+  };
 }
 
 export function teamNames(policy: EscalationPolicy | undefined): string[] {

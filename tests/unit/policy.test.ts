@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDurationSeconds, parsePolicy, tiersFor } from '../../lambda/incidents/policy';
+import {
+  alertRules,
+  DEFAULT_ALERT_RULES,
+  parseDurationSeconds,
+  parsePolicy,
+  tiersFor,
+} from '../../lambda/incidents/policy';
 
 // PagerDuty routing keys are 32 characters; these are shaped like them.
 const ONCALL_KEY = 'R0UTINGKEY0ONCALL000000000000000';
@@ -51,6 +57,27 @@ reminders:
     expect(parse).toThrow(/escalation\.sev1\[1\]\.notify\[0\]: unknown team 'ghost'/);
     expect(parse).toThrow(/escalation: Unrecognized key: "sev9"/i);
     expect(parse).toThrow(/reminders\.sev2: expected a duration like 15m/);
+  });
+
+  it('reads the alerts section (product.md), with defaults of 5 new incidents a minute and 1h to reopen', () => {
+    const teams = `teams:\n  oncall: { slack: S0ONCALL }\n`;
+    expect(alertRules(parsePolicy(teams))).toEqual(DEFAULT_ALERT_RULES);
+    expect(DEFAULT_ALERT_RULES).toEqual({ maxNewIncidentsPerMinute: 5, reopenAfterSeconds: 3600 });
+    expect(alertRules(undefined)).toEqual(DEFAULT_ALERT_RULES);
+    const policy = parsePolicy(`${teams}alerts:\n  maxNewIncidentsPerMinute: 12\n  reopenAfter: 30m\n`);
+    expect(alertRules(policy)).toEqual({ maxNewIncidentsPerMinute: 12, reopenAfterSeconds: 1800 });
+  });
+
+  it('names every bad field of the alerts section', () => {
+    const parse = () =>
+      parsePolicy(
+        'teams:\n  oncall: { slack: S0ONCALL }\nalerts:\n  maxNewIncidentsPerMinute: 0\n  reopenAfter: soon\n  storms: yes\n',
+      );
+    expect(parse).toThrow(
+      /alerts\.maxNewIncidentsPerMinute: expected a whole number of incidents, at least 1/,
+    );
+    expect(parse).toThrow(/alerts\.reopenAfter: expected a duration like 15m/);
+    expect(parse).toThrow(/alerts: Unrecognized key: "storms"/i);
   });
 
   it('refuses YAML that does not parse', () => {

@@ -399,6 +399,7 @@ describe('wantedPages, as the reconciler drives it over time', () => {
               sev2: sorted.map((tier) => ({ after: tier.afterMinutes * 60, notify: tier.notify })),
             },
             reminders: {},
+            alerts: {},
           };
           const record = aRecord({ severity: 'sev2' });
           const steps = record.steps as Record<string, StepState>;
