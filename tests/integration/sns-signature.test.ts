@@ -4,6 +4,8 @@
  * trustedCertHosts (SNS_TRUSTED_CERT_HOSTS), as the route tests do.
  */
 
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   CERT_CACHE_SIZE,
   CERT_MAX_BYTES,
@@ -251,6 +253,32 @@ describe('SNS signatures', () => {
     await closed.close();
     const verdict = refused(await verifier({ trustedCertHosts: [host] })(signed(cloudwatchAlarm, '1', url)));
     expect(verdict.code).toBe('cert-fetch-failed');
+  });
+
+  it('does not follow redirects and gives up on a certificate host that does not answer within 5 s', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((request, response) => {
+      if (request.url === '/redirect.pem') {
+        response.writeHead(302, { location: certs.certUrl }).end();
+      }
+      // Any other path: never answered.
+    });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const verify = createSnsVerifier({ signatures: 'require', trustedCertHosts: [host, certs.host] });
+      const redirected = refused(await verify(signed(cloudwatchAlarm, '1', `http://${host}/redirect.pem`)));
+      expect(redirected.code).toBe('cert-fetch-failed');
+      const started = Date.now();
+      const hanging = refused(await verify(signed(cloudwatchAlarm, '1', `http://${host}/hang.pem`)));
+      expect(hanging.code).toBe('cert-fetch-failed');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses when the certificate is outside its validity dates', async () => {
