@@ -6,6 +6,7 @@
 import type { Severity } from '../incidents/types';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, postJson } from './http';
 import {
+  CHANNEL_LINK,
   type Delivery,
   dedupKey,
   type PageAction,
@@ -94,6 +95,19 @@ export function opsgenieRequest(target: PageTarget, action: PageAction): { path:
   };
 }
 
+/**
+ * Adds the incident channel's link to the alert a page opened (Alert API v2, "Add Details to Alert"),
+ * under the `channel` key its creation uses; undefined while there is no channel.
+ */
+export function opsgenieLinkRequest(target: PageTarget): { path: string; body: unknown } | undefined {
+  if (!target.channelLink) return undefined;
+  const alias = dedupKey(target.incident.id, target.team);
+  return {
+    path: `/v2/alerts/${encodeURIComponent(alias)}/details?identifierType=alias`,
+    body: { details: { channel: target.channelLink }, source: 'incident-bot' },
+  };
+}
+
 export class OpsgeniePager implements PageAdapter {
   private readonly baseUrl: string;
   private readonly fetch: FetchLike;
@@ -108,23 +122,35 @@ export class OpsgeniePager implements PageAdapter {
   deliveries(target: PageTarget, action: PageAction): Delivery[] {
     const key = target.config.opsgenie;
     if (!key) return [];
-    const { path, body } = opsgenieRequest(target, action);
-    const text = JSON.stringify(body);
-    return [
-      {
-        channel: 'opsgenie',
-        dedupKey: dedupKey(target.incident.id, target.team),
-        send: () =>
-          postJson({
-            service: 'Opsgenie',
-            url: `${this.baseUrl}${path}`,
-            body: text,
-            headers: { authorization: `GenieKey ${key}` },
-            expect: 202,
-            fetch: this.fetch,
-            timeoutMs: this.timeoutMs,
-          }),
-      },
+    const alias = dedupKey(target.incident.id, target.team);
+    const post = ({ path, body }: { path: string; body: unknown }) => {
+      const text = JSON.stringify(body);
+      return () =>
+        postJson({
+          service: 'Opsgenie',
+          url: `${this.baseUrl}${path}`,
+          body: text,
+          headers: { authorization: `GenieKey ${key}` },
+          expect: 202,
+          fetch: this.fetch,
+          timeoutMs: this.timeoutMs,
+        });
+    };
+    const deliveries: Delivery[] = [
+      { channel: 'opsgenie', dedupKey: alias, send: post(opsgenieRequest(target, action)) },
     ];
+    const link = action === 'trigger' ? opsgenieLinkRequest(target) : undefined;
+    if (link) {
+      // A repeated create only counts up an open alert: a page sent before the channel existed gets
+      // the link as a custom detail of the alert it opened.
+      deliveries.push({
+        channel: 'opsgenie',
+        recipient: CHANNEL_LINK,
+        after: 'opsgenie:',
+        dedupKey: alias,
+        send: post(link),
+      });
+    }
+    return deliveries;
   }
 }

@@ -59,6 +59,12 @@ interface DeliveryBase {
   channel: PageChannel;
   recipient?: string;
   dedupKey?: string;
+  /**
+   * A follow-up to the delivery with this `deliveryKey`: sent only when an earlier try already made
+   * that one (which then lacked what this adds, such as the channel link of a page sent before the
+   * channel existed), never beside it.
+   */
+  after?: string;
 }
 
 /**
@@ -88,6 +94,9 @@ export interface PageAdapter {
 export function dedupKey(incidentId: string, team: string): string {
   return `incident-bot/${incidentId}/${team}`;
 }
+
+/** The recipient of a follow-up that adds the incident channel's link to a page sent without it. */
+export const CHANNEL_LINK = 'channel-link';
 
 /** `INC-7: Checkout latency` — how every service names the incident. */
 export function pageTitle(incident: Incident): string {

@@ -6,6 +6,7 @@
 import type { Severity } from '../incidents/types';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, postJson } from './http';
 import {
+  CHANNEL_LINK,
   type Delivery,
   dedupKey,
   type PageAction,
@@ -74,20 +75,28 @@ export class PagerDutyPager implements PageAdapter {
   deliveries(target: PageTarget, action: PageAction): Delivery[] {
     if (!target.config.pagerduty) return [];
     const body = JSON.stringify(pagerDutyEvent(target, action));
-    return [
-      {
+    const key = dedupKey(target.incident.id, target.team);
+    const send = () =>
+      postJson({
+        service: 'PagerDuty',
+        url: this.eventsUrl,
+        body,
+        expect: 202,
+        fetch: this.fetch,
+        timeoutMs: this.timeoutMs,
+      });
+    const deliveries: Delivery[] = [{ channel: 'pagerduty', dedupKey: key, send }];
+    if (action === 'trigger' && target.channelLink) {
+      // A page sent before the channel existed had no link: the same trigger again (same dedup_key,
+      // so the same PagerDuty alert) adds it to the alert, once the page is retried with a channel.
+      deliveries.push({
         channel: 'pagerduty',
-        dedupKey: dedupKey(target.incident.id, target.team),
-        send: () =>
-          postJson({
-            service: 'PagerDuty',
-            url: this.eventsUrl,
-            body,
-            expect: 202,
-            fetch: this.fetch,
-            timeoutMs: this.timeoutMs,
-          }),
-      },
-    ];
+        recipient: CHANNEL_LINK,
+        after: 'pagerduty:',
+        dedupKey: key,
+        send,
+      });
+    }
+    return deliveries;
   }
 }

@@ -78,6 +78,8 @@ export class TeamPager implements Pager {
     return Promise.all(
       deliveries
         .filter((delivery) => !skip.has(deliveryKey(delivery)))
+        // A follow-up only completes what an earlier try sent; sent now, the original has it all.
+        .filter((delivery) => delivery.after === undefined || skip.has(delivery.after))
         .map((delivery) => this.deliver(delivery)),
     );
   }

@@ -6,12 +6,20 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, postJson } from './http';
-import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
+import { CHANNEL_LINK, type Delivery, type PageAction, type PageAdapter, type PageTarget } from './pager';
 
 export const SIGNATURE_HEADER = 'X-Incident-Bot-Signature';
 export const TIMESTAMP_HEADER = 'X-Incident-Bot-Timestamp';
 
-export type WebhookEventType = 'incident.page' | 'incident.acknowledge' | 'incident.resolve';
+/**
+ * `incident.channel` follows an `incident.page` that went out before the incident channel existed:
+ * the same incident and team, now with `channelUrl`.
+ */
+export type WebhookEventType =
+  | 'incident.page'
+  | 'incident.acknowledge'
+  | 'incident.resolve'
+  | 'incident.channel';
 
 const EVENT_TYPE: Record<PageAction, WebhookEventType> = {
   trigger: 'incident.page',
@@ -21,7 +29,15 @@ const EVENT_TYPE: Record<PageAction, WebhookEventType> = {
 
 export interface WebhookBody {
   type: WebhookEventType;
-  incident: { id: string; title: string; severity: string; status: string; channelId?: string };
+  incident: {
+    id: string;
+    title: string;
+    severity: string;
+    status: string;
+    channelId?: string;
+    /** A web link that opens the incident channel in Slack, once there is one. */
+    channelUrl?: string;
+  };
   team: string;
   tier?: number;
   reason?: string;
@@ -56,16 +72,17 @@ export function verifyWebhookSignature(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function webhookBody(target: PageTarget, action: PageAction, sentAt: Date): WebhookBody {
+export function webhookBody(target: PageTarget, action: PageAction | 'channel', sentAt: Date): WebhookBody {
   const { incident } = target;
   return {
-    type: EVENT_TYPE[action],
+    type: action === 'channel' ? 'incident.channel' : EVENT_TYPE[action],
     incident: {
       id: incident.id,
       title: incident.title,
       severity: incident.severity,
       status: incident.status,
       channelId: incident.channelId,
+      channelUrl: target.channelLink,
     },
     team: target.team,
     tier: target.tier,
@@ -108,27 +125,34 @@ export class WebhookPager implements PageAdapter {
     }
     // Built once: a retry resends the same bytes with the same signature.
     const sentAt = this.clock();
-    const body = JSON.stringify(webhookBody(target, action, sentAt));
-    const headers = {
-      [SIGNATURE_HEADER]: signWebhookBody(this.signingSecret, body),
-      [TIMESTAMP_HEADER]: String(Math.floor(sentAt.getTime() / 1000)),
+    const send = (kind: PageAction | 'channel') => {
+      const body = JSON.stringify(webhookBody(target, kind, sentAt));
+      const headers = {
+        [SIGNATURE_HEADER]: signWebhookBody(this.signingSecret, body),
+        [TIMESTAMP_HEADER]: String(Math.floor(sentAt.getTime() / 1000)),
+      };
+      return () =>
+        postJson({
+          service: 'Webhook',
+          url,
+          body,
+          headers,
+          // Receivers are ours or a partner's; any 2xx is "got it", unlike the paging APIs' 202.
+          expect: 'any-2xx',
+          fetch: this.fetch,
+          timeoutMs: this.timeoutMs,
+        });
     };
-    return [
-      {
+    const deliveries: Delivery[] = [{ channel: 'webhook', recipient: host(url), send: send(action) }];
+    if (action === 'trigger' && target.channelLink) {
+      // The page went out before the channel existed: its link follows, once.
+      deliveries.push({
         channel: 'webhook',
-        recipient: host(url),
-        send: () =>
-          postJson({
-            service: 'Webhook',
-            url,
-            body,
-            headers,
-            // Receivers are ours or a partner's; any 2xx is "got it", unlike the paging APIs' 202.
-            expect: 'any-2xx',
-            fetch: this.fetch,
-            timeoutMs: this.timeoutMs,
-          }),
-      },
-    ];
+        recipient: `${host(url)} ${CHANNEL_LINK}`,
+        after: `webhook:${host(url)}`,
+        send: send('channel'),
+      });
+    }
+    return deliveries;
   }
 }

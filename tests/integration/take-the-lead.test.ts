@@ -4,9 +4,13 @@
  * says so with an "I'll lead" button. Clicking it does what `/incident commander <@clicker>` does;
  * the first click wins and a later one is told who leads, through the interaction's response_url.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { messageProblems } from '../../local/block-kit-limits';
+import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { ALICE, type Harness, startHarness } from '../helpers/harness';
 
 const TOKEN = 'lead-t0ken';
@@ -228,5 +232,104 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
     const incident = await harness.server.store.getIncident('INC-1');
     expect(incident?.commander).toBe(ALICE);
     expect(leadBlock((await summary('INC-1')).blocks)).toBeUndefined();
+  });
+});
+
+describe('pages link to the incident channel, also when they went out before it existed', () => {
+  let pagerduty: PagerDutyStub;
+  let receiver: Server;
+  let receiverUrl: string;
+  let policyFile: string;
+  let harness: Harness;
+  const received: { url: string; body: Record<string, unknown> }[] = [];
+
+  beforeAll(async () => {
+    pagerduty = await startPagerDutyStub();
+    // Opsgenie's Alert API and the team's webhook, on one loopback receiver.
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ url: request.url ?? '', body: JSON.parse(body) });
+        response.writeHead(202, { 'content-type': 'application/json' }).end('{"result":"ok"}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-lead-'));
+    policyFile = path.join(dir, 'policy.yaml');
+    await writeFile(
+      policyFile,
+      `teams:
+  oncall:
+    slack: S0ONCALL
+    users: [U0ANNA]
+    pagerduty: R0UTINGKEY0ONCALL000000000000000
+    opsgenie: genie-key-oncall
+    webhook: ${receiverUrl}/hook
+escalation:
+  default:
+    - { after: 0s, notify: [oncall] }
+`,
+    );
+  });
+  afterAll(async () => {
+    await pagerduty.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+  beforeEach(async () => {
+    received.length = 0;
+    pagerduty.reset();
+    harness = await startHarness({
+      env: {
+        ALERT_TOKEN: TOKEN,
+        ESCALATION_POLICY: policyFile,
+        PAGERDUTY_EVENTS_URL: pagerduty.url,
+        OPSGENIE_API_URL: receiverUrl,
+        WEBHOOK_SIGNING_SECRET: 'whsec-lead-test',
+      },
+    });
+  });
+  afterEach(() => harness.close());
+
+  it('every pager of an alert-opened incident carries the channel link, on the same page', async () => {
+    const response = await fetch(`${harness.server.url}/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: alertmanagerBody('CheckoutDown'),
+    });
+    expect(response.status).toBe(200);
+    await harness.server.jobs.drain();
+    const channelId = await harness.channelOf('INC-1');
+    const link = `https://slack.com/app_redirect?channel=${channelId}`;
+    const dedupKey = 'incident-bot/INC-1/oncall';
+
+    // PagerDuty: the link is on a trigger of the one alert (same dedup_key) that paged the team.
+    const triggers = pagerduty.events.filter((event) => event.event_action === 'trigger');
+    expect(triggers.length).toBeGreaterThan(0);
+    expect(new Set(triggers.map((event) => event.dedup_key))).toEqual(new Set([dedupKey]));
+    expect(triggers.at(-1)?.links).toEqual([{ href: link, text: 'Incident channel' }]);
+    expect(triggers.length).toBeLessThanOrEqual(2);
+
+    // Opsgenie: the alert it opened has the link as its `channel` detail, at creation or added after.
+    const alias = encodeURIComponent(dedupKey);
+    const created = received.filter((r) => r.url === '/v2/alerts');
+    expect(created).toHaveLength(1);
+    const detailed = received.filter((r) => r.url === `/v2/alerts/${alias}/details?identifierType=alias`);
+    const channelDetails = [
+      (created[0]?.body.details as Record<string, string> | undefined)?.channel,
+      ...detailed.map((r) => (r.body.details as Record<string, string>).channel),
+    ].filter(Boolean);
+    expect(channelDetails).toEqual([link]);
+
+    // The webhook: its page, or the `incident.channel` that follows it, names the channel's URL.
+    const hooks = received.filter((r) => r.url === '/hook');
+    expect(hooks.map((r) => r.body.type)).toContain('incident.page');
+    const urls = hooks.map((r) => (r.body.incident as { channelUrl?: string }).channelUrl).filter(Boolean);
+    expect(urls).toEqual([link]);
+
+    // Slack: the team is mentioned in the channel; the on-call person's DMs say where to join.
+    const dms = harness.slack.messages.filter((m) => m.channel.startsWith('D') || m.channel === 'U0ANNA');
+    expect(dms.map((m) => m.text ?? '').join('\n')).toContain(`<#${channelId}>`);
   });
 });
