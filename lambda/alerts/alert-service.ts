@@ -17,7 +17,7 @@ import { BOT_AUTHOR, DEFAULT_SEVERITY, type Incident, type Severity } from '../i
 import type { CommandService } from '../service/command-service';
 import type { IncidentStore } from '../store/store';
 import { type AlertLink, DynamoAlertLinks } from './alert-links';
-import type { AlertSignal } from './payloads';
+import { type AlertGroupSignal, type AlertSignal, type GroupAlert, isGroupSignal } from './payloads';
 
 export interface AlertOutcome {
   /**
@@ -67,6 +67,29 @@ export function alertEventId(signal: Pick<AlertSignal, 'key' | 'state' | 'at'>):
   return `alert.${digest.slice(0, 32)}`;
 }
 
+function digestId(...parts: string[]): string {
+  return `alert.${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Request key (and declared event id) of the incident a group opens: the group's key and the incident
+ * it replaces, if any. Not the alerts or their times, which differ between the two members of an HA
+ * pair and between notifications: every delivery that opens "this group's next incident" names the
+ * same one, so a crash after declaring is finished by the next delivery, not doubled.
+ */
+export function groupOpenKey(key: string, replacing: string | undefined): string {
+  return digestId(key, 'open', replacing ?? '');
+}
+
+/**
+ * Timeline event id of one alert of a group: groupKey, the alert's fingerprint (else labels), its
+ * status and its startsAt (firing) / endsAt (resolved). Alertmanager re-sends a group at every
+ * repeat_interval, and both HA members send it: each alert state is recorded once.
+ */
+export function groupAlertEventId(key: string, alert: Pick<GroupAlert, 'id' | 'state' | 'at'>): string {
+  return digestId(key, alert.id, alert.state, alert.at ?? '');
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class AlertService {
@@ -89,10 +112,13 @@ export class AlertService {
     for (;;) {
       const link = await links.get(signal.key);
       const linked = await this.linkedIncident(link);
-      if (linked) return this.note(linked, signal, `Alert ${signal.name} fired again: ${signal.reason}`);
+      if (linked) {
+        if (isGroupSignal(signal)) return this.record(linked, signal, 'note');
+        return this.note(linked, signal, `Alert ${signal.name} fired again: ${signal.reason}`);
+      }
       // The linked incident is resolved (or gone): a new one is due, and only one replacer gets it.
       if (link?.incidentId !== undefined) {
-        if (await links.reserve(signal.key, link.incidentId)) return this.open(signal);
+        if (await links.reserve(signal.key, link.incidentId)) return this.open(signal, link.incidentId);
       } else if (!link || links.isLeaseExpired(link)) {
         if (await links.reserve(signal.key)) return this.open(signal);
       }
@@ -107,7 +133,10 @@ export class AlertService {
     for (;;) {
       const link = await links.get(signal.key);
       const linked = await this.linkedIncident(link);
-      if (linked) return this.note(linked, signal, `Alert ${signal.name} returned to OK: ${signal.reason}`);
+      if (linked) {
+        if (isGroupSignal(signal)) return this.record(linked, signal, 'note');
+        return this.note(linked, signal, `Alert ${signal.name} returned to OK: ${signal.reason}`);
+      }
       // An OK overtaking its own firing (deliveries are not ordered) waits for that incident.
       if (!link || link.incidentId !== undefined || links.isLeaseExpired(link)) return { action: 'ignored' };
       if (Date.now() >= giveUpAt) throw new AlertBusyError(signal.key);
@@ -122,27 +151,91 @@ export class AlertService {
     return incident && incident.status !== 'resolved' ? incident : undefined;
   }
 
-  private async open(signal: AlertSignal): Promise<AlertOutcome> {
+  private async open(signal: AlertSignal, replacing?: string): Promise<AlertOutcome> {
     const now = this.deps.clock.now().toISOString();
-    // A sender's clock ahead of ours must not date the incident in the future.
+    // A sender's clock ahead of ours (or no readable time) must not date the incident in the future.
     const startedAt = Date.parse(signal.at) <= Date.parse(now) ? signal.at : now;
+    const group = isGroupSignal(signal);
+    // Every delivery of this firing declares the same incident: one that crashed after declaring
+    // and before linking is finished by the next delivery, not doubled.
+    const requestKey = group ? groupOpenKey(signal.key, replacing) : alertEventId(signal);
     const incident = await this.deps.commands.declare({
       title: signal.title,
       severity: signal.severity ?? DEFAULT_ALERT_SEVERITY,
       startedAt,
       declaredBy: BOT_AUTHOR,
-      eventId: alertEventId(signal),
-      // Every delivery of this firing declares the same incident: one that crashed after declaring
-      // and before linking is finished by the next delivery, not doubled.
-      requestKey: alertEventId(signal),
+      eventId: requestKey,
+      requestKey,
       events: [
-        { at: startedAt, kind: 'detection', text: `Monitoring alert ${signal.name}: ${signal.reason}` },
+        {
+          at: startedAt,
+          kind: 'detection',
+          text: group
+            ? `Monitoring alert group ${signal.name}: ${signal.reason}`
+            : `Monitoring alert ${signal.name}: ${signal.reason}`,
+        },
       ],
     });
+    // The group's alerts before the link: deliveries waiting for it (an HA duplicate) find them
+    // recorded as the detection, and note only alerts of their own.
+    if (group) await this.record(incident, signal, 'detection');
     // False only when our lease ran out and another delivery linked its own incident first: ours
     // stays declared (it is already paging), and later firings note on the linked one.
     await this.deps.links.link(signal.key, incident.id);
     return { action: 'opened', incidentId: incident.id };
+  }
+
+  /**
+   * A group's alerts on its incident, each once (ids from groupAlertEventId): firing ones as `kind`
+   * (detection when they open the incident, notes when they join it), resolved ones as notes; then
+   * what Alertmanager left out (truncatedAlerts) and, when every alert resolved, the group resolving.
+   */
+  private async record(
+    incident: Incident,
+    signal: AlertGroupSignal,
+    kind: 'detection' | 'note',
+  ): Promise<AlertOutcome> {
+    const now = this.deps.clock.now().toISOString();
+    const { key, group } = signal;
+    let added = 0;
+    const add = async (id: string, at: string | undefined, eventKind: 'detection' | 'note', text: string) => {
+      const wrote = await this.deps.store.addEvent({
+        id,
+        incidentId: incident.id,
+        at: clampTime(at || now, incident.startedAt, now),
+        recordedAt: now,
+        kind: eventKind,
+        text,
+        author: BOT_AUTHOR,
+      });
+      if (wrote) added += 1;
+    };
+    for (const alert of group.alerts) {
+      await add(
+        groupAlertEventId(key, alert),
+        alert.at,
+        alert.state === 'firing' ? kind : 'note',
+        alert.text,
+      );
+    }
+    const truncated = group.truncatedAlerts ?? 0;
+    if (truncated > 0) {
+      await add(
+        digestId(key, 'truncated', String(truncated)),
+        signal.at,
+        'note',
+        `Alertmanager left out ${truncated} ${truncated === 1 ? 'alert' : 'alerts'} of this group (the receiver's max_alerts); see Alertmanager for them.`,
+      );
+    }
+    if (signal.state === 'ok') {
+      await add(
+        digestId(key, 'resolved', signal.at),
+        signal.at,
+        'note',
+        `Alert group ${signal.name} resolved: ${signal.reason}. The incident stays open until someone resolves it.`,
+      );
+    }
+    return { action: added > 0 ? 'noted' : 'ignored', incidentId: incident.id };
   }
 
   private async note(incident: Incident, signal: AlertSignal, text: string): Promise<AlertOutcome> {
@@ -166,6 +259,7 @@ export class AlertService {
  */
 function clampTime(at: string, earliest: string, latest: string): string {
   const time = Date.parse(at);
+  if (Number.isNaN(time)) return latest;
   if (time < Date.parse(earliest)) return earliest;
   if (time > Date.parse(latest)) return latest;
   return at;

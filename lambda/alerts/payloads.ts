@@ -7,12 +7,16 @@
  * - CloudWatch: `cloudwatch:<AWSAccountId>:<region code>:<AlarmName>`. The region code comes from
  *   AlarmArn (the alarm's `Region` field is a display name such as `EU (Ireland)`); without a usable
  *   AlarmArn the display name stands in, which is just as stable for a given alarm.
- * - Alertmanager: `alertmanager:<alertname>:{<label>="<value>",…}` over the alert's labels sorted by
- *   name, without `alertname` itself and without VOLATILE_LABELS. Not the groupKey: that names a
- *   notification group, which holds several distinct alerts and changes with the routing tree. Not the
- *   fingerprint: it hashes every label, so a rule that raises `severity` from warning to critical
- *   would open a second incident for the same problem. Keys longer than MAX_KEY_LENGTH become
- *   `alertmanager:sha256:<hex>` of the readable form so they fit a DynamoDB key.
+ * - Alertmanager: `alertmanager-group:<groupKey>`, one incident per notification group. Alertmanager
+ *   builds groupKey from the route and the group's label values, so both members of an HA pair send
+ *   the same one (their externalURL differs and is left out). The group's alerts travel with the
+ *   signal (`group.alerts`), each to become a timeline event under an id from groupKey, its
+ *   fingerprint (else its labels), its status and its startsAt/endsAt.
+ * - An Alertmanager alert outside any group (a body without groupKey, or an alert that does not carry
+ *   its group's labels) is a group of its own, keyed as before grouping:
+ *   `alertmanager:<alertname>:{<label>="<value>",…}` over its labels sorted by name, without
+ *   `alertname` itself and without VOLATILE_LABELS (a rule raising `severity` keeps its incident).
+ * Keys longer than MAX_KEY_LENGTH are hashed (`…:sha256:<hex>`) so they fit a DynamoDB key.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -376,93 +380,314 @@ export function parseSnsLambdaEvent(event: unknown): { ok: true; signals: AlertS
 
 // ---------------------------------------------------------------------------------------------------
 // Alertmanager webhook, payload version 4
+//
+// One notification is one group (`groupKey`); the group is the unit that opens an incident. Only the
+// envelope is validated strictly (a JSON object with `version: "4"` and a non-empty `alerts` array);
+// each alert is read leniently, so one odd alert (no alertname, a number as a label, a bad time) never
+// costs the others: Alertmanager retries only 5xx, so a 400 would lose the whole group.
 
-const labelValue = z.string({ error: expected('a string') });
+/** One alert of a group, as its timeline event on the group's incident. */
+export interface GroupAlert {
+  /** Who the alert is within the group: its fingerprint, else the key of its labels. */
+  id: string;
+  /** alertname, or the fallback name of an alert without one. */
+  name: string;
+  state: 'firing' | 'ok';
+  /** ISO UTC: startsAt (firing) / endsAt (resolved); absent when the alert gave no readable time. */
+  at?: string;
+  /** The event text: name, state, distinguishing labels, summary, description, generatorURL. */
+  text: string;
+}
 
-const alertSchema = z
-  .object(
-    {
-      status: z.enum(['firing', 'resolved'], { error: expected('firing or resolved') }),
-      labels: z
-        .object({ alertname: text('the alert name') }, { error: expected('an object of labels') })
-        .catchall(labelValue),
-      annotations: z
-        .record(z.string(), labelValue, { error: expected('an object of annotations') })
-        .default({}),
-      startsAt: isoTime,
-      // Firing alerts carry Go's zero time (0001-01-01T00:00:00Z) here; it parses and goes unused.
-      endsAt: isoTime.optional(),
-      generatorURL: z.string({ error: expected('a string') }).optional(),
-    },
-    { error: expected('an object') },
-  )
-  .superRefine((alert, ctx) => {
-    if (alert.status === 'resolved' && alert.endsAt === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'is missing (a resolved alert needs it)' });
-    }
-  });
+export const UNNAMED_ALERT = 'unnamed alert';
+const GO_ZERO_YEAR = 1970;
 
-const alertmanagerSchema = z.object(
+/** Fields a group signal carries besides AlertSignal's own. */
+export interface AlertGroupFields {
+  /** The notification's groupKey, or the alert's labels key for an alert outside any group. */
+  groupKey: string;
+  alerts: GroupAlert[];
+  /** Alerts Alertmanager left out of the notification (its max_alerts), when more than 0. */
+  truncatedAlerts?: number;
+}
+
+export type AlertGroupSignal = AlertSignal & { group: AlertGroupFields };
+
+export function isGroupSignal(signal: AlertSignal): signal is AlertGroupSignal {
+  return (signal as Partial<AlertGroupSignal>).group !== undefined;
+}
+
+const envelopeV4Schema = z.object(
   {
-    version: z.literal('4', { error: expected('"4", the Alertmanager webhook payload version supported') }),
-    externalURL: z.string({ error: expected('a string') }).optional(),
+    version: z.union([z.literal('4'), z.literal(4)], {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing'
+          : String(issue.input) === '3'
+            ? 'Alertmanager webhook payload version 3 is not supported; expected "4" (Alertmanager 0.14 or later)'
+            : 'expected "4", the Alertmanager webhook payload version supported',
+    }),
     alerts: z
-      .array(alertSchema, { error: expected('an array of alerts') })
+      .array(z.unknown(), { error: expected('an array of alerts') })
       // Alertmanager never notifies with no alerts; an empty list means a sender is misconfigured.
       .min(1, { error: expected('at least one alert') }),
   },
   { error: expected('a JSON object') },
 );
 
-type Alert = z.infer<typeof alertSchema>;
-
 function quoteLabelName(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : JSON.stringify(name);
 }
 
-/** See the module comment. Sorted by code unit, not locale, so every runtime builds the same key. */
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The key of one alert outside any group (a body without groupKey, or an alert that does not carry
+ * its group's labels): see the module comment. Sorted by code unit, not locale, so every runtime
+ * builds the same key.
+ */
 export function alertmanagerKey(labels: Readonly<Record<string, string>>): string {
   const pairs = Object.keys(labels)
     .filter((name) => name !== 'alertname' && !VOLATILE_LABELS.has(name))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(byCodeUnit)
     .map((name) => `${quoteLabelName(name)}=${JSON.stringify(labels[name])}`);
   const readable = `alertmanager:${labels.alertname ?? ''}:{${pairs.join(',')}}`;
   if (readable.length <= MAX_KEY_LENGTH) return readable;
   return `alertmanager:sha256:${createHash('sha256').update(readable).digest('hex')}`;
 }
 
-function alertSignal(alert: Alert, externalURL: string | undefined): AlertSignal {
-  const name = alert.labels.alertname;
-  const firing = alert.status === 'firing';
-  const summary = alert.annotations.summary?.trim();
-  const description = alert.annotations.description?.trim();
-  const signal: AlertSignal = {
+/**
+ * The key of a notification group: its groupKey, which Alertmanager builds from the route and the
+ * group's label values, the same on both members of an HA pair (externalURL differs, and is left out).
+ */
+export function alertmanagerGroupKey(groupKey: string): string {
+  const readable = `alertmanager-group:${groupKey}`;
+  if (readable.length <= MAX_KEY_LENGTH) return readable;
+  return `alertmanager-group:sha256:${createHash('sha256').update(groupKey).digest('hex')}`;
+}
+
+/** String-valued entries of an object; anything else is dropped (an alert is never refused for it). */
+function stringRecord(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObject(value)) return out;
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item === 'string') out[name] = item;
+    else if (typeof item === 'number' || typeof item === 'boolean') out[name] = String(item);
+  }
+  return out;
+}
+
+/** `a="1", b="2"`, sorted by name. */
+function labelText(labels: Readonly<Record<string, string>>, names?: readonly string[]): string {
+  return (names ?? Object.keys(labels))
+    .slice()
+    .sort(byCodeUnit)
+    .map((name) => `${name}=${labels[name]}`)
+    .join(', ');
+}
+
+/** A time Alertmanager sent, or undefined for none, a bad one, or Go's zero time (0001-01-01). */
+function alertTime(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const time = normalizeTime(value);
+  return time && Number(time.slice(0, 4)) >= GO_ZERO_YEAR ? time : undefined;
+}
+
+interface ReadAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  name: string;
+  state: 'firing' | 'ok';
+  startsAt?: string;
+  endsAt?: string;
+  generatorURL?: string;
+  fingerprint?: string;
+}
+
+function readAlert(value: unknown, groupState: 'firing' | 'ok'): ReadAlert {
+  const alert = isObject(value) ? value : {};
+  const labels = stringRecord(alert.labels);
+  const annotations = stringRecord(alert.annotations);
+  const alertname = labels.alertname?.trim();
+  const rest = labelText(Object.fromEntries(Object.entries(labels).filter(([name]) => name !== 'alertname')));
+  const name = alertname || (rest ? `${UNNAMED_ALERT} {${rest}}` : UNNAMED_ALERT);
+  const state = alert.status === 'resolved' ? 'ok' : alert.status === 'firing' ? 'firing' : groupState;
+  const read: ReadAlert = { labels, annotations, name: clip(oneLine(name), MAX_TITLE_LENGTH), state };
+  const startsAt = alertTime(alert.startsAt);
+  const endsAt = alertTime(alert.endsAt);
+  if (startsAt) read.startsAt = startsAt;
+  if (endsAt) read.endsAt = endsAt;
+  const link = httpUrl(typeof alert.generatorURL === 'string' ? alert.generatorURL : undefined);
+  if (link) read.generatorURL = link;
+  if (typeof alert.fingerprint === 'string' && alert.fingerprint) read.fingerprint = alert.fingerprint;
+  return read;
+}
+
+/**
+ * The alert's timeline text: `Alert HighLatency firing [instance=10.0.0.7:9100, job=node]: summary —
+ * description — generatorURL`. The labels named are those that tell it apart from the rest of its
+ * group (not in commonLabels); when none do (a group of one), those beyond the group's own labels.
+ */
+function alertText(
+  alert: ReadAlert,
+  common: Readonly<Record<string, string>>,
+  groupLabels: Readonly<Record<string, string>>,
+): string {
+  const own = (skip: Readonly<Record<string, string>>) =>
+    Object.keys(alert.labels).filter((name) => name !== 'alertname' && skip[name] !== alert.labels[name]);
+  let names = own(common);
+  if (names.length === 0) names = own(groupLabels);
+  const labels = names.length > 0 ? ` [${labelText(alert.labels, names)}]` : '';
+  const state = alert.state === 'firing' ? 'firing' : 'resolved';
+  const parts = [
+    alert.annotations.summary?.trim(),
+    alert.annotations.description?.trim(),
+    alert.generatorURL,
+  ].filter((part): part is string => Boolean(part));
+  return clip(
+    `Alert ${alert.name} ${state}${labels}${parts.length > 0 ? `: ${parts.join(' — ')}` : ''}`,
+    MAX_REASON_LENGTH,
+  );
+}
+
+function mostSevere(alerts: readonly ReadAlert[]): Severity | undefined {
+  const found = alerts
+    .map((alert) => severityFromLabel(alert.labels.severity))
+    .filter((severity): severity is Severity => severity !== undefined)
+    .sort();
+  return found[0];
+}
+
+function earliest(times: readonly (string | undefined)[]): string | undefined {
+  return times.filter((time): time is string => time !== undefined).sort()[0];
+}
+
+function latest(times: readonly (string | undefined)[]): string | undefined {
+  return times
+    .filter((time): time is string => time !== undefined)
+    .sort()
+    .at(-1);
+}
+
+interface GroupInput {
+  key: string;
+  groupKey: string;
+  /** The group's labels as text (`alertname=HighLatency, service=api`). */
+  label: string;
+  alerts: ReadAlert[];
+  common: Record<string, string>;
+  groupLabels: Record<string, string>;
+  truncatedAlerts: number;
+  externalURL?: string;
+}
+
+function groupSignal(input: GroupInput): AlertGroupSignal {
+  const { alerts, truncatedAlerts } = input;
+  const firing = alerts.filter((alert) => alert.state === 'firing');
+  // Firing while any of its alerts fires, whatever the notification's status says.
+  const state = firing.length > 0 ? 'firing' : 'ok';
+  const count = alerts.length + truncatedAlerts;
+  const only = alerts.length === 1 && truncatedAlerts === 0 ? alerts[0] : undefined;
+  const summary = only?.annotations.summary?.trim();
+  const title = summary
+    ? `${summary} (${input.label})`
+    : `${input.label} (${count} ${count === 1 ? 'alert' : 'alerts'})`;
+  const description = only ? only.annotations.description?.trim() || summary : undefined;
+  const reason =
+    description ||
+    (state === 'firing'
+      ? `${firing.length} of ${count} ${count === 1 ? 'alert' : 'alerts'} firing`
+      : `${count === 1 ? 'the alert' : `all ${count} alerts`} resolved`);
+  const at =
+    state === 'firing'
+      ? earliest(firing.map((alert) => alert.startsAt))
+      : latest(alerts.map((alert) => alert.endsAt));
+  const signal: AlertGroupSignal = {
     source: 'alertmanager',
-    key: alertmanagerKey(alert.labels),
-    name,
-    state: firing ? 'firing' : 'ok',
-    reason: clip(description || summary || `${name} is ${alert.status}`, MAX_REASON_LENGTH),
-    // endsAt is present for resolved alerts: the schema refuses them without it.
-    at: firing ? alert.startsAt : (alert.endsAt as string),
-    title: clip(oneLine(summary || `Alertmanager alert: ${name}`), MAX_TITLE_LENGTH),
+    key: input.key,
+    name: input.label,
+    state,
+    reason: clip(reason, MAX_REASON_LENGTH),
+    at: at ?? '',
+    title: clip(oneLine(title), MAX_TITLE_LENGTH),
+    group: {
+      groupKey: input.groupKey,
+      alerts: alerts.map((alert) => {
+        const item: GroupAlert = {
+          id: alert.fingerprint ?? alertmanagerKey({ ...alert.labels, alertname: alert.name }),
+          name: alert.name,
+          state: alert.state,
+          text: alertText(alert, input.common, input.groupLabels),
+        };
+        const time = alert.state === 'firing' ? alert.startsAt : alert.endsAt;
+        if (time) item.at = time;
+        return item;
+      }),
+    },
   };
-  const severity = severityFromLabel(alert.labels.severity);
+  if (truncatedAlerts > 0) signal.group.truncatedAlerts = truncatedAlerts;
+  const severity = mostSevere(state === 'firing' ? firing : alerts);
   if (severity) signal.severity = severity;
-  const link = httpUrl(alert.generatorURL) ?? httpUrl(externalURL);
+  const link = (only ? only.generatorURL : undefined) ?? httpUrl(input.externalURL);
   if (link) signal.link = link;
   return signal;
 }
 
 /**
- * An Alertmanager webhook notification: one signal per alert, each by its own status (a firing group
- * can carry resolved alerts). Alerts beyond the receiver's max_alerts are counted in truncatedAlerts
- * but not sent, so they cannot be reported here.
+ * An Alertmanager webhook notification: one signal for its group (groupKey), whose alerts are each
+ * read by their own status (a firing group can carry resolved alerts). An alert that does not carry
+ * the group's labels (Alertmanager never sends one; a hand-made or merged body can) and every alert
+ * of a body without groupKey are groups of their own, keyed by their labels as before grouping.
  */
-export function parseAlertmanagerBody(body: string): { ok: true; signals: AlertSignal[] } | Failure {
+export function parseAlertmanagerBody(body: string): { ok: true; signals: AlertGroupSignal[] } | Failure {
   const json = parseJson(body);
   if (!json.ok) return { ok: false, error: 'body is not JSON' };
-  const parsed = alertmanagerSchema.safeParse(json.value);
-  if (!parsed.success) return failure('', parsed.error);
-  const { alerts, externalURL } = parsed.data;
-  return { ok: true, signals: alerts.map((alert) => alertSignal(alert, externalURL)) };
+  const envelope = envelopeV4Schema.safeParse(json.value);
+  if (!envelope.success) return failure('', envelope.error);
+  const raw = json.value as Record<string, unknown>;
+  const groupState = raw.status === 'resolved' ? 'ok' : 'firing';
+  const alerts = envelope.data.alerts.map((alert) => readAlert(alert, groupState));
+  const groupLabels = stringRecord(raw.groupLabels);
+  const common = stringRecord(raw.commonLabels);
+  const externalURL = typeof raw.externalURL === 'string' ? raw.externalURL : undefined;
+  const truncated = Number(raw.truncatedAlerts);
+  const truncatedAlerts = Number.isSafeInteger(truncated) && truncated > 0 ? truncated : 0;
+  const groupKey = typeof raw.groupKey === 'string' && raw.groupKey ? raw.groupKey : undefined;
+  const inGroup = (alert: ReadAlert) =>
+    groupKey !== undefined &&
+    Object.entries(groupLabels).every(([name, value]) => alert.labels[name] === value);
+
+  const signals: AlertGroupSignal[] = [];
+  const members = alerts.filter(inGroup);
+  if (groupKey !== undefined && members.length > 0) {
+    const label =
+      labelText(groupLabels) ||
+      `all alerts of ${typeof raw.receiver === 'string' ? raw.receiver : 'the receiver'}`;
+    const input: GroupInput = {
+      key: alertmanagerGroupKey(groupKey),
+      groupKey,
+      label: clip(oneLine(label), MAX_TITLE_LENGTH),
+      alerts: members,
+      common,
+      groupLabels,
+      truncatedAlerts,
+    };
+    if (externalURL) input.externalURL = externalURL;
+    signals.push(groupSignal(input));
+  }
+  for (const alert of alerts.filter((alert) => !inGroup(alert))) {
+    const key = alertmanagerKey({ ...alert.labels, alertname: alert.labels.alertname ?? '' });
+    const input: GroupInput = {
+      key,
+      groupKey: key,
+      label: clip(oneLine(`alertname=${alert.name}`), MAX_TITLE_LENGTH),
+      alerts: [alert],
+      common: alert.labels,
+      groupLabels: { alertname: alert.labels.alertname ?? '' },
+      truncatedAlerts: 0,
+    };
+    if (externalURL) input.externalURL = externalURL;
+    signals.push(groupSignal(input));
+  }
+  return { ok: true, signals };
 }

@@ -385,35 +385,34 @@ describe('Alertmanager webhooks', () => {
   });
   afterEach(() => bot.harness.close());
 
-  it('opens an incident per alert of a firing group', async () => {
+  const GROUP_KEY = 'alertmanager-group:{}/{severity="critical"}:{alertname="HighErrorRate"}';
+
+  it('opens one incident for a firing group, each alert a detection event', async () => {
     // act
     const posted = await bot.post('alertmanager', fixture('alertmanager-firing.json'));
 
     // assess
     expect(posted.status).toBe(200);
-    expect(posted.json.results).toEqual([
-      {
-        key: 'alertmanager:HighErrorRate:{namespace="shop",prometheus="monitoring/k8s",service="checkout"}',
-        action: 'opened',
-        incidentId: 'INC-1',
-      },
-      {
-        key: 'alertmanager:HighErrorRate:{namespace="shop",prometheus="monitoring/k8s",service="payments"}',
-        action: 'opened',
-        incidentId: 'INC-2',
-      },
-    ]);
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'opened', incidentId: 'INC-1' }]);
     expect((await bot.incidents()).map((incident) => [incident.title, incident.severity])).toEqual([
-      ['High 5xx rate on checkout', 'sev1'],
-      ['High 5xx rate on payments', 'sev1'],
+      ['alertname=HighErrorRate (2 alerts)', 'sev1'],
     ]);
-    expect((await bot.events('INC-2', 'detection')).map((event) => event.text)).toEqual([
-      'Monitoring alert HighErrorRate: 5.9% of payments requests failed with 5xx over the last 5 minutes (threshold 5%).',
+    const detection = (await bot.events('INC-1', 'detection')).map((event) => event.text);
+    expect(detection.filter((text) => text.startsWith('Monitoring alert group'))).toEqual([
+      'Monitoring alert group alertname=HighErrorRate: 2 of 2 alerts firing',
     ]);
-    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(2);
+    expect(detection.filter((text) => text.startsWith('Alert '))).toEqual([
+      expect.stringMatching(
+        /^Alert HighErrorRate firing \[service=checkout\]: High 5xx rate on checkout — 7\.4% of checkout .* — http:\/\/prometheus-k8s-0/,
+      ),
+      expect.stringMatching(
+        /^Alert HighErrorRate firing \[service=payments\]: High 5xx rate on payments — 5\.9%/,
+      ),
+    ]);
+    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(1);
   });
 
-  it('notes the resolved alerts on their incidents, which stay open', async () => {
+  it('notes the resolved alerts and the group resolving on its incident, which stays open', async () => {
     // prepare
     await bot.post('alertmanager', fixture('alertmanager-firing.json'));
 
@@ -421,20 +420,13 @@ describe('Alertmanager webhooks', () => {
     const posted = await bot.post('alertmanager', fixture('alertmanager-resolved.json'));
 
     // assess
-    expect(posted.json.results?.map((result) => [result.action, result.incidentId])).toEqual([
-      ['noted', 'INC-1'],
-      ['noted', 'INC-2'],
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'noted', incidentId: 'INC-1' }]);
+    expect((await bot.events('INC-1', 'note')).map((event) => [event.at, event.text.slice(0, 60)])).toEqual([
+      ['2024-02-18T16:02:57.117Z', 'Alert HighErrorRate resolved [service=payments]: High 5xx ra'],
+      ['2024-02-18T16:07:12.503Z', 'Alert HighErrorRate resolved [service=checkout]: High 5xx ra'],
+      ['2024-02-18T16:07:12.503Z', 'Alert group alertname=HighErrorRate resolved: all 2 alerts r'],
     ]);
-    expect((await bot.events('INC-1', 'note')).map((event) => [event.at, event.text])).toEqual([
-      [
-        '2024-02-18T16:07:12.503Z',
-        'Alert HighErrorRate returned to OK: 7.4% of checkout requests failed with 5xx over the last 5 minutes (threshold 5%).',
-      ],
-    ]);
-    expect((await bot.incidents()).map((incident) => incident.status)).toEqual([
-      'investigating',
-      'investigating',
-    ]);
+    expect((await bot.incidents()).map((incident) => incident.status)).toEqual(['investigating']);
   });
 
   it('adds nothing when Alertmanager repeats a group that is still firing', async () => {
@@ -446,8 +438,21 @@ describe('Alertmanager webhooks', () => {
     const repeated = await bot.post('alertmanager', fixture('alertmanager-firing.json'));
 
     // assess
-    expect(repeated.json.results?.map((result) => result.action)).toEqual(['ignored', 'ignored']);
+    expect(repeated.json.results?.map((result) => result.action)).toEqual(['ignored']);
     expect(await bot.items()).toEqual(before);
+  });
+
+  it('opens a new incident when the group fires after its incident was resolved', async () => {
+    // prepare
+    await bot.post('alertmanager', fixture('alertmanager-firing.json'));
+    await bot.harness.command('resolve INC-1');
+
+    // act
+    const posted = await bot.post('alertmanager', fixture('alertmanager-firing.json'));
+
+    // assess
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'opened', incidentId: 'INC-2' }]);
+    expect((await bot.incidents()).map((incident) => incident.status)).toEqual(['resolved', 'investigating']);
   });
 });
 
@@ -507,8 +512,8 @@ describe('refused requests', () => {
     ],
     [
       'alertmanager',
-      fixture('alertmanager-firing.json').replace('"version": "4"', '"version": "3"'),
-      'version: expected "4"',
+      fixture('alertmanager-v3.json'),
+      'version: Alertmanager webhook payload version 3 is not supported; expected "4"',
     ],
   ] as const)(
     'answers 400 with the reason to a malformed %s payload, writing nothing',
@@ -625,9 +630,10 @@ describe('the Lambda entry', () => {
     expect(alertmanager?.statusCode).toBe(200);
     expect(cloudwatch?.statusCode).toBe(200);
     expect(JSON.parse(String(cloudwatch?.body))).toEqual({
-      results: [{ key: CHECKOUT_ALARM_KEY, action: 'opened', incidentId: 'INC-3' }],
+      results: [{ key: CHECKOUT_ALARM_KEY, action: 'opened', incidentId: 'INC-2' }],
     });
-    expect((await bot.incidents()).map((incident) => incident.id)).toEqual(['INC-1', 'INC-2', 'INC-3']);
+    // One incident for the Alertmanager group (its two alerts), one for the alarm.
+    expect((await bot.incidents()).map((incident) => incident.id)).toEqual(['INC-1', 'INC-2']);
   });
 
   it('answers 404 to other paths and 401 when the secret holds no alert token, writing nothing', async () => {

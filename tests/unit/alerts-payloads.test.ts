@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SNSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import {
+  type AlertGroupSignal,
   type AlertSignal,
   alertmanagerKey,
   isSnsUrl,
@@ -46,7 +47,7 @@ function errorOf(result: { ok: true } | { ok: false; error: string }): string {
   return result.error;
 }
 
-function alertmanagerSignals(body: string): AlertSignal[] {
+function alertmanagerSignals(body: string): AlertGroupSignal[] {
   const result = parseAlertmanagerBody(body);
   if (!result.ok) throw new Error(`expected signals, got error: ${result.error}`);
   return result.signals;
@@ -60,10 +61,6 @@ function alertmanagerWith(alert: Record<string, unknown>, top: Record<string, un
 }
 
 const CHECKOUT_KEY = 'cloudwatch:123456789012:eu-west-1:checkout-api-5xx-rate';
-const CHECKOUT_ALERT_KEY =
-  'alertmanager:HighErrorRate:{namespace="shop",prometheus="monitoring/k8s",service="checkout"}';
-const PAYMENTS_ALERT_KEY =
-  'alertmanager:HighErrorRate:{namespace="shop",prometheus="monitoring/k8s",service="payments"}';
 
 describe('parseSnsHttpBody', () => {
   it('turns an ALARM notification into one firing signal', () => {
@@ -446,7 +443,9 @@ describe('parseSnsLambdaEvent', () => {
 });
 
 describe('parseAlertmanagerBody', () => {
-  it('turns a firing group of two alerts into two firing signals', () => {
+  const GROUP_KEY = 'alertmanager-group:{}/{severity="critical"}:{alertname="HighErrorRate"}';
+
+  it('turns a firing notification into one signal for its group, carrying each alert', () => {
     // prepare
     const body = fixture('alertmanager-firing.json');
 
@@ -457,44 +456,53 @@ describe('parseAlertmanagerBody', () => {
     expect(signals).toEqual([
       {
         source: 'alertmanager',
-        key: CHECKOUT_ALERT_KEY,
-        name: 'HighErrorRate',
+        key: GROUP_KEY,
+        name: 'alertname=HighErrorRate',
         state: 'firing',
-        reason: '7.4% of checkout requests failed with 5xx over the last 5 minutes (threshold 5%).',
+        reason: '2 of 2 alerts firing',
         at: '2024-02-18T15:29:12.503Z',
-        title: 'High 5xx rate on checkout',
+        title: 'alertname=HighErrorRate (2 alerts)',
         severity: 'sev1',
-        link: expect.stringMatching(
-          /^http:\/\/prometheus-k8s-0\.monitoring\.svc:9090\/graph\?g0\.expr=.*checkout/,
-        ),
-      },
-      {
-        source: 'alertmanager',
-        key: PAYMENTS_ALERT_KEY,
-        name: 'HighErrorRate',
-        state: 'firing',
-        reason: '5.9% of payments requests failed with 5xx over the last 5 minutes (threshold 5%).',
-        at: '2024-02-18T15:30:42.117Z',
-        title: 'High 5xx rate on payments',
-        severity: 'sev1',
-        link: expect.stringMatching(
-          /^http:\/\/prometheus-k8s-0\.monitoring\.svc:9090\/graph\?g0\.expr=.*payments/,
-        ),
+        link: 'http://alertmanager-main-0.monitoring.svc:9093/',
+        group: {
+          groupKey: '{}/{severity="critical"}:{alertname="HighErrorRate"}',
+          alerts: [
+            {
+              id: '3f1c2a9d8e7b6a50',
+              name: 'HighErrorRate',
+              state: 'firing',
+              at: '2024-02-18T15:29:12.503Z',
+              text: expect.stringMatching(
+                /^Alert HighErrorRate firing \[service=checkout\]: High 5xx rate on checkout — 7\.4% of checkout requests failed with 5xx over the last 5 minutes \(threshold 5%\)\. — http:\/\/prometheus-k8s-0\.monitoring\.svc:9090\/graph\?g0\.expr=.*checkout/,
+              ),
+            },
+            {
+              id: 'a84e0d5c7b2f1936',
+              name: 'HighErrorRate',
+              state: 'firing',
+              at: '2024-02-18T15:30:42.117Z',
+              text: expect.stringMatching(
+                /^Alert HighErrorRate firing \[service=payments\]: High 5xx rate on payments/,
+              ),
+            },
+          ],
+        },
       },
     ]);
   });
 
-  it('turns a resolved group into ok signals with the firing keys, timed at endsAt', () => {
+  it('turns a resolved notification into an ok signal for the same group, each alert timed at its endsAt', () => {
     // prepare
     const body = fixture('alertmanager-resolved.json');
 
     // act
-    const signals = alertmanagerSignals(body);
+    const [signal] = alertmanagerSignals(body);
 
     // assess
-    expect(signals.map(({ key, state, at }) => ({ key, state, at }))).toEqual([
-      { key: CHECKOUT_ALERT_KEY, state: 'ok', at: '2024-02-18T16:07:12.503Z' },
-      { key: PAYMENTS_ALERT_KEY, state: 'ok', at: '2024-02-18T16:02:57.117Z' },
+    expect(signal).toMatchObject({ key: GROUP_KEY, state: 'ok', at: '2024-02-18T16:07:12.503Z' });
+    expect(signal?.group.alerts.map(({ id, state, at }) => ({ id, state, at }))).toEqual([
+      { id: '3f1c2a9d8e7b6a50', state: 'ok', at: '2024-02-18T16:07:12.503Z' },
+      { id: 'a84e0d5c7b2f1936', state: 'ok', at: '2024-02-18T16:02:57.117Z' },
     ]);
   });
 
@@ -505,10 +513,41 @@ describe('parseAlertmanagerBody', () => {
     const alerts = [(firing.alerts as unknown[])[0], (resolved.alerts as unknown[])[1]];
 
     // act
-    const signals = alertmanagerSignals(JSON.stringify({ ...firing, alerts }));
+    const [signal] = alertmanagerSignals(JSON.stringify({ ...firing, alerts }));
 
     // assess
-    expect(signals.map((signal) => signal.state)).toEqual(['firing', 'ok']);
+    expect(signal?.state).toBe('firing');
+    expect(signal?.group.alerts.map((alert) => alert.state)).toEqual(['firing', 'ok']);
+  });
+
+  it('gives the same group from the other Alertmanager of an HA pair the same key and alert ids', () => {
+    // prepare
+    const other = alertmanagerWith({}, { externalURL: 'http://alertmanager-main-1.monitoring.svc:9093' });
+
+    // act
+    const [first] = alertmanagerSignals(alertmanagerWith({}));
+    const [second] = alertmanagerSignals(other);
+
+    // assess
+    expect(second?.key).toBe(first?.key);
+    expect(second?.group.alerts.map((alert) => alert.id)).toEqual(
+      first?.group.alerts.map((alert) => alert.id),
+    );
+  });
+
+  it('names each alert by the labels not common to its group, and by those beyond the group labels when alone', () => {
+    // prepare
+    const alone = alertmanagerWith({});
+
+    // act
+    const [signal] = alertmanagerSignals(alone);
+
+    // assess: commonLabels says service is not common, so it is named
+    expect(signal?.group.alerts[0]?.text).toContain('[service=checkout]');
+    const [bare] = alertmanagerSignals(alertmanagerWith({}, { commonLabels: undefined }));
+    expect(bare?.group.alerts[0]?.text).toContain(
+      '[namespace=shop, prometheus=monitoring/k8s, service=checkout, severity=critical]',
+    );
   });
 
   it.each([
@@ -533,6 +572,22 @@ describe('parseAlertmanagerBody', () => {
     expect(signal?.severity).toBe(severity);
   });
 
+  it('takes the most severe firing alert for the group', () => {
+    // prepare
+    const payload = json('alertmanager-firing.json');
+    const [first, second] = payload.alerts as Record<string, Record<string, string>>[];
+    const alerts = [
+      { ...first, labels: { ...first?.labels, severity: 'warning' } },
+      { ...second, labels: { ...second?.labels, severity: 'error' } },
+    ];
+
+    // act
+    const [signal] = alertmanagerSignals(JSON.stringify({ ...payload, alerts }));
+
+    // assess
+    expect(signal?.severity).toBe('sev2');
+  });
+
   it('leaves severity undefined without a severity label', () => {
     // prepare
     const body = alertmanagerWith({ labels: { alertname: 'HighErrorRate', service: 'checkout' } });
@@ -544,8 +599,8 @@ describe('parseAlertmanagerBody', () => {
     expect(signal?.severity).toBeUndefined();
   });
 
-  it('keys on the labels that identify the alert, in any order, whatever its severity or replica', () => {
-    // prepare
+  it('keys an alert outside any group on the labels that identify it, whatever its severity or replica', () => {
+    // prepare: no groupKey, as a hand-made sender may post
     const labels = {
       service: 'checkout',
       alertname: 'HighErrorRate',
@@ -561,12 +616,28 @@ describe('parseAlertmanagerBody', () => {
     };
 
     // act
-    const [first] = alertmanagerSignals(alertmanagerWith({ labels }));
-    const [second] = alertmanagerSignals(alertmanagerWith({ labels: escalated }));
+    const [first] = alertmanagerSignals(alertmanagerWith({ labels }, { groupKey: undefined }));
+    const [second] = alertmanagerSignals(alertmanagerWith({ labels: escalated }, { groupKey: undefined }));
 
     // assess
     expect(first?.key).toBe('alertmanager:HighErrorRate:{namespace="shop",service="checkout"}');
     expect(second?.key).toBe(first?.key);
+  });
+
+  it('gives an alert that does not carry its group labels a group of its own', () => {
+    // prepare
+    const payload = json('alertmanager-firing.json');
+    const [first, second] = payload.alerts as Record<string, Record<string, string>>[];
+    const stray = { ...second, labels: { ...second?.labels, alertname: 'DiskFull' } };
+
+    // act
+    const signals = alertmanagerSignals(JSON.stringify({ ...payload, alerts: [first, stray] }));
+
+    // assess
+    expect(signals.map((signal) => [signal.key, signal.group.alerts.length])).toEqual([
+      [GROUP_KEY, 1],
+      ['alertmanager:DiskFull:{namespace="shop",prometheus="monitoring/k8s",service="payments"}', 1],
+    ]);
   });
 
   it('quotes label values so different label sets never share a key', () => {
@@ -587,14 +658,18 @@ describe('parseAlertmanagerBody', () => {
 
     // act
     const key = alertmanagerKey(labels);
+    const [group] = alertmanagerSignals(
+      alertmanagerWith({}, { groupKey: `{}:{query="${'q'.repeat(600)}"}` }),
+    );
 
     // assess
     expect(key).toMatch(/^alertmanager:sha256:[0-9a-f]{64}$/);
     expect(key.length).toBeLessThanOrEqual(MAX_KEY_LENGTH);
     expect(alertmanagerKey({ ...labels })).toBe(key);
+    expect(group?.key).toMatch(/^alertmanager-group:sha256:[0-9a-f]{64}$/);
   });
 
-  it('falls back to the alert name for the title and the summary for the reason', () => {
+  it('titles a group of one by its summary and group labels, else by its labels and count', () => {
     // prepare
     const onlySummary = alertmanagerWith({ annotations: { summary: 'Disk\n  almost full on db-1' } });
     const none = alertmanagerWith({ annotations: {} });
@@ -605,24 +680,23 @@ describe('parseAlertmanagerBody', () => {
 
     // assess
     expect(withSummary).toMatchObject({
-      title: 'Disk almost full on db-1',
+      title: 'Disk almost full on db-1 (alertname=HighErrorRate)',
       reason: 'Disk\n  almost full on db-1',
     });
     expect(bare).toMatchObject({
-      title: 'Alertmanager alert: HighErrorRate',
-      reason: 'HighErrorRate is firing',
+      title: 'alertname=HighErrorRate (1 alert)',
+      reason: '1 of 1 alert firing',
     });
   });
 
-  it('links to Alertmanager when the alert has no generatorURL', () => {
-    // prepare
-    const body = alertmanagerWith({ generatorURL: '' });
-
+  it('links a group of one to its generatorURL, else to Alertmanager', () => {
     // act
-    const [signal] = alertmanagerSignals(body);
+    const [withUrl] = alertmanagerSignals(alertmanagerWith({}));
+    const [without] = alertmanagerSignals(alertmanagerWith({ generatorURL: '' }));
 
     // assess
-    expect(signal?.link).toBe('http://alertmanager-main-0.monitoring.svc:9093/');
+    expect(withUrl?.link).toMatch(/^http:\/\/prometheus-k8s-0\.monitoring\.svc:9090\/graph\?/);
+    expect(without?.link).toBe('http://alertmanager-main-0.monitoring.svc:9093/');
   });
 
   it('clips a long summary to a title of at most 200 characters without splitting an emoji', () => {
@@ -647,45 +721,88 @@ describe('parseAlertmanagerBody', () => {
     expect(signal?.title).toBe(`${'a'.repeat(195)}…`);
   });
 
+  it('keeps an alert without alertname under a fallback name naming its labels', () => {
+    // prepare
+    const body = alertmanagerWith(
+      { labels: { job: 'nightly-export', instance: 'runner-1' } },
+      { groupLabels: {} },
+    );
+    const empty = alertmanagerWith({ labels: {} }, { groupLabels: {} });
+
+    // act
+    const [signal] = alertmanagerSignals(body);
+    const [unlabelled] = alertmanagerSignals(empty);
+
+    // assess
+    expect(signal?.group.alerts[0]?.name).toBe('unnamed alert {instance=runner-1, job=nightly-export}');
+    expect(unlabelled?.group.alerts[0]?.name).toBe('unnamed alert');
+    expect(signal?.title).toBe('High 5xx rate on checkout (all alerts of incident-bot)');
+  });
+
+  it.each([
+    ['a bad status', { status: 'pending' }, { state: 'firing' }],
+    ['a bad startsAt', { startsAt: '15:29' }, { state: 'firing', at: undefined }],
+    [
+      'a resolved alert without endsAt',
+      { status: 'resolved', endsAt: undefined },
+      { state: 'ok', at: undefined },
+    ],
+    [
+      'a label that is not a string',
+      { labels: { alertname: 'HighErrorRate', replicas: 3 } },
+      { state: 'firing' },
+    ],
+    ['an alert that is not an object', null, { name: 'unnamed alert', state: 'firing' }],
+  ])('keeps an alert with %s rather than losing its group', (_case, alert, expected) => {
+    // prepare
+    const payload = json('alertmanager-firing.json');
+    const [good] = payload.alerts as unknown[];
+    const odd = alert === null ? 'not an alert' : { ...(good as object), ...alert };
+
+    // act
+    const signals = alertmanagerSignals(JSON.stringify({ ...payload, alerts: [good, odd], groupLabels: {} }));
+
+    // assess
+    const alerts = signals.flatMap((signal) => signal.group.alerts);
+    expect(alerts).toHaveLength(2);
+    expect({ at: undefined, ...alerts[1] }).toMatchObject(expected);
+  });
+
+  it('carries truncatedAlerts, counting the left-out alerts in the title', () => {
+    // act
+    const [signal] = alertmanagerSignals(alertmanagerWith({}, { truncatedAlerts: 12 }));
+    const [none] = alertmanagerSignals(alertmanagerWith({}, { truncatedAlerts: 0 }));
+
+    // assess
+    expect(signal?.group.truncatedAlerts).toBe(12);
+    expect(signal?.title).toBe('alertname=HighErrorRate (13 alerts)');
+    expect(none?.group.truncatedAlerts).toBeUndefined();
+  });
+
   it.each([
     ['not JSON', '{"version":', 'body is not JSON'],
     ['a JSON array', '[]', 'body: expected a JSON object'],
     [
       'version 3',
-      JSON.stringify({ ...json('alertmanager-firing.json'), version: '3' }),
+      fixture('alertmanager-v3.json'),
+      'version: Alertmanager webhook payload version 3 is not supported; expected "4" (Alertmanager 0.14 or later)',
+    ],
+    [
+      'version 5',
+      JSON.stringify({ ...json('alertmanager-firing.json'), version: '5' }),
       'version: expected "4", the Alertmanager webhook payload version supported',
     ],
     ['no version', JSON.stringify({ alerts: [] }), 'version: is missing'],
     ['no alerts', JSON.stringify({ version: '4' }), 'alerts: is missing'],
     [
+      'alerts that are not a list',
+      JSON.stringify({ version: '4', alerts: {} }),
+      'alerts: expected an array of alerts',
+    ],
+    [
       'an empty alerts array',
       JSON.stringify({ version: '4', alerts: [] }),
       'alerts: expected at least one alert',
-    ],
-    [
-      'an alert without alertname',
-      alertmanagerWith({ labels: { service: 'checkout' } }),
-      'alerts[0].labels.alertname: is missing',
-    ],
-    [
-      'a bad status',
-      alertmanagerWith({ status: 'pending' }),
-      'alerts[0].status: expected firing or resolved',
-    ],
-    [
-      'a bad startsAt',
-      alertmanagerWith({ startsAt: '15:29' }),
-      'alerts[0].startsAt: expected an ISO-8601 time',
-    ],
-    [
-      'a resolved alert without endsAt',
-      alertmanagerWith({ status: 'resolved', endsAt: undefined }),
-      'alerts[0].endsAt: is missing (a resolved alert needs it)',
-    ],
-    [
-      'a label that is not a string',
-      alertmanagerWith({ labels: { alertname: 'A', replicas: 3 } }),
-      'alerts[0].labels.replicas: expected a string',
     ],
   ])('refuses a payload with %s', (_case, body, message) => {
     // act
@@ -788,6 +905,30 @@ describe('properties', () => {
             alertmanagerWith({ labels: backward, startsAt: startsAt.toISOString(), annotations: {} }),
           );
           return first?.key === second?.key;
+        },
+      ),
+    );
+  });
+
+  it('keeps every alert of a v4 notification, whatever each alert holds, on exactly one signal', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.anything(), fc.record({ labels: fc.dictionary(labelName, fc.anything()) })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.option(fc.string(), { nil: undefined }),
+        fc.dictionary(labelName, fc.string(), { maxKeys: 3 }),
+        (alerts, groupKey, groupLabels) => {
+          const result = parseAlertmanagerBody(
+            JSON.stringify({ version: '4', alerts, groupKey, groupLabels }),
+          );
+          if (!result.ok) return false;
+          const kept = result.signals.reduce((sum, signal) => sum + signal.group.alerts.length, 0);
+          return (
+            kept === alerts.length &&
+            result.signals.every((signal) => signal.title.length <= MAX_TITLE_LENGTH)
+          );
         },
       ),
     );

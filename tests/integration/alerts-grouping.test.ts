@@ -1,0 +1,381 @@
+/**
+ * Alertmanager notification groups through the local server's alert route (product.md, "Alerts in";
+ * issue 10, items 1 and 2): one incident per group (groupKey), each alert a timeline event, alerts
+ * joining or resolving later as notes, HA duplicates and re-sends recorded once, odd alerts kept,
+ * truncatedAlerts noted, version 3 refused. Payloads are the v4 group fixtures in
+ * tests/fixtures/alerts, posted with the bearer token to a bot on a dynalite table of its own.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Incident, TimelineEvent } from '../../lambda/incidents/types';
+import { makeDocumentClient } from '../../lambda/store/client';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { fixedClock, startHarness } from '../helpers/harness';
+
+const TOKEN = 't0ken';
+const NOW = '2024-02-18T16:30:00.000Z';
+const GROUP_KEY = 'alertmanager-group:{}/{severity="critical"}:{alertname="HighLatency", service="api"}';
+const GROUP_TITLE = 'alertname=HighLatency, service=api';
+
+const POLICY = `
+teams:
+  oncall: { slack: S0ONCALL }
+escalation:
+  default:
+    - { after: 0s, notify: [oncall] }
+`;
+
+interface Alert {
+  status: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+}
+
+interface Notification {
+  status: string;
+  alerts: Alert[];
+  externalURL: string;
+  truncatedAlerts: number;
+  [field: string]: unknown;
+}
+
+function fixture(name: string): string {
+  return readFileSync(path.join(__dirname, '..', 'fixtures', 'alerts', name), 'utf8');
+}
+
+function group(name = 'alertmanager-group-60.json'): Notification {
+  return JSON.parse(fixture(name)) as Notification;
+}
+
+/** The two alerts that join the 60-alert group later: two more instances, fired a minute after. */
+function joiningAlerts(): Alert[] {
+  const [template] = group().alerts;
+  if (!template) throw new Error('the fixture has no alert');
+  return ['10.0.3.10:8080', '10.0.3.11:8080'].map((instance, index) => ({
+    ...template,
+    labels: { ...template.labels, instance, pod: `api-7d9f8c6b5-zz${index}` },
+    annotations: { ...template.annotations, summary: `p99 latency above 500ms on ${instance}` },
+    startsAt: `2024-02-18T15:41:0${index}.000000000Z`,
+    fingerprint: `f00dfeed0000000${index}`,
+  }));
+}
+
+/** The alert resolved at `endsAt`, as Alertmanager sends it. */
+function resolved(alert: Alert, endsAt: string): Alert {
+  return { ...alert, status: 'resolved', endsAt };
+}
+
+interface Posted {
+  status: number;
+  headers: Headers;
+  json: { results?: { key: string; action: string; incidentId?: string }[]; error?: string };
+}
+
+let dynamo: EmbeddedDynamo;
+let client: DynamoDBDocumentClient;
+let policyFile: string;
+let tableCount = 0;
+
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamo();
+  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  policyFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'incident-bot-grouping-')), 'policy.yaml');
+  await writeFile(policyFile, POLICY);
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.close();
+});
+
+async function startBot() {
+  tableCount += 1;
+  const tableName = `alerts-grouping-${process.pid}-${tableCount}`;
+  const harness = await startHarness({
+    clock: fixedClock(NOW),
+    env: {
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      TABLE_NAME: tableName,
+      ESCALATION_POLICY: policyFile,
+      ALERT_TOKEN: TOKEN,
+    },
+  });
+
+  async function send(body: unknown): Promise<Posted> {
+    const response = await fetch(`${harness.server.url}/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : {} };
+  }
+
+  /** Posts and waits for the slow work it queued (channel, pages). */
+  async function post(body: unknown): Promise<Posted> {
+    const posted = await send(body);
+    await harness.server.jobs.drain();
+    return posted;
+  }
+
+  async function items(): Promise<string[]> {
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+    return Items.map((item) => JSON.stringify(item)).sort();
+  }
+
+  async function incidents(): Promise<Incident[]> {
+    const all: Incident[] = [];
+    for (let number = 1; ; number++) {
+      const incident = await harness.server.store.getIncident(`INC-${number}`);
+      if (!incident) return all;
+      all.push(incident);
+    }
+  }
+
+  async function events(incidentId: string, kind?: string): Promise<TimelineEvent[]> {
+    const record = await harness.server.store.getRecord(incidentId);
+    return (record?.events ?? []).filter((event) => kind === undefined || event.kind === kind);
+  }
+
+  /** Alert events: the group's detection and notes written by the bot, without the declaration. */
+  async function alertEvents(incidentId: string): Promise<TimelineEvent[]> {
+    return (await events(incidentId)).filter(
+      (event) => (event.kind === 'detection' || event.kind === 'note') && event.author === 'bot',
+    );
+  }
+
+  const slackMessages = () =>
+    harness.slack.callsTo('chat.postMessage').length + harness.slack.callsTo('chat.postEphemeral').length;
+
+  return { harness, send, post, items, incidents, events, alertEvents, slackMessages };
+}
+
+type Bot = Awaited<ReturnType<typeof startBot>>;
+
+describe('one incident per Alertmanager notification group', () => {
+  let bot: Bot;
+
+  beforeEach(async () => {
+    bot = await startBot();
+  });
+  afterEach(() => bot.harness.close());
+
+  it('opens one incident, one channel and one page for a group of one alert, naming the group', async () => {
+    // act
+    const posted = await bot.post(group('alertmanager-group-1.json'));
+
+    // assess
+    expect(posted.status).toBe(200);
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'opened', incidentId: 'INC-1' }]);
+    expect((await bot.incidents()).map((incident) => [incident.title, incident.severity])).toEqual([
+      [`p99 latency above 500ms on 10.0.0.10:8080 (${GROUP_TITLE})`, 'sev1'],
+    ]);
+    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(1);
+    expect(await bot.events('INC-1', 'escalation')).toHaveLength(1);
+    const detection = (await bot.events('INC-1', 'detection')).map((event) => event.text);
+    expect(detection).toHaveLength(2);
+    expect(detection[0]).toBe(
+      `Monitoring alert group ${GROUP_TITLE}: p99 request latency on 10.0.0.10:8080 is 0.512s over the last 5 minutes (threshold 0.5s).`,
+    );
+    // The alert's own labels beyond the group's, its annotations and where it came from.
+    expect(detection[1]).toContain('Alert HighLatency firing [');
+    expect(detection[1]).toContain('instance=10.0.0.10:8080');
+    expect(detection[1]).toContain('p99 latency above 500ms on 10.0.0.10:8080');
+    expect(detection[1]).toContain('http://prometheus-k8s-0.monitoring.svc:9090/graph?g0.expr=');
+  });
+
+  it('opens one incident, one channel and one page for a group of 60 alerts, each alert an event', async () => {
+    // prepare: the Slack traffic of a group of one, for comparison
+    const single = await startBot();
+    await single.post(group('alertmanager-group-1.json'));
+    const singleMessages = single.slackMessages();
+    await single.harness.close();
+
+    // act
+    const posted = await bot.post(group());
+
+    // assess
+    expect(posted.status).toBe(200);
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'opened', incidentId: 'INC-1' }]);
+    const incidents = await bot.incidents();
+    expect(incidents.map((incident) => incident.title)).toEqual([`${GROUP_TITLE} (60 alerts)`]);
+    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(1);
+    expect(await bot.events('INC-1', 'escalation')).toHaveLength(1);
+    expect(bot.slackMessages()).toBe(singleMessages);
+    const alerts = (await bot.events('INC-1', 'detection')).slice(1);
+    expect(alerts).toHaveLength(60);
+    // Each names its distinguishing labels (not the common ones) and its own generatorURL.
+    const instances = group().alerts.map((alert) => alert.labels.instance);
+    expect(alerts.map((event) => /instance=([^,\]]+)/.exec(event.text)?.[1]).sort()).toEqual(
+      [...instances].sort(),
+    );
+    for (const event of alerts) {
+      expect(event.text).toMatch(/\[instance=[^\]]*pod=api-/);
+      expect(event.text).not.toContain('cluster=prod-eu-1');
+      expect(event.text).toContain('g0.expr=');
+    }
+  });
+
+  it('records a re-sent group (repeat_interval, retries) once: nothing is written again', async () => {
+    // prepare
+    await bot.post(group());
+    const before = await bot.items();
+    const messages = bot.slackMessages();
+
+    // act
+    const again = await bot.post(group());
+
+    // assess
+    expect(again.json.results).toEqual([{ key: GROUP_KEY, action: 'ignored', incidentId: 'INC-1' }]);
+    expect(await bot.items()).toEqual(before);
+    expect(bot.slackMessages()).toBe(messages);
+  });
+
+  it('lands the same group from both Alertmanagers of an HA pair, arriving together, on one incident', async () => {
+    // prepare
+    const first = group();
+    const second = { ...group(), externalURL: 'http://alertmanager-main-1.monitoring.svc:9093' };
+
+    // act
+    const answers = await Promise.all([bot.send(first), bot.send(second)]);
+    await bot.harness.server.jobs.drain();
+
+    // assess
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(answers.flatMap((answer) => answer.json.results?.map((result) => result.incidentId))).toEqual([
+      'INC-1',
+      'INC-1',
+    ]);
+    expect((await bot.incidents()).map((incident) => incident.id)).toEqual(['INC-1']);
+    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(1);
+    expect(await bot.events('INC-1', 'escalation')).toHaveLength(1);
+    expect(await bot.alertEvents('INC-1')).toHaveLength(61);
+  });
+
+  it('notes alerts that join the group later on the same incident, without paging again', async () => {
+    // prepare
+    await bot.post(group());
+    const joined = group();
+    joined.alerts.push(...joiningAlerts());
+
+    // act
+    const posted = await bot.post(joined);
+
+    // assess
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'noted', incidentId: 'INC-1' }]);
+    expect(await bot.incidents()).toHaveLength(1);
+    const notes = (await bot.events('INC-1', 'note')).map((event) => event.text);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain('Alert HighLatency firing [instance=10.0.3.10:8080');
+    expect(notes[1]).toContain('instance=10.0.3.11:8080');
+    expect(await bot.events('INC-1', 'escalation')).toHaveLength(1);
+    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(1);
+  });
+
+  it('notes alerts resolving and the whole group resolving, once each, and leaves the incident open', async () => {
+    // prepare
+    await bot.post(group());
+    const partly = group();
+    partly.alerts = partly.alerts.map((alert, index) =>
+      index < 2 ? resolved(alert, '2024-02-18T16:05:00.000000000Z') : alert,
+    );
+    const all = group();
+    all.status = 'resolved';
+    // The two resolved first keep their endsAt, as Alertmanager keeps it.
+    all.alerts = all.alerts.map((alert, index) =>
+      resolved(alert, index < 2 ? '2024-02-18T16:05:00.000000000Z' : '2024-02-18T16:20:00.000000000Z'),
+    );
+
+    // act
+    const first = await bot.post(partly);
+    const whole = await bot.post(all);
+    const before = await bot.items();
+    const repeated = await bot.post(all);
+
+    // assess
+    expect(first.json.results).toEqual([{ key: GROUP_KEY, action: 'noted', incidentId: 'INC-1' }]);
+    expect(whole.json.results).toEqual([{ key: GROUP_KEY, action: 'noted', incidentId: 'INC-1' }]);
+    expect(repeated.json.results).toEqual([{ key: GROUP_KEY, action: 'ignored', incidentId: 'INC-1' }]);
+    expect(await bot.items()).toEqual(before);
+    const notes = await bot.events('INC-1', 'note');
+    // 2 resolved in the first notification, the other 58 in the second, then the group itself.
+    expect(notes.filter((event) => event.text.startsWith('Alert HighLatency resolved'))).toHaveLength(60);
+    expect(
+      notes.filter((event) => event.text.startsWith(`Alert group ${GROUP_TITLE} resolved`)),
+    ).toHaveLength(1);
+    expect(notes.find((event) => event.text.includes('10.0.0.10:8080'))?.at).toBe('2024-02-18T16:05:00.000Z');
+    expect((await bot.incidents()).map((incident) => incident.status)).toEqual(['investigating']);
+  });
+
+  it('keeps alerts without alertname under a fallback name, with the named alerts of their group', async () => {
+    // act
+    const posted = await bot.post(group('alertmanager-no-alertname.json'));
+
+    // assess
+    expect(posted.status).toBe(200);
+    expect(posted.json.results).toEqual([
+      { key: 'alertmanager-group:{}:{job="nightly-export"}', action: 'opened', incidentId: 'INC-1' },
+    ]);
+    expect((await bot.incidents()).map((incident) => incident.title)).toEqual([
+      'job=nightly-export (3 alerts)',
+    ]);
+    const texts = (await bot.events('INC-1', 'detection')).map((event) => event.text);
+    expect(texts).toEqual([
+      'Monitoring alert group job=nightly-export: 3 of 3 alerts firing',
+      expect.stringMatching(
+        /^Alert unnamed alert \{instance=batch-runner-1, job=nightly-export, team=data\} firing \[instance=batch-runner-1\]: Nightly export failed$/,
+      ),
+      expect.stringMatching(
+        /^Alert unnamed alert \{instance=batch-runner-2, job=nightly-export, team=data\} firing \[instance=batch-runner-2\]$/,
+      ),
+      expect.stringMatching(
+        /^Alert ExportLag firing \[instance=batch-runner-1, severity=warning\]: Export lag above 2h — http:/,
+      ),
+    ]);
+  });
+
+  it('notes how many alerts Alertmanager left out of the group, once', async () => {
+    // prepare
+    const truncated = { ...group(), truncatedAlerts: 12 };
+
+    // act
+    const posted = await bot.post(truncated);
+    await bot.post(truncated);
+
+    // assess
+    expect(posted.json.results?.[0]?.action).toBe('opened');
+    expect((await bot.incidents()).map((incident) => incident.title)).toEqual([`${GROUP_TITLE} (72 alerts)`]);
+    expect((await bot.events('INC-1', 'note')).map((event) => event.text)).toEqual([
+      expect.stringMatching(/^Alertmanager left out 12 alerts of this group/),
+    ]);
+  });
+
+  it.each([
+    [
+      'version 3',
+      fixture('alertmanager-v3.json'),
+      'version: Alertmanager webhook payload version 3 is not supported; expected "4"',
+    ],
+    ['not a webhook at all', JSON.stringify({ text: 'HighLatency is firing' }), 'version: is missing'],
+    ['alerts that are not a list', JSON.stringify({ version: '4', alerts: {} }), 'alerts: expected an array'],
+  ])('answers 400 with the reason to %s, writing nothing', async (_case, body, reason) => {
+    // prepare
+    const before = await bot.items();
+
+    // act
+    const posted = await bot.post(body);
+
+    // assess
+    expect(posted.status).toBe(400);
+    expect(posted.json.error).toContain(reason);
+    expect(await bot.items()).toEqual(before);
+    expect(bot.harness.slack.calls).toHaveLength(0);
+  });
+});
