@@ -9,6 +9,13 @@
  * - Every event an alert writes has an id derived from (key, state, time), and the note for a firing
  *   reuses the id of the `declared` event, so the very notification that opened the incident adds
  *   nothing when it comes again, and neither does a re-sent note.
+ *
+ * Alertmanager signals are whole notification groups (key from groupKey, see payloads.ts). A group
+ * opens one incident (request key from the group's key and the incident it replaces, so HA twins and
+ * re-deliveries name the same one) whose detection names the group; each alert is its own event,
+ * id from (key, fingerprint or labels, status, startsAt/endsAt): the alerts of the opening
+ * notification as detection, alerts joining or resolving later as notes, each once however often
+ * Alertmanager re-sends. truncatedAlerts and the whole group resolving are notes too.
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
