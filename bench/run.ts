@@ -3,6 +3,7 @@
  * goal was met; a missed goal does not fail the run, a section that cannot run does.
  */
 import { benchAck } from './ack';
+import { benchAlerts } from './alerts';
 import { type BundleInfo, benchColdLoad } from './cold-load';
 import { benchEscalation } from './escalation';
 import { benchFirstPage } from './first-page';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     await section('first page', rows, benchFirstPage),
     await section('isolation', rows, benchIsolation),
     await section('restart recovery', rows, benchRecovery),
+    await section('alerts at scale', rows, benchAlerts),
   ];
   progress(`all sections done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
