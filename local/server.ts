@@ -15,6 +15,7 @@ import {
   type AlertRoute,
   handleAlertHttp,
 } from '../lambda/alerts/http';
+import { createSnsVerifier } from '../lambda/alerts/sns-signature';
 import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
 import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/engine';
@@ -176,6 +177,8 @@ export async function startLocalServer(
     clock,
   });
 
+  // One per process: it caches the certificates SNS signs with.
+  const verifySns = createSnsVerifier(config.alertsSns);
   const server: Server = createServer(async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
@@ -188,7 +191,7 @@ export async function startLocalServer(
       if (request.method === 'POST' && alertRoute) {
         writeResult(
           response,
-          await answerAlert(request, alertRoute, { service: alerts, token: config.alertToken }),
+          await answerAlert(request, alertRoute, { service: alerts, token: config.alertToken, verifySns }),
         );
         return;
       }

@@ -6,6 +6,7 @@
 import { AlertBusyError, type AlertOutcome, type AlertService } from './alert-service';
 import { ALERT_AUTH_CHALLENGE, isAuthorizedAlert } from './auth';
 import { type AlertSignal, parseAlertmanagerBody, parseSnsHttpBody } from './payloads';
+import type { SnsVerdict } from './sns-signature';
 
 export type AlertRoute = 'cloudwatch' | 'alertmanager';
 
@@ -24,6 +25,12 @@ export interface AlertHttpDeps {
   service: Pick<AlertService, 'handle'>;
   /** ALERT_TOKEN; without one every request is refused. */
   token?: string;
+  /**
+   * Whether an SNS envelope posted over HTTP really comes from SNS (its signature) and from a topic we
+   * take (`createSnsVerifier`, one per process: it caches certificates). Required: the token alone
+   * proves nothing about who wrote the message.
+   */
+  verifySns: (envelope: Record<string, unknown>) => Promise<SnsVerdict>;
   /** Confirms an SNS subscription by visiting its SubscribeURL; defaults to a GET with fetch. */
   confirmSubscription?: (url: string) => Promise<void>;
 }
@@ -69,6 +76,9 @@ export async function handleAlertHttp(
   } else {
     const parsed = parseSnsHttpBody(request.body);
     if (!parsed.ok) return json(400, { error: parsed.error });
+    // Parsed above, so the body is a JSON object; checked before anything is done with it.
+    const verdict = await deps.verifySns(JSON.parse(request.body) as Record<string, unknown>);
+    if (!verdict.ok) return json(403, { error: `not accepted as an SNS message: ${verdict.reason}` });
     const message = parsed.value;
     if (message.kind === 'subscription-confirmation') {
       try {

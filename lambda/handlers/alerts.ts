@@ -8,8 +8,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from 'aws-lambda';
 import { type AlertService, createAlertService } from '../alerts/alert-service';
 import { isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from '../alerts/auth';
-import { type AlertRoute, handleAlertHttp } from '../alerts/http';
+import { type AlertHttpDeps, type AlertRoute, handleAlertHttp } from '../alerts/http';
 import { parseSnsLambdaEvent } from '../alerts/payloads';
+import { createSnsVerifier } from '../alerts/sns-signature';
 import { systemClock } from '../incidents/time';
 import { makeDocumentClient } from '../store/client';
 import { DynamoIncidentStore } from '../store/dynamo-store';
@@ -19,6 +20,8 @@ export interface AlertsRuntime {
   service: Pick<AlertService, 'handle'>;
   /** The token HTTP senders must present; without one every HTTP alert is refused. */
   token?: string;
+  /** Checks SNS envelopes posted over HTTP (`createSnsVerifier`); SNS invoking the function directly needs none. */
+  verifySns: AlertHttpDeps['verifySns'];
 }
 
 export type AlertsEvent = APIGatewayProxyEventV2 | SNSEvent;
@@ -60,11 +63,12 @@ export function createAlertsHandler(
         body: '{"error":"not found"}',
       };
     }
-    const { service, token } = await runtime();
+    const { service, token, verifySns } = await runtime();
+    const deps = { service, token, verifySns };
     const headers = event.headers ?? {};
     // The token before anything is done with the body; then its size (as the local server does).
     if (!isAuthorizedAlert(headers, token)) {
-      return handleAlertHttp(route, { headers, body: '' }, { service, token });
+      return handleAlertHttp(route, { headers, body: '' }, deps);
     }
     const raw = event.body ?? '';
     const bytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw);
@@ -76,7 +80,7 @@ export function createAlertsHandler(
       };
     }
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    return handleAlertHttp(route, { headers, body }, { service, token });
+    return handleAlertHttp(route, { headers, body }, deps);
   }
 
   return async (event: AlertsEvent): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
@@ -102,7 +106,11 @@ function lambdaRuntime(): Promise<AlertsRuntime> {
       clock: systemClock,
     });
     // A secret without the key (or with an empty one) refuses every HTTP alert.
-    return { service, token: bot.secret.alertToken || undefined };
+    return {
+      service,
+      token: bot.secret.alertToken || undefined,
+      verifySns: createSnsVerifier(bot.config.alertsSns),
+    };
   })().catch((error: unknown) => {
     cached = undefined;
     throw error;

@@ -10,6 +10,7 @@ import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MAX_ALERT_BODY_BYTES } from '../../lambda/alerts/auth';
+import { createSnsVerifier } from '../../lambda/alerts/sns-signature';
 import { createAlertsHandler } from '../../lambda/handlers/alerts';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -130,6 +131,7 @@ describe('the alert routes of the Lambda entry', () => {
       },
     },
     token: TOKEN,
+    verifySns: createSnsVerifier({ signatures: 'require' }),
   }));
 
   beforeEach(() => {

@@ -102,7 +102,11 @@ describe('an alert whose name and reason hold Slack control sequences', () => {
       policy,
       `teams:\n  oncall: { slack: S0ONCALL, users: [U0ANNA] }\nescalation:\n  default:\n    - { after: 0s, notify: [oncall] }\n`,
     );
-    harness = await startHarness({ clock, env: { ALERT_TOKEN: 't0ken', ESCALATION_POLICY: policy } });
+    harness = await startHarness({
+      clock,
+      // Unsigned SNS envelopes: signatures are tested in alerts-sns-route.test.ts.
+      env: { ALERT_TOKEN: 't0ken', ALERTS_SNS_SIGNATURES: 'off', ESCALATION_POLICY: policy },
+    });
     const fixture = readFileSync(
       path.join(__dirname, '..', 'fixtures', 'alerts', 'cloudwatch-alarm-sns.json'),
       'utf8',

@@ -286,7 +286,8 @@ describe.each(['alertmanager', 'cloudwatch'] as const)('text in alert titles and
   beforeAll(async () => {
     harness = await startHarness({
       clock: fixedClock('2024-02-18T16:30:00.000Z'),
-      env: { ALERT_TOKEN: 't0ken', ESCALATION_POLICY: await policyFile() },
+      // Unsigned SNS envelopes: signatures are tested in alerts-sns-route.test.ts.
+      env: { ALERT_TOKEN: 't0ken', ALERTS_SNS_SIGNATURES: 'off', ESCALATION_POLICY: await policyFile() },
     });
   });
   afterAll(() => harness.close());
