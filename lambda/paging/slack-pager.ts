@@ -7,7 +7,7 @@ import { ErrorCode } from '@slack/web-api';
 import type { ChatGateway } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import { channelMention, escapeClip, groupMention, userMention } from '../slack/text';
-import { CHANNEL_LINK, type Delivery, type PageAction, type PageAdapter, type PageTarget } from './pager';
+import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
 import { errorMessage, PageError } from './retry';
 
 /** A Slack platform code as Slack said it (`channel_not_found`); anything else as a sentence. */
@@ -61,11 +61,6 @@ export function directPageText(target: PageTarget): string {
   return `:rotating_light: You are paged as on call for *${escapeClip(target.team, 100)}*: ${summary(target)}.${where}`;
 }
 
-/** The follow-up to a DM page sent before the incident channel existed. */
-export function channelReadyText(target: PageTarget, channelId: string): string {
-  return `:rotating_light: *${target.incident.id}* (you were paged for *${escapeClip(target.team, 100)}*) now has its channel: join ${channelMention(channelId)}.`;
-}
-
 export class SlackPager implements PageAdapter {
   constructor(private readonly chat: ChatGateway) {}
 
@@ -86,17 +81,7 @@ export class SlackPager implements PageAdapter {
     }
     const dm = directPageText(target);
     // Each DM is its own delivery, so one failing user does not re-send the others' on retry.
-    for (const user of new Set(config.users ?? [])) {
-      deliveries.push(this.post(user, dm, `DM to ${user}`));
-      // A DM sent before the channel existed could not say where to go: the channel follows, once.
-      if (channelId) {
-        deliveries.push({
-          ...this.post(user, channelReadyText(target, channelId), `DM to ${user}`),
-          recipient: `${user} ${CHANNEL_LINK}`,
-          after: `slack:${user}`,
-        });
-      }
-    }
+    for (const user of new Set(config.users ?? [])) deliveries.push(this.post(user, dm, `DM to ${user}`));
     return deliveries;
   }
 

@@ -328,8 +328,8 @@ escalation:
     const urls = hooks.map((r) => (r.body.incident as { channelUrl?: string }).channelUrl).filter(Boolean);
     expect(urls).toEqual([link]);
 
-    // Slack: the team is mentioned in the channel; the on-call person's DMs say where to join.
-    const dms = harness.slack.messages.filter((m) => m.channel.startsWith('D') || m.channel === 'U0ANNA');
-    expect(dms.map((m) => m.text ?? '').join('\n')).toContain(`<#${channelId}>`);
+    // Slack: the page waiting for the channel mentions the team there once it exists.
+    const inChannel = harness.slack.messages.filter((m) => m.channel === channelId).map((m) => m.text ?? '');
+    expect(inChannel).toContainEqual(expect.stringContaining('Paging *oncall* <!subteam^S0ONCALL>'));
   });
 });
