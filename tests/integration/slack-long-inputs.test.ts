@@ -11,18 +11,7 @@ import type { FollowUp, Severity } from '../../lambda/incidents/types';
 import { graphemes } from '../../lambda/slack/text';
 import type { RecordedCall } from '../../local/slack-api-stub';
 import { ALICE, ANNOUNCEMENTS, fixedClock, type Harness, startHarness } from '../helpers/harness';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Every string in a request's arguments, with its key path. */
-function strings(value: unknown, path = '', out: Array<[string, string]> = []): Array<[string, string]> {
-  if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((item, i) => void strings(item, `${path}[${i}]`, out));
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) strings(item, path ? `${path}.${key}` : key, out);
-  }
-  return out;
-}
+import { LONE_SURROGATE, strings } from '../helpers/request-text';
 
 type Block = {
   type: string;

@@ -9,22 +9,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
+import { LONE_SURROGATE, strings } from '../helpers/request-text';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const INJECTION = '<!channel> :wave: 👨‍👩‍👧‍👦 <https://evil.example|click here>';
-
-/**
- * Every string in a request's arguments (blocks, text, topic…), with its key path. The postmortem
- * file's bytes are left out: a file is not a message, and Slack renders no mention in it.
- */
-function strings(value: unknown, path = '', out: Array<[string, string]> = []): Array<[string, string]> {
-  if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((item, i) => void strings(item, `${path}[${i}]`, out));
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) strings(item, path ? `${path}.${key}` : key, out);
-  }
-  return out;
-}
 
 describe('user text with Slack control sequences and emoji', () => {
   const clock = fixedClock('2024-03-02T10:00:00Z');

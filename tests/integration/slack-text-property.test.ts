@@ -19,8 +19,8 @@ import fc from 'fast-check';
 import { decodeEntities } from '../../lambda/incidents/commands';
 import type { RecordedCall } from '../../local/slack-api-stub';
 import { ALICE, fixedClock, GENERAL, type Harness, startHarness } from '../helpers/harness';
+import { LONE_SURROGATE, strings } from '../helpers/request-text';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** The one broadcast the bot may send: the user group of the team it pages (POLICY below). */
 const OUR_GROUP = '<!subteam^S0ONCALL>';
 
@@ -64,19 +64,6 @@ const INJECTION_ALPHABET = [
 const userText = fc
   .tuple(fc.array(fc.constantFrom(...INJECTION_ALPHABET), { minLength: 1, maxLength: 6 }), fc.boolean())
   .map(([pieces, spaced]) => pieces.join(spaced ? ' ' : ''));
-
-/**
- * Every string in a request's arguments, with its key path. The postmortem file's bytes are left out:
- * a file is not a message, and Slack renders no mention in it.
- */
-function strings(value: unknown, path = '', out: Array<[string, string]> = []): Array<[string, string]> {
-  if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((item, i) => void strings(item, `${path}[${i}]`, out));
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) strings(item, path ? `${path}.${key}` : key, out);
-  }
-  return out;
-}
 
 /** What in `text` would broadcast, show a disguised link or break JSON encoding; [] when nothing. */
 function unsafe(text: string): string[] {
