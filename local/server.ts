@@ -20,6 +20,7 @@ import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
 import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/engine';
 import { createSlackHandler } from '../lambda/handlers/slack';
+import { alertRules } from '../lambda/incidents/policy';
 import { type Clock, systemClock } from '../lambda/incidents/time';
 import { DynamoJobJournal } from '../lambda/jobs/job-journal';
 import type { Job } from '../lambda/jobs/jobs';
@@ -172,6 +173,8 @@ export async function startLocalServer(
   const alerts = createAlertService({
     commands: bot.commands,
     store,
+    jobs: bot.jobs,
+    rules: alertRules(config.policy),
     client,
     tableName: config.tableName,
     clock,

@@ -19,9 +19,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AlertRules, DEFAULT_ALERT_RULES } from '../incidents/policy';
 import type { Clock } from '../incidents/time';
 import { BOT_AUTHOR, DEFAULT_SEVERITY, type Incident, type Severity } from '../incidents/types';
+import type { Jobs } from '../jobs/jobs';
 import type { CommandService } from '../service/command-service';
+import { escapeText } from '../slack/text';
 import type { IncidentStore } from '../store/store';
 import { type AlertLink, DynamoAlertLinks } from './alert-links';
 import { type AlertGroupSignal, type AlertSignal, type GroupAlert, isGroupSignal } from './payloads';
@@ -40,6 +43,10 @@ export interface AlertServiceDeps {
   store: Pick<IncidentStore, 'getIncident' | 'addEvent'>;
   links: DynamoAlertLinks;
   clock: Clock;
+  /** Tells a resolved incident's channel that its alert still fires (an `echo` job). */
+  jobs: Pick<Jobs, 'enqueue'>;
+  /** A repeat within this long of its incident's resolution notes on it (policy `alerts.reopenAfter`). */
+  reopenAfterSeconds?: number;
   /** How long a delivery waits for another one to link the incident it is declaring. */
   waitMs?: number;
   pollMs?: number;
@@ -123,6 +130,8 @@ export class AlertService {
         if (isGroupSignal(signal)) return this.record(linked, signal, 'note');
         return this.note(linked, signal, `Alert ${signal.name} fired again: ${signal.reason}`);
       }
+      const resolved = await this.recentlyResolved(link);
+      if (resolved) return this.stillFiring(resolved, signal);
       // The linked incident is resolved (or gone): a new one is due, and only one replacer gets it.
       if (link?.incidentId !== undefined) {
         if (await links.reserve(signal.key, link.incidentId)) return this.open(signal, link.incidentId);
@@ -151,6 +160,41 @@ export class AlertService {
     }
   }
 
+  /**
+   * The incident the link points at when it was resolved less than `reopenAfter` ago: Alertmanager
+   * re-sends a group still firing at every repeat_interval, and a responder may resolve before the
+   * alert clears; a fresh incident (and page) for each repeat would be noise.
+   */
+  private async recentlyResolved(link: AlertLink | undefined): Promise<Incident | undefined> {
+    if (link?.incidentId === undefined) return undefined;
+    const incident = await this.deps.store.getIncident(link.incidentId);
+    if (incident?.status !== 'resolved' || !incident.resolvedAt) return undefined;
+    const windowMs = (this.deps.reopenAfterSeconds ?? DEFAULT_ALERT_RULES.reopenAfterSeconds) * 1000;
+    return this.deps.clock.now().getTime() - Date.parse(incident.resolvedAt) < windowMs
+      ? incident
+      : undefined;
+  }
+
+  /** A repeat soon after resolution: a note on the resolved incident, and its channel is told, once. */
+  private async stillFiring(incident: Incident, signal: AlertSignal): Promise<AlertOutcome> {
+    const outcome = isGroupSignal(signal)
+      ? await this.record(incident, signal, 'note')
+      : await this.note(
+          incident,
+          signal,
+          `Alert ${signal.name} still firing after resolution: ${signal.reason}`,
+        );
+    if (outcome.action === 'noted') {
+      await this.deps.jobs.enqueue({
+        type: 'echo',
+        incidentId: incident.id,
+        key: `still-firing.${isGroupSignal(signal) ? digestId(signal.key, signal.at) : alertEventId(signal)}`,
+        text: `:warning: Alert ${escapeText(signal.name)} is still firing after this incident was resolved: ${escapeText(signal.reason)}. No new incident was opened; resolve the cause or \`/incident\` again if it is a new one.`,
+      });
+    }
+    return outcome;
+  }
+
   /** The open incident the link points at, if it points at one. */
   private async linkedIncident(link: AlertLink | undefined): Promise<Incident | undefined> {
     if (link?.incidentId === undefined) return undefined;
@@ -177,9 +221,11 @@ export class AlertService {
         {
           at: startedAt,
           kind: 'detection',
-          text: group
-            ? `Monitoring alert group ${signal.name}: ${signal.reason}`
-            : `Monitoring alert ${signal.name}: ${signal.reason}`,
+          text: `${group ? `Monitoring alert group ${signal.name}` : `Monitoring alert ${signal.name}`}: ${signal.reason}${
+            replacing
+              ? ` (it fired before in ${replacing}, resolved more than the policy's reopenAfter ago)`
+              : ''
+          }`,
         },
       ],
     });
@@ -275,9 +321,12 @@ function clampTime(at: string, earliest: string, latest: string): string {
 export interface CreateAlertServiceOptions {
   commands: Pick<CommandService, 'declare'>;
   store: Pick<IncidentStore, 'getIncident' | 'addEvent'>;
+  jobs: Pick<Jobs, 'enqueue'>;
   client: DynamoDBDocumentClient;
   tableName: string;
   clock: Clock;
+  /** The policy's `alerts` section (alertRules); product.md's defaults without it. */
+  rules?: AlertRules;
 }
 
 /** The service with its links on the bot's table: what the local server and the Lambda entry use. */
@@ -288,5 +337,7 @@ export function createAlertService(options: CreateAlertServiceOptions): AlertSer
     store: options.store,
     links: new DynamoAlertLinks({ client, tableName, now: () => clock.now() }),
     clock,
+    jobs: options.jobs,
+    reopenAfterSeconds: (options.rules ?? DEFAULT_ALERT_RULES).reopenAfterSeconds,
   });
 }

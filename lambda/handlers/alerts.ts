@@ -11,6 +11,7 @@ import { isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from '../alerts/auth';
 import { type AlertHttpDeps, type AlertRoute, handleAlertHttp } from '../alerts/http';
 import { parseSnsLambdaEvent } from '../alerts/payloads';
 import { createSnsVerifier } from '../alerts/sns-signature';
+import { alertRules } from '../incidents/policy';
 import { systemClock } from '../incidents/time';
 import { makeDocumentClient } from '../store/client';
 import { DynamoIncidentStore } from '../store/dynamo-store';
@@ -101,6 +102,8 @@ function lambdaRuntime(): Promise<AlertsRuntime> {
     const service = createAlertService({
       commands: bot.commands,
       store: new DynamoIncidentStore({ client, tableName }),
+      jobs: bot.jobs,
+      rules: alertRules(bot.config.policy),
       client,
       tableName,
       clock: systemClock,

@@ -114,6 +114,7 @@ async function startBot(env: Record<string, string> = { ALERT_TOKEN: TOKEN }) {
   const service = createAlertService({
     commands,
     store: harness.server.store,
+    jobs: harness.server.jobs,
     client,
     tableName,
     clock,
@@ -156,7 +157,7 @@ async function startBot(env: Record<string, string> = { ALERT_TOKEN: TOKEN }) {
     return (record?.events ?? []).filter((event) => kind === undefined || event.kind === kind);
   }
 
-  return { harness, tableName, commands, service, post, items, incidents, events };
+  return { harness, tableName, commands, service, clock, post, items, incidents, events };
 }
 
 type Bot = Awaited<ReturnType<typeof startBot>>;
@@ -273,15 +274,45 @@ describe('CloudWatch alarms through SNS', () => {
     expect(await bot.items()).toEqual(before);
   });
 
-  it('opens a new incident when the alarm fires after its incident was resolved', async () => {
+  it('notes a repeat within an hour of resolution on the resolved incident and tells its channel, once', async () => {
+    // prepare
+    await bot.post('cloudwatch', ALARM);
+    const channelId = await bot.harness.channelOf('INC-1');
+    await bot.harness.command('resolve Rolled back the deploy', { channelId });
+    const pages = (await bot.events('INC-1', 'escalation')).length;
+
+    // act: the alarm still fires 50 minutes later, delivered twice
+    bot.clock.set('2024-02-18T17:20:00.000Z');
+    const repeat = alarmAgain('2024-02-18T17:20:00.000+0000');
+    const first = await bot.post('cloudwatch', repeat);
+    const second = await bot.post('cloudwatch', repeat);
+
+    // assess
+    expect([first.json.results, second.json.results]).toEqual([
+      [{ key: CHECKOUT_ALARM_KEY, action: 'noted', incidentId: 'INC-1' }],
+      [{ key: CHECKOUT_ALARM_KEY, action: 'ignored', incidentId: 'INC-1' }],
+    ]);
+    expect((await bot.incidents()).map((incident) => incident.id)).toEqual(['INC-1']);
+    expect((await bot.events('INC-1', 'note')).map((event) => event.text)).toEqual([
+      expect.stringMatching(/^Alert checkout-api-5xx-rate still firing after resolution: /),
+    ]);
+    expect((await bot.events('INC-1', 'escalation')).length).toBe(pages);
+    const told = bot.harness.slack.messages.filter(
+      (m) => m.channel === channelId && /still firing after this incident was resolved/.test(m.text ?? ''),
+    );
+    expect(told).toHaveLength(1);
+  });
+
+  it('opens a new incident naming the previous one when the alarm fires more than an hour after resolution', async () => {
     // prepare
     await bot.post('cloudwatch', ALARM);
     const channelId = await bot.harness.channelOf('INC-1');
     await bot.harness.command('resolve Rolled back the deploy', { channelId });
 
     // act
-    const reopened = await bot.post('cloudwatch', alarmAgain('2024-02-18T16:20:00.000+0000'));
-    const again = await bot.post('cloudwatch', alarmAgain('2024-02-18T16:25:00.000+0000'));
+    bot.clock.set('2024-02-18T17:31:00.000Z');
+    const reopened = await bot.post('cloudwatch', alarmAgain('2024-02-18T17:31:00.000+0000'));
+    const again = await bot.post('cloudwatch', alarmAgain('2024-02-18T17:35:00.000+0000'));
 
     // assess
     expect([reopened.json.results, again.json.results]).toEqual([
@@ -293,9 +324,9 @@ describe('CloudWatch alarms through SNS', () => {
       ['INC-2', 'investigating'],
     ]);
     expect(await bot.events('INC-1', 'note')).toEqual([]);
-    expect((await bot.events('INC-2', 'detection')).map((event) => event.at)).toEqual([
-      '2024-02-18T16:20:00.000Z',
-    ]);
+    const [detection] = await bot.events('INC-2', 'detection');
+    expect(detection?.at).toBe('2024-02-18T17:31:00.000Z');
+    expect(detection?.text).toContain('it fired before in INC-1');
   });
 
   it('opens one incident for the same notification delivered 20 times at once, adding no notes', async () => {
@@ -454,12 +485,37 @@ describe('Alertmanager webhooks', () => {
     expect(await bot.items()).toEqual(before);
   });
 
+  it('notes a group still firing within an hour of resolution on the resolved incident, opening nothing', async () => {
+    // prepare: the group opened INC-1, then a new alert joins it after INC-1 is resolved
+    await bot.post('alertmanager', fixture('alertmanager-firing.json'));
+    await bot.harness.command('resolve INC-1');
+    const body = JSON.parse(fixture('alertmanager-firing.json')) as { alerts: Record<string, unknown>[] };
+    const joined = {
+      ...body.alerts[0],
+      fingerprint: 'f0000000000000aa',
+      labels: { ...(body.alerts[0]?.labels as object), instance: 'late-joiner:9100' },
+    };
+
+    // act
+    bot.clock.set('2024-02-18T17:00:00.000Z');
+    const posted = await bot.post(
+      'alertmanager',
+      JSON.stringify({ ...body, alerts: [...body.alerts, joined] }),
+    );
+
+    // assess
+    expect(posted.json.results).toEqual([{ key: GROUP_KEY, action: 'noted', incidentId: 'INC-1' }]);
+    expect((await bot.incidents()).map((incident) => incident.status)).toEqual(['resolved']);
+    expect(JSON.stringify(await bot.events('INC-1', 'note'))).toContain('late-joiner:9100');
+  });
+
   it('opens a new incident when the group fires after its incident was resolved', async () => {
     // prepare
     await bot.post('alertmanager', fixture('alertmanager-firing.json'));
     await bot.harness.command('resolve INC-1');
 
-    // act
+    // act: more than the policy's reopenAfter (1h by default) later; within it, a note (see CloudWatch)
+    bot.clock.set('2024-02-18T17:31:00.000Z');
     const posted = await bot.post('alertmanager', fixture('alertmanager-firing.json'));
 
     // assess
@@ -688,6 +744,7 @@ describe('deliveries that overlap', () => {
     return new AlertService({
       commands: bot.commands,
       store: bot.harness.server.store,
+      jobs: bot.harness.server.jobs,
       links,
       clock,
       waitMs,
