@@ -8,11 +8,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { createAlertService } from '../lambda/alerts/alert-service';
-import { ALERT_AUTH_CHALLENGE, isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from '../lambda/alerts/auth';
+import { MAX_ALERT_BODY_BYTES } from '../lambda/alerts/auth';
 import {
   type AlertHttpDeps,
   type AlertHttpResponse,
   type AlertRoute,
+  answerBeforeBody,
+  bodyTooLarge,
   handleAlertHttp,
 } from '../lambda/alerts/http';
 import { createSnsVerifier } from '../lambda/alerts/sns-signature';
@@ -48,21 +50,22 @@ async function answerAlert(
   const { headers } = toApiGatewayEvent(request, '');
   // Refused before the body is read: the connection closes after the answer, so what the sender is
   // still sending is never parsed as a next request on a kept-alive connection.
-  const refuse = (statusCode: number, error: string, extra: Record<string, string> = {}) => ({
-    statusCode,
-    headers: { 'content-type': 'application/json', connection: 'close', ...extra },
-    body: JSON.stringify({ error }),
+  const closing = (answer: AlertHttpResponse): AlertHttpResponse => ({
+    ...answer,
+    headers: { ...answer.headers, connection: 'close' },
   });
-  if (!isAuthorizedAlert(headers, deps.token)) {
-    return refuse(401, 'unauthorized', { 'www-authenticate': ALERT_AUTH_CHALLENGE });
-  }
-  const tooLarge = () => refuse(413, `alert bodies are limited to ${MAX_ALERT_BODY_BYTES} bytes`);
-  if (Number(request.headers['content-length']) > MAX_ALERT_BODY_BYTES) return tooLarge();
+  const declared = request.headers['content-length'];
+  const refused = answerBeforeBody(
+    headers,
+    deps.token,
+    declared === undefined ? undefined : Number(declared),
+  );
+  if (refused) return closing(refused);
   let body: string;
   try {
     body = await readBody(request, MAX_ALERT_BODY_BYTES);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) return tooLarge();
+    if (error instanceof BodyTooLargeError) return closing(bodyTooLarge());
     throw error;
   }
   return handleAlertHttp(route, { headers, body }, deps);

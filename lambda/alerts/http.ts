@@ -4,7 +4,7 @@
  */
 
 import { AlertBusyError, type AlertOutcome, type AlertService } from './alert-service';
-import { ALERT_AUTH_CHALLENGE, isAuthorizedAlert } from './auth';
+import { ALERT_AUTH_CHALLENGE, isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from './auth';
 import { type AlertSignal, parseAlertmanagerBody, parseSnsHttpBody } from './payloads';
 import type { SnsVerdict } from './sns-signature';
 
@@ -59,14 +59,35 @@ export async function visitSubscribeUrl(url: string): Promise<void> {
   if (!response.ok) throw new Error(`SNS answered ${response.status}`);
 }
 
+/** 413: what a body over MAX_ALERT_BODY_BYTES gets, declared or found while reading it. */
+export function bodyTooLarge(): AlertHttpResponse {
+  return json(413, { error: `alert bodies are limited to ${MAX_ALERT_BODY_BYTES} bytes` });
+}
+
+/**
+ * The answer due before the body is read, if any: 401 without the token, then 413 for a body declared
+ * larger than MAX_ALERT_BODY_BYTES. The local server and the Lambda entry ask this first, so a stranger
+ * or an oversized body costs no memory.
+ */
+export function answerBeforeBody(
+  headers: AlertHttpRequest['headers'],
+  token: string | undefined,
+  declaredBytes?: number,
+): AlertHttpResponse | undefined {
+  if (!isAuthorizedAlert(headers, token)) {
+    return json(401, { error: 'unauthorized' }, { 'www-authenticate': ALERT_AUTH_CHALLENGE });
+  }
+  if (declaredBytes !== undefined && declaredBytes > MAX_ALERT_BODY_BYTES) return bodyTooLarge();
+  return undefined;
+}
+
 export async function handleAlertHttp(
   route: AlertRoute,
   request: AlertHttpRequest,
   deps: AlertHttpDeps,
 ): Promise<AlertHttpResponse> {
-  if (!isAuthorizedAlert(request.headers, deps.token)) {
-    return json(401, { error: 'unauthorized' }, { 'www-authenticate': ALERT_AUTH_CHALLENGE });
-  }
+  const refused = answerBeforeBody(request.headers, deps.token);
+  if (refused) return refused;
 
   let signals: AlertSignal[];
   if (route === 'alertmanager') {

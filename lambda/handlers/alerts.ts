@@ -7,8 +7,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from 'aws-lambda';
 import { type AlertService, createAlertService } from '../alerts/alert-service';
-import { isAuthorizedAlert, MAX_ALERT_BODY_BYTES } from '../alerts/auth';
-import { type AlertHttpDeps, type AlertRoute, handleAlertHttp } from '../alerts/http';
+import { type AlertHttpDeps, type AlertRoute, answerBeforeBody, handleAlertHttp } from '../alerts/http';
 import { parseSnsLambdaEvent } from '../alerts/payloads';
 import { createSnsVerifier } from '../alerts/sns-signature';
 import { alertRules } from '../incidents/policy';
@@ -68,18 +67,10 @@ export function createAlertsHandler(
     const deps = { service, token, verifySns };
     const headers = event.headers ?? {};
     // The token before anything is done with the body; then its size (as the local server does).
-    if (!isAuthorizedAlert(headers, token)) {
-      return handleAlertHttp(route, { headers, body: '' }, deps);
-    }
     const raw = event.body ?? '';
     const bytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw);
-    if (bytes > MAX_ALERT_BODY_BYTES) {
-      return {
-        statusCode: 413,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ error: `alert bodies are limited to ${MAX_ALERT_BODY_BYTES} bytes` }),
-      };
-    }
+    const refused = answerBeforeBody(headers, token, bytes);
+    if (refused) return refused;
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     return handleAlertHttp(route, { headers, body }, deps);
   }
