@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadLocalConfig } from '../lambda/config';
 import type { PageRetryPolicy } from '../lambda/escalation/engine';
+import type { Clock } from '../lambda/incidents/time';
 import { type LocalServer, startLocalServer } from '../local/server';
 import { type SlackApiStub, startSlackApiStub } from '../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../local/slack-signing';
@@ -36,6 +37,8 @@ export interface BenchBotOptions {
   pageRetry?: Partial<PageRetryPolicy>;
   /** Server log lines (default: to stderr as progress). */
   log?: (line: string) => void;
+  /** The bot's clock (default: the system's). */
+  clock?: Clock;
 }
 
 /** The Slack stand-in every bench bot talks to, with the channels the bot expects. */
@@ -74,6 +77,7 @@ export async function startBenchBot(
     inMemory: true,
     log: options.log ?? ((line) => progress(`server: ${line}`)),
     ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     onJobError: (job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`),
   });
   const endpoint = `${server.url}/slack/events`;

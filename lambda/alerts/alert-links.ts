@@ -5,6 +5,8 @@
  * Item (pk / sk):
  *   ALERT#<key> / META   { state: 'opening', reservedAt }            someone is declaring its incident
  *                        { state: 'open', incidentId, reservedAt }   the incident it opened
+ *   ALERTS-OPENED#<minute> / META   { keys: string set, expiresAt }  the incidents alerts opened in
+ *                                                                   that UTC minute (the storm cap)
  *
  * Without transactions (dynalite has none), "open exactly one incident" is a reservation: `reserve`
  * is one conditional put that exactly one concurrent caller wins; the winner declares and `link`s,
@@ -104,6 +106,37 @@ export class DynamoAlertLinks {
             'attribute_exists(#pk) AND (attribute_not_exists(#incidentId) OR #incidentId = :id)',
           ExpressionAttributeNames: { '#pk': PK, '#state': 'state', '#incidentId': 'incidentId' },
           ExpressionAttributeValues: { ':open': 'open', ':id': incidentId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes one of `max` slots for a new incident in the UTC minute `minute` (YYYY-MM-DDTHH:mm) for
+   * the incident `requestKey` names: true when a slot was free, or when this request key already
+   * holds one (a re-delivery, an HA twin, a retry after a crash). One conditional ADD to a string set,
+   * so any number of concurrent callers never take more than `max`.
+   */
+  async takeNewIncidentSlot(minute: string, requestKey: string, max: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: `ALERTS-OPENED#${minute}`, [SK]: META },
+          UpdateExpression: 'ADD #keys :keySet SET #expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(#keys) OR size(#keys) < :max OR contains(#keys, :key)',
+          ExpressionAttributeNames: { '#keys': 'keys', '#expiresAt': TABLE.ttlAttribute },
+          ExpressionAttributeValues: {
+            ':keySet': new Set([requestKey]),
+            ':key': requestKey,
+            ':max': max,
+            // A day is plenty: only the current minute is ever read.
+            ':expiresAt': Math.floor(Date.parse(`${minute}:00Z`) / 1000) + 86_400,
+          },
         }),
       );
       return true;

@@ -47,6 +47,8 @@ export interface AlertServiceDeps {
   jobs: Pick<Jobs, 'enqueue'>;
   /** A repeat within this long of its incident's resolution notes on it (policy `alerts.reopenAfter`). */
   reopenAfterSeconds?: number;
+  /** The storm cap (policy `alerts.maxNewIncidentsPerMinute`). */
+  maxNewIncidentsPerMinute?: number;
   /** How long a delivery waits for another one to link the incident it is declaring. */
   waitMs?: number;
   pollMs?: number;
@@ -60,6 +62,11 @@ export interface AlertServiceDeps {
 export const DEFAULT_ALERT_SEVERITY: Severity = DEFAULT_SEVERITY;
 
 const DEFAULT_WAIT_MS = 5_000;
+
+/** The alert-link key of the current "alert storm" incident (see joinStorm). */
+export const STORM_KEY = 'alert-storm';
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const DEFAULT_POLL_MS = 50;
 
 /**
@@ -120,25 +127,49 @@ export class AlertService {
   }
 
   private async firing(signal: AlertSignal): Promise<AlertOutcome> {
+    return this.settle(signal.key, {
+      linked: (incident) =>
+        isGroupSignal(signal)
+          ? this.record(incident, signal, 'note')
+          : this.note(incident, signal, `Alert ${signal.name} fired again: ${signal.reason}`),
+      resolved: async (link) => {
+        const resolved = await this.recentlyResolved(link);
+        return resolved && this.stillFiring(resolved, signal);
+      },
+      open: (replacing) => this.open(signal, replacing),
+    });
+  }
+
+  /**
+   * What becomes of a firing for `key`: `linked` when the key points at an open incident; else
+   * `resolved` (when given) for the resolved incident it points at, if that answers; else `open` for
+   * the one caller that reserves the key (naming the incident it replaces), while the others wait
+   * for that caller's link and go round again.
+   */
+  private async settle<T>(
+    key: string,
+    steps: {
+      linked: (incident: Incident) => Promise<T>;
+      resolved?: (link: AlertLink | undefined) => Promise<T | undefined>;
+      open: (replacing?: string) => Promise<T>;
+    },
+  ): Promise<T> {
     const { links } = this.deps;
     // Real time, not the injected clock: this bounds how long a request waits, whatever "now" says.
     const giveUpAt = Date.now() + this.waitMs;
     for (;;) {
-      const link = await links.get(signal.key);
+      const link = await links.get(key);
       const linked = await this.linkedIncident(link);
-      if (linked) {
-        if (isGroupSignal(signal)) return this.record(linked, signal, 'note');
-        return this.note(linked, signal, `Alert ${signal.name} fired again: ${signal.reason}`);
-      }
-      const resolved = await this.recentlyResolved(link);
-      if (resolved) return this.stillFiring(resolved, signal);
+      if (linked) return steps.linked(linked);
+      const answer = await steps.resolved?.(link);
+      if (answer !== undefined) return answer;
       // The linked incident is resolved (or gone): a new one is due, and only one replacer gets it.
       if (link?.incidentId !== undefined) {
-        if (await links.reserve(signal.key, link.incidentId)) return this.open(signal, link.incidentId);
+        if (await links.reserve(key, link.incidentId)) return steps.open(link.incidentId);
       } else if (!link || links.isLeaseExpired(link)) {
-        if (await links.reserve(signal.key)) return this.open(signal);
+        if (await links.reserve(key)) return steps.open();
       }
-      if (Date.now() >= giveUpAt) throw new AlertBusyError(signal.key);
+      if (Date.now() >= giveUpAt) throw new AlertBusyError(key);
       await sleep(this.pollMs);
     }
   }
@@ -210,6 +241,7 @@ export class AlertService {
     // Every delivery of this firing declares the same incident: one that crashed after declaring
     // and before linking is finished by the next delivery, not doubled.
     const requestKey = group ? groupOpenKey(signal.key, replacing) : alertEventId(signal);
+    if (!(await this.newIncidentAllowed(requestKey))) return this.joinStorm(signal);
     const incident = await this.deps.commands.declare({
       title: signal.title,
       severity: signal.severity ?? DEFAULT_ALERT_SEVERITY,
@@ -239,6 +271,91 @@ export class AlertService {
   }
 
   /**
+   * The storm cap (policy `alerts.maxNewIncidentsPerMinute`): true when the incident `requestKey`
+   * names may open in this UTC minute. Its re-deliveries keep the slot it took.
+   */
+  private newIncidentAllowed(requestKey: string): Promise<boolean> {
+    const minute = this.deps.clock.now().toISOString().slice(0, 16);
+    const max = this.deps.maxNewIncidentsPerMinute ?? DEFAULT_ALERT_RULES.maxNewIncidentsPerMinute;
+    return this.deps.links.takeNewIncidentSlot(minute, requestKey, max);
+  }
+
+  /**
+   * An alert beyond the storm cap: recorded on the open "alert storm" incident (opened, and paging
+   * once, by the first such alert), and its key linked there, so its repeats and its return to OK
+   * are notes on the storm too. Nothing is dropped; nobody is paged per alert.
+   */
+  private async joinStorm(signal: AlertSignal): Promise<AlertOutcome> {
+    const { incident, opened } = await this.settle(STORM_KEY, {
+      linked: async (incident) => ({ incident, opened: false }),
+      open: async (replacing) => ({ incident: await this.openStorm(signal, replacing), opened: true }),
+    });
+    const kind = opened ? 'detection' : 'note';
+    let outcome: AlertOutcome;
+    if (isGroupSignal(signal)) {
+      const named = await this.deps.store.addEvent({
+        ...this.botEvent(incident, signal.at),
+        id: digestId(signal.key, 'storm', incident.id),
+        kind,
+        text: `Alert group ${signal.name} (${plural(signal.group.alerts.length, 'alert')}) during the alert storm: ${signal.reason}`,
+      });
+      outcome = await this.record(incident, signal, kind);
+      if (named) outcome = { action: 'noted', incidentId: incident.id };
+    } else {
+      const verb = signal.state === 'firing' ? 'fired' : 'returned to OK';
+      outcome = await this.note(
+        incident,
+        signal,
+        `Alert ${signal.name} ${verb} during the alert storm: ${signal.reason}`,
+        kind,
+      );
+    }
+    await this.deps.links.link(signal.key, incident.id);
+    return {
+      action: opened ? 'opened' : outcome.action === 'ignored' ? 'ignored' : 'noted',
+      incidentId: incident.id,
+    };
+  }
+
+  /**
+   * The storm incident: sev2 (sev1 when the alert that opened it is), because many things alerting at
+   * once is a major incident whatever each alert says; its one page is the usual escalation.
+   */
+  private async openStorm(signal: AlertSignal, replacing?: string): Promise<Incident> {
+    const now = this.deps.clock.now().toISOString();
+    const max = this.deps.maxNewIncidentsPerMinute ?? DEFAULT_ALERT_RULES.maxNewIncidentsPerMinute;
+    const requestKey = groupOpenKey(STORM_KEY, replacing);
+    const incident = await this.deps.commands.declare({
+      title: `Alert storm: more than ${plural(max, 'new incident')} from alerts in a minute`,
+      severity: signal.severity === 'sev1' ? 'sev1' : 'sev2',
+      startedAt: now,
+      declaredBy: BOT_AUTHOR,
+      eventId: requestKey,
+      requestKey,
+      events: [
+        {
+          at: now,
+          kind: 'detection',
+          text: `Alert storm: alerts asked for more than ${plural(max, 'new incident')} within a minute (the policy's alerts.maxNewIncidentsPerMinute). Every further alert is recorded here, and nobody is paged for it, until this incident is resolved.`,
+        },
+      ],
+    });
+    await this.deps.links.link(STORM_KEY, incident.id);
+    return incident;
+  }
+
+  /** The fields every event the bot writes for an alert shares. */
+  private botEvent(incident: Incident, at: string | undefined) {
+    const now = this.deps.clock.now().toISOString();
+    return {
+      incidentId: incident.id,
+      at: clampTime(at || now, incident.startedAt, now),
+      recordedAt: now,
+      author: BOT_AUTHOR,
+    };
+  }
+
+  /**
    * A group's alerts on its incident, each once (ids from groupAlertEventId): firing ones as `kind`
    * (detection when they open the incident, notes when they join it), resolved ones as notes; then
    * what Alertmanager left out (truncatedAlerts) and, when every alert resolved, the group resolving.
@@ -248,20 +365,11 @@ export class AlertService {
     signal: AlertGroupSignal,
     kind: 'detection' | 'note',
   ): Promise<AlertOutcome> {
-    const now = this.deps.clock.now().toISOString();
     const { key, group } = signal;
     let added = 0;
     const add = async (id: string, at: string | undefined, eventKind: 'detection' | 'note', text: string) => {
-      const wrote = await this.deps.store.addEvent({
-        id,
-        incidentId: incident.id,
-        at: clampTime(at || now, incident.startedAt, now),
-        recordedAt: now,
-        kind: eventKind,
-        text,
-        author: BOT_AUTHOR,
-      });
-      if (wrote) added += 1;
+      if (await this.deps.store.addEvent({ ...this.botEvent(incident, at), id, kind: eventKind, text }))
+        added += 1;
     };
     for (const alert of group.alerts) {
       await add(
@@ -291,16 +399,17 @@ export class AlertService {
     return { action: added > 0 ? 'noted' : 'ignored', incidentId: incident.id };
   }
 
-  private async note(incident: Incident, signal: AlertSignal, text: string): Promise<AlertOutcome> {
-    const now = this.deps.clock.now().toISOString();
+  private async note(
+    incident: Incident,
+    signal: AlertSignal,
+    text: string,
+    kind: 'detection' | 'note' = 'note',
+  ): Promise<AlertOutcome> {
     const added = await this.deps.store.addEvent({
+      ...this.botEvent(incident, signal.at),
       id: alertEventId(signal),
-      incidentId: incident.id,
-      at: clampTime(signal.at, incident.startedAt, now),
-      recordedAt: now,
-      kind: 'note',
+      kind,
       text,
-      author: BOT_AUTHOR,
     });
     return { action: added ? 'noted' : 'ignored', incidentId: incident.id };
   }
@@ -339,5 +448,6 @@ export function createAlertService(options: CreateAlertServiceOptions): AlertSer
     clock,
     jobs: options.jobs,
     reopenAfterSeconds: (options.rules ?? DEFAULT_ALERT_RULES).reopenAfterSeconds,
+    maxNewIncidentsPerMinute: (options.rules ?? DEFAULT_ALERT_RULES).maxNewIncidentsPerMinute,
   });
 }

@@ -203,3 +203,35 @@ describe('replacing a resolved incident', () => {
     expect(await links.get(KEY)).toMatchObject({ state: 'open', incidentId: 'INC-2' });
   });
 });
+
+describe('takeNewIncidentSlot (the storm cap)', () => {
+  const MINUTE = '2024-02-18T15:30';
+
+  it('gives exactly 3 of 20 concurrent callers a slot when the minute allows 3', async () => {
+    // act
+    const taken = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => links.takeNewIncidentSlot(MINUTE, `open-${index}`, 3)),
+    );
+
+    // assess
+    expect(taken.filter(Boolean)).toHaveLength(3);
+  });
+
+  it('keeps the slot of a request key that already took one, and starts afresh each minute', async () => {
+    // prepare
+    for (const key of ['a', 'b', 'c']) await links.takeNewIncidentSlot(MINUTE, key, 3);
+
+    // act
+    const again = await links.takeNewIncidentSlot(MINUTE, 'b', 3);
+    const fourth = await links.takeNewIncidentSlot(MINUTE, 'd', 3);
+    const nextMinute = await links.takeNewIncidentSlot('2024-02-18T15:31', 'd', 3);
+
+    // assess
+    expect([again, fourth, nextMinute]).toEqual([true, false, true]);
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
+    const minute = Items.find((item) => item.pk === `ALERTS-OPENED#${MINUTE}`);
+    expect([...((minute?.keys as Set<string> | undefined) ?? [])].sort()).toEqual(['a', 'b', 'c']);
+    // Kept a day, then DynamoDB's TTL removes it.
+    expect(minute?.expiresAt).toBe(Date.parse(`${MINUTE}:00Z`) / 1000 + 86_400);
+  });
+});

@@ -5,6 +5,7 @@
  * truncatedAlerts noted, version 3 refused. Payloads are the v4 group fixtures in
  * tests/fixtures/alerts, posted with the bearer token to a bot on a dynalite table of its own.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -98,8 +99,9 @@ afterAll(async () => {
 async function startBot() {
   tableCount += 1;
   const tableName = `alerts-grouping-${process.pid}-${tableCount}`;
+  const clock = fixedClock(NOW);
   const harness = await startHarness({
-    clock: fixedClock(NOW),
+    clock,
     env: {
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       TABLE_NAME: tableName,
@@ -154,7 +156,7 @@ async function startBot() {
   const slackMessages = () =>
     harness.slack.callsTo('chat.postMessage').length + harness.slack.callsTo('chat.postEphemeral').length;
 
-  return { harness, send, post, items, incidents, events, alertEvents, slackMessages };
+  return { harness, clock, send, post, items, incidents, events, alertEvents, slackMessages };
 }
 
 type Bot = Awaited<ReturnType<typeof startBot>>;
@@ -377,5 +379,125 @@ describe('one incident per Alertmanager notification group', () => {
     expect(posted.json.error).toContain(reason);
     expect(await bot.items()).toEqual(before);
     expect(bot.harness.slack.calls).toHaveLength(0);
+  });
+});
+
+/** A group of one alert of its own service `service`: its own groupKey, so its own incident. */
+function serviceGroup(service: string, status: 'firing' | 'resolved' = 'firing'): Notification {
+  const base = group('alertmanager-group-1.json');
+  const alerts = base.alerts.map((alert) => ({
+    ...alert,
+    status,
+    labels: { ...alert.labels, service },
+    fingerprint: createHash('sha256').update(service).digest('hex').slice(0, 16),
+    ...(status === 'resolved' ? { endsAt: '2024-02-18T16:29:00Z' } : {}),
+  }));
+  return {
+    ...base,
+    status,
+    alerts,
+    groupLabels: { alertname: 'HighLatency', service },
+    groupKey: `{}/{severity="critical"}:{alertname="HighLatency", service="${service}"}`,
+  };
+}
+
+const STORM_TITLE = 'Alert storm: more than 5 new incidents from alerts in a minute';
+
+describe('the storm cap (policy alerts.maxNewIncidentsPerMinute, default 5)', () => {
+  let bot: Bot;
+
+  beforeEach(async () => {
+    bot = await startBot();
+  });
+  afterEach(() => bot.harness.close());
+
+  it('opens five incidents in a minute, then one storm incident that collects every further group and pages once', async () => {
+    // act: 12 groups at once, all in the same minute
+    const services = Array.from({ length: 12 }, (_, index) => `svc-${index}`);
+    const answers = await Promise.all(services.map((service) => bot.send(serviceGroup(service))));
+    await bot.harness.server.jobs.drain();
+
+    // assess
+    expect(answers.map((answer) => answer.status)).toEqual(services.map(() => 200));
+    const incidents = await bot.incidents();
+    expect(incidents).toHaveLength(6);
+    const storms = incidents.filter((incident) => incident.title === STORM_TITLE);
+    expect(storms).toHaveLength(1);
+    const [storm] = storms;
+    if (!storm) throw new Error('no storm incident');
+    // Alerts say critical (sev1): the storm takes the severity of the alert that opened it, at least sev2.
+    expect(storm.severity).toMatch(/^sev[12]$/);
+    expect(bot.harness.slack.callsTo('conversations.create')).toHaveLength(6);
+    // One page per incident: five for the groups, one for the storm, none per stormed alert.
+    for (const incident of incidents) expect(await bot.events(incident.id, 'escalation')).toHaveLength(1);
+    // Every alert is on some timeline: five on their own incidents, seven on the storm's.
+    const stormed = answers.filter((answer) => answer.json.results?.[0]?.incidentId === storm.id);
+    expect(stormed).toHaveLength(7);
+    const stormEvents = (await bot.alertEvents(storm.id)).map((event) => event.text);
+    expect(
+      stormEvents.filter((text) => text.startsWith('Alert storm: alerts asked for more than 5')),
+    ).toHaveLength(1);
+    for (const service of services) {
+      const home = answers[services.indexOf(service)]?.json.results?.[0]?.incidentId;
+      if (!home) throw new Error(`no incident for ${service}`);
+      const texts = (await bot.alertEvents(home)).map((event) => event.text).join('\n');
+      expect(texts).toContain(`service=${service}`);
+    }
+    expect(stormEvents.filter((text) => text.includes('during the alert storm'))).toHaveLength(7);
+  });
+
+  it('notes a stormed group firing again and resolving on the storm incident, without opening or paging', async () => {
+    // prepare: five incidents, then svc-5 into the storm
+    for (let index = 0; index < 6; index++) await bot.post(serviceGroup(`svc-${index}`));
+    const storm = (await bot.incidents()).find((incident) => incident.title === STORM_TITLE);
+    if (!storm) throw new Error('no storm incident');
+    const before = await bot.alertEvents(storm.id);
+    bot.clock.set('2024-02-18T16:45:00.000Z');
+
+    // act: a minute later svc-5 is re-sent (repeat_interval), then resolves
+    const again = await bot.post(serviceGroup('svc-5'));
+    const resolved = await bot.post(serviceGroup('svc-5', 'resolved'));
+
+    // assess
+    expect(again.json.results?.[0]).toMatchObject({ action: 'ignored', incidentId: storm.id });
+    expect(resolved.json.results?.[0]).toMatchObject({ action: 'noted', incidentId: storm.id });
+    expect(await bot.incidents()).toHaveLength(6);
+    expect(await bot.events(storm.id, 'escalation')).toHaveLength(1);
+    const added = (await bot.alertEvents(storm.id)).slice(before.length).map((event) => event.text);
+    expect(added.join('\n')).toContain('Alert group alertname=HighLatency, service=svc-5 resolved');
+  });
+
+  it('opens incidents again in the next minute, and keeps a twin of an opened group on its incident', async () => {
+    // prepare: the budget of 16:30 used up, the storm open
+    for (let index = 0; index < 6; index++) await bot.post(serviceGroup(`svc-${index}`));
+
+    // act: svc-0 again from the HA twin (same minute), and a new group at 16:31
+    const twin = await bot.post({ ...serviceGroup('svc-0'), externalURL: 'http://alertmanager-main-1:9093' });
+    bot.clock.set('2024-02-18T16:31:00.000Z');
+    const next = await bot.post(serviceGroup('svc-new'));
+
+    // assess
+    expect(twin.json.results?.[0]).toMatchObject({ incidentId: 'INC-1' });
+    expect(next.json.results?.[0]).toMatchObject({ action: 'opened', incidentId: 'INC-7' });
+    expect((await bot.incidents()).map((incident) => incident.title)).toContain(
+      'p99 latency above 500ms on 10.0.0.10:8080 (alertname=HighLatency, service=svc-new)',
+    );
+  });
+
+  it('opens a new storm incident once the previous one is resolved', async () => {
+    // prepare
+    for (let index = 0; index < 6; index++) await bot.post(serviceGroup(`svc-${index}`));
+    const first = (await bot.incidents()).find((incident) => incident.title === STORM_TITLE);
+    if (!first) throw new Error('no storm incident');
+    await bot.harness.command(`resolve ${first.id}`);
+    await bot.harness.server.jobs.drain();
+
+    // act
+    const overflow = await bot.post(serviceGroup('svc-6'));
+
+    // assess
+    const storms = (await bot.incidents()).filter((incident) => incident.title === STORM_TITLE);
+    expect(storms.map((incident) => incident.id)).toEqual([first.id, 'INC-7']);
+    expect(overflow.json.results?.[0]).toMatchObject({ action: 'opened', incidentId: 'INC-7' });
   });
 });

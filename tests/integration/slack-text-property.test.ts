@@ -270,9 +270,11 @@ describe.each(['alertmanager', 'cloudwatch'] as const)('text in alert titles and
   const fixture = (name: string) =>
     readFileSync(path.join(__dirname, '..', 'fixtures', 'alerts', name), 'utf8');
 
+  const clock = fixedClock('2024-02-18T16:30:00.000Z');
+
   beforeAll(async () => {
     harness = await startHarness({
-      clock: fixedClock('2024-02-18T16:30:00.000Z'),
+      clock,
       // Unsigned SNS envelopes: signatures are tested in alerts-sns-route.test.ts.
       env: { ALERT_TOKEN: 't0ken', ALERTS_SNS_SIGNATURES: 'off', ESCALATION_POLICY: await policyFile() },
     });
@@ -305,6 +307,8 @@ describe.each(['alertmanager', 'cloudwatch'] as const)('text in alert titles and
     await fc.assert(
       fc.asyncProperty(userText, userText, userText, async (name, summary, reason) => {
         run += 1;
+        // A minute apart: each run opens its own incident, under the storm cap of 5 a minute.
+        clock.set(new Date(Date.parse('2024-02-18T16:30:00.000Z') + run * 60_000).toISOString());
         const from = harness.slack.calls.length;
         const response = await fetch(`${harness.server.url}/alerts/${route}`, {
           method: 'POST',
