@@ -66,6 +66,13 @@ const DEFAULT_WAIT_MS = 5_000;
 /** The alert-link key of the current "alert storm" incident (see joinStorm). */
 export const STORM_KEY = 'alert-storm';
 
+/** How a note words a single alert's change of state. */
+const STATE_CHANGE: Readonly<Record<AlertSignal['state'], string>> = {
+  firing: 'fired',
+  ok: 'returned to OK',
+  'no-data': 'has insufficient data (neither in alarm nor OK)',
+};
+
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const DEFAULT_POLL_MS = 50;
 
@@ -182,7 +189,11 @@ export class AlertService {
       const linked = await this.linkedIncident(link);
       if (linked) {
         if (isGroupSignal(signal)) return this.record(linked, signal, 'note');
-        return this.note(linked, signal, `Alert ${signal.name} returned to OK: ${signal.reason}`);
+        return this.note(
+          linked,
+          signal,
+          `Alert ${signal.name} ${STATE_CHANGE[signal.state]}: ${signal.reason}`,
+        );
       }
       // An OK overtaking its own firing (deliveries are not ordered) waits for that incident.
       if (!link || link.incidentId !== undefined || links.isLeaseExpired(link)) return { action: 'ignored' };
@@ -257,7 +268,7 @@ export class AlertService {
             replacing
               ? ` (it fired before in ${replacing}, resolved more than the policy's reopenAfter ago)`
               : ''
-          }`,
+          }${!group && signal.link ? ` — ${signal.link}` : ''}`,
         },
       ],
     });
@@ -302,7 +313,7 @@ export class AlertService {
       outcome = await this.record(incident, signal, kind);
       if (named) outcome = { action: 'noted', incidentId: incident.id };
     } else {
-      const verb = signal.state === 'firing' ? 'fired' : 'returned to OK';
+      const verb = STATE_CHANGE[signal.state];
       outcome = await this.note(
         incident,
         signal,

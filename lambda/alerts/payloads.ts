@@ -29,12 +29,17 @@ export interface AlertSignal {
   key: string;
   /** AlarmName / alertname, as sent. */
   name: string;
-  state: 'firing' | 'ok';
+  /** `no-data`: a CloudWatch alarm in INSUFFICIENT_DATA, neither failing nor recovered. */
+  state: 'firing' | 'ok' | 'no-data';
   /** NewStateReason / annotations.description, else annotations.summary; at most MAX_REASON_LENGTH. */
   reason: string;
   /** ISO UTC: StateChangeTime, or startsAt (firing) / endsAt (resolved). */
   at: string;
-  /** Incident title: `CloudWatch alarm: <AlarmName>` / annotations.summary; one line, ≤ MAX_TITLE_LENGTH. */
+  /**
+   * Incident title, one line, ≤ MAX_TITLE_LENGTH: `CloudWatch alarm: <AlarmName> (<what> <op> <threshold>)`
+   * (the metric, or a metric-math expression's label), `CloudWatch composite alarm: <AlarmName>
+   * (<children that triggered it>)`, or the Alertmanager group's summary.
+   */
   title: string;
   /** From a `sev1`…`sev4` tag in the alarm description or name, or Alertmanager's `severity` label. */
   severity?: Severity;
@@ -211,6 +216,11 @@ const alarmSchema = z.object(
     StateChangeTime: isoTime,
     Region: text('the region name'),
     AlarmArn: z.string({ error: expected('a string') }).optional(),
+    // What the alarm watches, only ever read to word titles and reasons: read leniently (see
+    // readTrigger, childNames), so an odd field never costs the alarm.
+    Trigger: z.unknown().optional(),
+    AlarmRule: z.unknown().optional(),
+    TriggeringChildren: z.unknown().optional(),
   },
   { error: expected('a JSON object') },
 );
@@ -226,25 +236,74 @@ const CONSOLES: Readonly<Record<string, (region: string) => string>> = {
   'aws-us-gov': () => 'https://console.amazonaws-us-gov.com',
 };
 
-function alarmSignal(alarm: Alarm): AlertSignal | undefined {
-  // Neither failing nor recovered: nothing a responder should hear about.
-  if (alarm.NewStateValue === 'INSUFFICIENT_DATA') return undefined;
+const COMPARISONS: Readonly<Record<string, string>> = {
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '>=',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+  GreaterThanUpperThreshold: 'above its band',
+  LessThanLowerThreshold: 'below its band',
+  LessThanLowerOrGreaterThanUpperThreshold: 'outside its band',
+};
+
+const ALARM_ARN_ANYWHERE = /arn:[a-z-]+:cloudwatch:[a-z0-9-]+:\d{12}:alarm:([^\s,;)"]+)/g;
+
+/**
+ * What a metric alarm compares, as `5XXError > 0.05`: the metric's name, or for metric math the
+ * label (else the expression) of the query that returns data; anomaly bands read "outside its band".
+ * Undefined when the trigger says too little to word it.
+ */
+function condition(trigger: unknown): string | undefined {
+  if (!isObject(trigger)) return undefined;
+  const op =
+    typeof trigger.ComparisonOperator === 'string' ? COMPARISONS[trigger.ComparisonOperator] : undefined;
+  let what = typeof trigger.MetricName === 'string' ? trigger.MetricName.trim() : '';
+  if (Array.isArray(trigger.Metrics)) {
+    const queries = trigger.Metrics.filter(isObject);
+    const returned = queries.find((query) => query.ReturnData === true) ?? queries[0];
+    const band = queries.find((query) => query.Id === trigger.ThresholdMetricId);
+    const chosen = returned === band ? queries.find((query) => query !== band) : returned;
+    const label = [chosen?.Label, chosen?.Expression, chosen?.Id].find(
+      (value): value is string => typeof value === 'string' && value.trim() !== '',
+    );
+    what = label?.trim() ?? what;
+  }
+  if (!what || !op) return what || undefined;
+  if (op.includes('band')) return `${what} ${op}`;
+  return typeof trigger.Threshold === 'number' ? `${what} ${op} ${trigger.Threshold}` : what;
+}
+
+/** A composite alarm's children that put it in its state, by name (TriggeringChildren's ARNs). */
+function childNames(children: unknown): string[] {
+  if (!Array.isArray(children)) return [];
+  return children.flatMap((child) => {
+    if (!isObject(child) || typeof child.Arn !== 'string') return [];
+    const name = /:alarm:(.+)$/.exec(child.Arn)?.[1];
+    return name ? [name] : [];
+  });
+}
+
+function alarmSignal(alarm: Alarm): AlertSignal {
   const arn = ALARM_ARN.exec(alarm.AlarmArn ?? '');
   const partition = arn?.[1];
   const region = arn?.[2] ?? alarm.Region;
   const consoleHost = partition ? CONSOLES[partition] : undefined;
   const severity = severityFromTag(alarm.AlarmDescription) ?? severityFromTag(alarm.AlarmName);
+  const composite = typeof alarm.AlarmRule === 'string' && alarm.AlarmRule.trim() !== '';
+  // A composite alarm's reason names its children by ARN; their names are what people know.
+  let reason = alarm.NewStateReason.trim().replace(ALARM_ARN_ANYWHERE, (_, name: string) => name);
+  if (composite)
+    reason = `${reason || `${alarm.AlarmName} is ${alarm.NewStateValue}`} (rule: ${String(alarm.AlarmRule).trim()})`;
+  const detail = composite ? childNames(alarm.TriggeringChildren).join(', ') : condition(alarm.Trigger);
+  const title = `CloudWatch ${composite ? 'composite alarm' : 'alarm'}: ${alarm.AlarmName}${detail ? ` (${detail})` : ''}`;
   const signal: AlertSignal = {
     source: 'cloudwatch',
     key: `cloudwatch:${alarm.AWSAccountId}:${region}:${alarm.AlarmName}`,
     name: alarm.AlarmName,
-    state: alarm.NewStateValue === 'ALARM' ? 'firing' : 'ok',
-    reason: clip(
-      alarm.NewStateReason.trim() || `${alarm.AlarmName} is ${alarm.NewStateValue}`,
-      MAX_REASON_LENGTH,
-    ),
+    state: alarm.NewStateValue === 'ALARM' ? 'firing' : alarm.NewStateValue === 'OK' ? 'ok' : 'no-data',
+    reason: clip(reason || `${alarm.AlarmName} is ${alarm.NewStateValue}`, MAX_REASON_LENGTH),
     at: alarm.StateChangeTime,
-    title: clip(oneLine(`CloudWatch alarm: ${alarm.AlarmName}`), MAX_TITLE_LENGTH),
+    title: clip(oneLine(title), MAX_TITLE_LENGTH),
   };
   if (severity) signal.severity = severity;
   if (consoleHost) {
@@ -263,8 +322,7 @@ function alarmSignals(message: string, base: string): { ok: true; signals: Alert
 function alarmObjectSignals(value: unknown, base: string): { ok: true; signals: AlertSignal[] } | Failure {
   const alarm = alarmSchema.safeParse(value);
   if (!alarm.success) return failure(base, alarm.error);
-  const signal = alarmSignal(alarm.data);
-  return { ok: true, signals: signal ? [signal] : [] };
+  return { ok: true, signals: [alarmSignal(alarm.data)] };
 }
 
 // ---------------------------------------------------------------------------------------------------

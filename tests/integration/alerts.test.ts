@@ -180,7 +180,7 @@ describe('CloudWatch alarms through SNS', () => {
     const incident = await bot.harness.server.store.getIncident('INC-1');
     expect(incident?.commander).toBeUndefined();
     expect(incident).toMatchObject({
-      title: 'CloudWatch alarm: checkout-api-5xx-rate',
+      title: 'CloudWatch alarm: checkout-api-5xx-rate (5XXError > 0.05)',
       // From the `sev2:` tag in the alarm description.
       severity: 'sev2',
       status: 'investigating',
@@ -190,7 +190,12 @@ describe('CloudWatch alarms through SNS', () => {
     });
     const detection = await bot.events('INC-1', 'detection');
     expect(detection.map((event) => [event.at, event.text, event.author])).toEqual([
-      ['2024-02-18T15:29:42.310Z', `Monitoring alert checkout-api-5xx-rate: ${ALARM_REASON}`, 'bot'],
+      [
+        '2024-02-18T15:29:42.310Z',
+        // The alarm's console page, where responders look first.
+        `Monitoring alert checkout-api-5xx-rate: ${ALARM_REASON} — https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/checkout-api-5xx-rate`,
+        'bot',
+      ],
     ]);
     const channelId = await bot.harness.channelOf('INC-1');
     expect(bot.harness.slack.channels.get(channelId)?.name).toMatch(/^inc-1-/);
@@ -260,6 +265,64 @@ describe('CloudWatch alarms through SNS', () => {
     expect((await bot.harness.server.store.getIncident('INC-1'))?.status).toBe('investigating');
     expect(await bot.events('INC-1', 'resolved')).toEqual([]);
   });
+
+  it('notes INSUFFICIENT_DATA on the open incident, which stays open', async () => {
+    // prepare
+    await bot.post('cloudwatch', ALARM);
+
+    // act
+    const noData = await bot.post('cloudwatch', fixture('cloudwatch-insufficient-data-sns.json'));
+
+    // assess
+    expect(noData.json.results).toEqual([{ key: CHECKOUT_ALARM_KEY, action: 'noted', incidentId: 'INC-1' }]);
+    const notes = await bot.events('INC-1', 'note');
+    expect(notes.map((event) => [event.at, event.text])).toEqual([
+      [
+        '2024-02-18T15:41:42.100Z',
+        'Alert checkout-api-5xx-rate has insufficient data (neither in alarm nor OK): Insufficient Data: 3 datapoints were unknown.',
+      ],
+    ]);
+    expect((await bot.harness.server.store.getIncident('INC-1'))?.status).toBe('investigating');
+  });
+
+  it('ignores INSUFFICIENT_DATA of an alarm with no open incident, writing nothing', async () => {
+    // prepare
+    const before = await bot.items();
+
+    // act
+    const noData = await bot.post('cloudwatch', fixture('cloudwatch-insufficient-data-sns.json'));
+
+    // assess
+    expect(noData.json.results).toEqual([{ key: CHECKOUT_ALARM_KEY, action: 'ignored' }]);
+    expect(await bot.items()).toEqual(before);
+  });
+
+  it.each([
+    [
+      'composite',
+      'cloudwatch-composite-sns.json',
+      'CloudWatch composite alarm: checkout-degraded (checkout-api-5xx-rate)',
+    ],
+    [
+      'metric-math',
+      'cloudwatch-metric-math-sns.json',
+      'CloudWatch alarm: checkout-error-ratio (checkout 5xx % > 5)',
+    ],
+  ])(
+    'opens a %s alarm as an incident titled by what it watches, its console link in the detection',
+    async (_, file, title) => {
+      // act
+      const posted = await bot.post('cloudwatch', fixture(file));
+
+      // assess
+      expect(posted.json.results?.[0]).toMatchObject({ action: 'opened', incidentId: 'INC-1' });
+      expect((await bot.harness.server.store.getIncident('INC-1'))?.title).toBe(title);
+      const [detection] = await bot.events('INC-1', 'detection');
+      expect(detection?.text).toMatch(
+        / — https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#alarmsV2:alarm\/checkout-/,
+      );
+    },
+  );
 
   it('ignores a return to OK of an alarm with no open incident, writing nothing', async () => {
     // prepare
@@ -645,7 +708,7 @@ describe('the Lambda entry', () => {
     // assess
     expect(result).toBeUndefined();
     expect(await bot.harness.server.store.getIncident('INC-1')).toMatchObject({
-      title: 'CloudWatch alarm: orders-db-cpu-high [sev1]',
+      title: 'CloudWatch alarm: orders-db-cpu-high [sev1] (CPUUtilization >= 90)',
       severity: 'sev1',
       startedAt: '2024-02-18T15:32:05.617Z',
     });
@@ -795,7 +858,7 @@ describe('deliveries that overlap', () => {
     await links.reserve(CHECKOUT_ALARM_KEY);
     const okHandled = serviceWaiting(5_000).handle(signalOf(OK));
     const incident = await bot.commands.declare({
-      title: 'CloudWatch alarm: checkout-api-5xx-rate',
+      title: 'CloudWatch alarm: checkout-api-5xx-rate (5XXError > 0.05)',
       severity: 'sev2',
       declaredBy: 'bot',
       eventId: 'declared-by-the-firing',

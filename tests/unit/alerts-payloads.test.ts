@@ -80,7 +80,7 @@ describe('parseSnsHttpBody', () => {
         reason:
           'Threshold Crossed: 2 out of the last 3 datapoints [0.0741 (18/02/24 15:28:00), 0.0698 (18/02/24 15:27:00)] were greater than the threshold (0.05) (minimum 2 datapoints for OK -> ALARM transition).',
         at: '2024-02-18T15:29:42.310Z',
-        title: 'CloudWatch alarm: checkout-api-5xx-rate',
+        title: 'CloudWatch alarm: checkout-api-5xx-rate (5XXError > 0.05)',
         severity: 'sev2',
         link: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/checkout-api-5xx-rate',
       },
@@ -184,15 +184,83 @@ describe('parseSnsHttpBody', () => {
     expect(signal?.reason).toBe('checkout-api-5xx-rate is ALARM');
   });
 
-  it('returns no signal for INSUFFICIENT_DATA', () => {
-    // prepare
-    const body = snsWith({ ...fixtureAlarm(), NewStateValue: 'INSUFFICIENT_DATA', OldStateValue: 'OK' });
-
+  it('reads INSUFFICIENT_DATA as a no-data signal, keyed like the alarm', () => {
     // act
-    const result = parseSnsHttpBody(body);
+    const [signal] = signalsOf(parseSnsHttpBody(fixture('cloudwatch-insufficient-data-sns.json')));
 
     // assess
-    expect(result).toEqual({ ok: true, value: { kind: 'signals', signals: [] } });
+    expect(signal).toMatchObject({
+      key: CHECKOUT_KEY,
+      state: 'no-data',
+      reason: 'Insufficient Data: 3 datapoints were unknown.',
+      at: '2024-02-18T15:41:42.100Z',
+    });
+  });
+
+  it('titles a metric-math alarm with the label of the expression it compares', () => {
+    // act
+    const [signal] = signalsOf(parseSnsHttpBody(fixture('cloudwatch-metric-math-sns.json')));
+
+    // assess
+    expect(signal?.title).toBe('CloudWatch alarm: checkout-error-ratio (checkout 5xx % > 5)');
+    expect(signal?.state).toBe('firing');
+  });
+
+  it('falls back to the expression, and words anomaly bands, when a metric-math alarm has no label', () => {
+    // prepare
+    const alarm = JSON.parse(json('cloudwatch-metric-math-sns.json').Message as string) as {
+      Trigger: { Metrics: Record<string, unknown>[]; [field: string]: unknown };
+    };
+    const [ratio] = alarm.Trigger.Metrics;
+    if (ratio) delete ratio.Label;
+    const band = {
+      ...alarm,
+      Trigger: {
+        ...alarm.Trigger,
+        ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold',
+        ThresholdMetricId: 'band',
+        Metrics: [
+          ...alarm.Trigger.Metrics,
+          { Id: 'band', Expression: 'ANOMALY_DETECTION_BAND(ratio, 2)', ReturnData: true },
+        ],
+      },
+    };
+
+    // act
+    const [plain] = signalsOf(parseSnsHttpBody(snsWith(alarm)));
+    const [anomaly] = signalsOf(parseSnsHttpBody(snsWith(band)));
+
+    // assess
+    expect(plain?.title).toBe('CloudWatch alarm: checkout-error-ratio (100*(errors/requests) > 5)');
+    expect(anomaly?.title).toBe(
+      'CloudWatch alarm: checkout-error-ratio (100*(errors/requests) outside its band)',
+    );
+  });
+
+  it('titles a composite alarm with the children that triggered it and names them, not their ARNs, in the reason', () => {
+    // act
+    const [signal] = signalsOf(parseSnsHttpBody(fixture('cloudwatch-composite-sns.json')));
+
+    // assess
+    expect(signal).toMatchObject({
+      key: 'cloudwatch:123456789012:eu-west-1:checkout-degraded',
+      title: 'CloudWatch composite alarm: checkout-degraded (checkout-api-5xx-rate)',
+      reason:
+        'checkout-api-5xx-rate transitioned to ALARM at Sunday 18 February, 2024 15:29:42 UTC (rule: ALARM("checkout-api-5xx-rate") OR ALARM("checkout-api-p99-latency"))',
+      severity: 'sev1',
+      link: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/checkout-degraded',
+    });
+  });
+
+  it('keeps an alarm whose trigger or children are odd, titled by its name alone', () => {
+    // prepare
+    const odd = snsWith({ ...fixtureAlarm(), Trigger: 'n/a', TriggeringChildren: [{ Arn: 7 }] });
+
+    // act
+    const [signal] = signalsOf(parseSnsHttpBody(odd));
+
+    // assess
+    expect(signal?.title).toBe('CloudWatch alarm: checkout-api-5xx-rate');
   });
 
   it.each([
@@ -386,7 +454,7 @@ describe('parseSnsLambdaEvent', () => {
           state: 'firing',
           reason: expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoints \[97\.83/),
           at: '2024-02-18T15:32:05.617Z',
-          title: 'CloudWatch alarm: orders-db-cpu-high [sev1]',
+          title: 'CloudWatch alarm: orders-db-cpu-high [sev1] (CPUUtilization >= 90)',
           severity: 'sev1',
           link: 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/orders-db-cpu-high%20%5Bsev1%5D',
         },
