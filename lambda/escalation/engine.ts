@@ -28,7 +28,7 @@ import {
   type TimelineEvent,
 } from '../incidents/types';
 import type { Job } from '../jobs/jobs';
-import { deliveryKey, type PageAction, type PageOutcome, type Pager } from '../paging/pager';
+import { CHANNEL_LINK, deliveryKey, type PageAction, type PageOutcome, type Pager } from '../paging/pager';
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
 import { escapeText } from '../slack/text';
@@ -238,13 +238,23 @@ export class EscalationEngine {
         await this.recordRecovered(incident, plan);
         result.recovered = true;
       }
-      if (awaitingChannel.length > 0) {
+      // A page that reached PagerDuty, Opsgenie or a webhook before the channel existed went without
+      // its link: it waits for the channel too, and the next run adds the link (CHANNEL_LINK).
+      const linkOwed =
+        !incident.channelId &&
+        reached.some((key) => !key.startsWith('slack:') && !key.endsWith(CHANNEL_LINK));
+      if (awaitingChannel.length > 0 || linkOwed) {
         // The channel step queues paging again once the channel exists; the reconciler backs it up.
         await store.failStep(incident.id, plan.name, {
           error: 'waiting for the incident channel',
           retryAt: now,
           result,
         });
+        // The channel may have come while this page ran, its sync finding the step still running:
+        // then nothing else would come back for it before the reconciler.
+        if ((await store.getIncident(incident.id))?.channelId) {
+          await this.deps.enqueue({ type: 'page', incidentId: incident.id, step: plan.name });
+        }
       } else {
         await store.finishStep(incident.id, plan.name, result);
       }

@@ -239,7 +239,8 @@ describe('pages link to the incident channel, also when they went out before it 
   let pagerduty: PagerDutyStub;
   let receiver: Server;
   let receiverUrl: string;
-  let policyFile: string;
+  /** The team with every pager, and one without Slack (nothing in Slack waits for the channel). */
+  const policyFiles: Record<'every pager' | 'no Slack', string> = { 'every pager': '', 'no Slack': '' };
   let harness: Harness;
   const received: { url: string; body: Record<string, unknown> }[] = [];
 
@@ -257,79 +258,85 @@ describe('pages link to the incident channel, also when they went out before it 
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-lead-'));
-    policyFile = path.join(dir, 'policy.yaml');
-    await writeFile(
-      policyFile,
-      `teams:
+    const policy = (slack: string) => `teams:
   oncall:
-    slack: S0ONCALL
-    users: [U0ANNA]
-    pagerduty: R0UTINGKEY0ONCALL000000000000000
+${slack}    pagerduty: R0UTINGKEY0ONCALL000000000000000
     opsgenie: genie-key-oncall
     webhook: ${receiverUrl}/hook
 escalation:
   default:
     - { after: 0s, notify: [oncall] }
-`,
-    );
+`;
+    policyFiles['every pager'] = path.join(dir, 'every-pager.yaml');
+    await writeFile(policyFiles['every pager'], policy('    slack: S0ONCALL\n    users: [U0ANNA]\n'));
+    policyFiles['no Slack'] = path.join(dir, 'no-slack.yaml');
+    await writeFile(policyFiles['no Slack'], policy(''));
   });
   afterAll(async () => {
     await pagerduty.close();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   });
-  beforeEach(async () => {
+  async function start(team: keyof typeof policyFiles): Promise<void> {
     received.length = 0;
     pagerduty.reset();
     harness = await startHarness({
       env: {
         ALERT_TOKEN: TOKEN,
-        ESCALATION_POLICY: policyFile,
+        ESCALATION_POLICY: policyFiles[team],
         PAGERDUTY_EVENTS_URL: pagerduty.url,
         OPSGENIE_API_URL: receiverUrl,
         WEBHOOK_SIGNING_SECRET: 'whsec-lead-test',
       },
     });
-  });
+  }
   afterEach(() => harness.close());
 
-  it('every pager of an alert-opened incident carries the channel link, on the same page', async () => {
-    const response = await fetch(`${harness.server.url}/alerts/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: alertmanagerBody('CheckoutDown'),
-    });
-    expect(response.status).toBe(200);
-    await harness.server.jobs.drain();
-    const channelId = await harness.channelOf('INC-1');
-    const link = `https://slack.com/app_redirect?channel=${channelId}`;
-    const dedupKey = 'incident-bot/INC-1/oncall';
+  it.each(['every pager', 'no Slack'] as const)(
+    'every pager of an alert-opened incident carries the channel link, on the same page (a team with %s)',
+    async (team) => {
+      await start(team);
+      const response = await fetch(`${harness.server.url}/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: alertmanagerBody('CheckoutDown'),
+      });
+      expect(response.status).toBe(200);
+      await harness.server.jobs.drain();
+      const channelId = await harness.channelOf('INC-1');
+      const link = `https://slack.com/app_redirect?channel=${channelId}`;
+      const dedupKey = 'incident-bot/INC-1/oncall';
 
-    // PagerDuty: the link is on a trigger of the one alert (same dedup_key) that paged the team.
-    const triggers = pagerduty.events.filter((event) => event.event_action === 'trigger');
-    expect(triggers.length).toBeGreaterThan(0);
-    expect(new Set(triggers.map((event) => event.dedup_key))).toEqual(new Set([dedupKey]));
-    expect(triggers.at(-1)?.links).toEqual([{ href: link, text: 'Incident channel' }]);
-    expect(triggers.length).toBeLessThanOrEqual(2);
+      // PagerDuty: the link is on a trigger of the one alert (same dedup_key) that paged the team.
+      const triggers = pagerduty.events.filter((event) => event.event_action === 'trigger');
+      expect(triggers.length).toBeGreaterThan(0);
+      expect(new Set(triggers.map((event) => event.dedup_key))).toEqual(new Set([dedupKey]));
+      expect(triggers.at(-1)?.links).toEqual([{ href: link, text: 'Incident channel' }]);
+      expect(triggers.length).toBeLessThanOrEqual(2);
 
-    // Opsgenie: the alert it opened has the link as its `channel` detail, at creation or added after.
-    const alias = encodeURIComponent(dedupKey);
-    const created = received.filter((r) => r.url === '/v2/alerts');
-    expect(created).toHaveLength(1);
-    const detailed = received.filter((r) => r.url === `/v2/alerts/${alias}/details?identifierType=alias`);
-    const channelDetails = [
-      (created[0]?.body.details as Record<string, string> | undefined)?.channel,
-      ...detailed.map((r) => (r.body.details as Record<string, string>).channel),
-    ].filter(Boolean);
-    expect(channelDetails).toEqual([link]);
+      // Opsgenie: the alert it opened has the link as its `channel` detail, at creation or added after.
+      const alias = encodeURIComponent(dedupKey);
+      const created = received.filter((r) => r.url === '/v2/alerts');
+      expect(created).toHaveLength(1);
+      const detailed = received.filter((r) => r.url === `/v2/alerts/${alias}/details?identifierType=alias`);
+      const channelDetails = [
+        (created[0]?.body.details as Record<string, string> | undefined)?.channel,
+        ...detailed.map((r) => (r.body.details as Record<string, string>).channel),
+      ].filter(Boolean);
+      expect(channelDetails).toEqual([link]);
 
-    // The webhook: its page, or the `incident.channel` that follows it, names the channel's URL.
-    const hooks = received.filter((r) => r.url === '/hook');
-    expect(hooks.map((r) => r.body.type)).toContain('incident.page');
-    const urls = hooks.map((r) => (r.body.incident as { channelUrl?: string }).channelUrl).filter(Boolean);
-    expect(urls).toEqual([link]);
+      // The webhook: its page, or the `incident.channel` that follows it, names the channel's URL.
+      const hooks = received.filter((r) => r.url === '/hook');
+      expect(hooks.map((r) => r.body.type)).toContain('incident.page');
+      const urls = hooks.map((r) => (r.body.incident as { channelUrl?: string }).channelUrl).filter(Boolean);
+      expect(urls).toEqual([link]);
 
-    // Slack: the page waiting for the channel mentions the team there once it exists.
-    const inChannel = harness.slack.messages.filter((m) => m.channel === channelId).map((m) => m.text ?? '');
-    expect(inChannel).toContainEqual(expect.stringContaining('Paging *oncall* <!subteam^S0ONCALL>'));
-  });
+      // Slack: the page waiting for the channel mentions the team there once it exists.
+      const inChannel = harness.slack.messages
+        .filter((m) => m.channel === channelId)
+        .map((m) => m.text ?? '');
+      if (team === 'every pager') {
+        expect(inChannel).toContainEqual(expect.stringContaining('Paging *oncall* <!subteam^S0ONCALL>'));
+      }
+    },
+  );
 });
