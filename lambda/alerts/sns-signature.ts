@@ -4,6 +4,8 @@
  * fixed order per `Type`, and checked against the public key of the certificate at `SigningCertURL`
  * (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
  *
+ * A message stamped (`Timestamp`) more than SNS_MAX_AGE_MS ago, or ahead of our clock, is a replay.
+ *
  * The certificate is only fetched from a trusted host: by default https on `sns.<region>.amazonaws.com`
  * or `sns.<region>.amazonaws.com.cn`; `trustedCertHosts` replaces that default (tests, private
  * partitions), and plain http is accepted only for loopback hosts. Certificates are fetched with a
@@ -32,7 +34,8 @@ export type SnsRefusal =
   | 'untrusted-cert-url'
   | 'cert-fetch-failed'
   | 'cert-invalid'
-  | 'signature-mismatch';
+  | 'signature-mismatch'
+  | 'stale';
 
 export type SnsVerdict = { ok: true } | { ok: false; code: SnsRefusal; reason: string };
 
@@ -60,6 +63,14 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export const CERT_FETCH_TIMEOUT_MS = 5_000;
 export const CERT_MAX_BYTES = 64 * 1024;
 export const CERT_CACHE_SIZE = 32;
+/**
+ * How old a signed message may be: SNS retries an HTTP(S) delivery for at most 3,600 s (a hard limit,
+ * "Amazon SNS message delivery retries"), plus leeway for clocks. Older, it is a replay: a captured
+ * ALARM sent again after its incident was resolved would open a new one.
+ */
+export const SNS_MAX_AGE_MS = 3_600_000 + 5 * 60_000;
+/** How far ahead of our clock a Timestamp may be. */
+export const SNS_MAX_SKEW_MS = 5 * 60_000;
 
 function refuse(code: SnsRefusal, reason: string): SnsVerdict {
   return { ok: false, code, reason };
@@ -275,6 +286,14 @@ export function createSnsVerifier(
       valid = false;
     }
     if (!valid) return refuse('signature-mismatch', 'the SNS signature does not match the message');
+    // Checked once the signature vouches for the Timestamp.
+    const sent = Date.parse(envelope.Timestamp as string);
+    if (!(sent >= at - SNS_MAX_AGE_MS && sent <= at + SNS_MAX_SKEW_MS)) {
+      return refuse(
+        'stale',
+        `the SNS message is stamped ${String(envelope.Timestamp)}: older than SNS retries for (an hour) or ahead of our clock, so a replay`,
+      );
+    }
     return { ok: true };
   };
 }

@@ -53,6 +53,11 @@ export interface SignOptions {
   key?: string;
   /** SigningCertURL to put in the envelope; default: keep the envelope's. */
   certUrl?: string;
+  /**
+   * Timestamp to put in the envelope (when it has one): default now, as SNS stamps what it sends; the
+   * verifier refuses messages older than SNS's retries last.
+   */
+  timestamp?: string;
 }
 
 /** A copy of the envelope with SignatureVersion, Signature (and SigningCertURL) as SNS would send it. */
@@ -63,6 +68,7 @@ export function signSnsEnvelope(
   const version = options.version ?? '1';
   const signed: Record<string, unknown> = { ...envelope, SignatureVersion: version };
   if (options.certUrl) signed.SigningCertURL = options.certUrl;
+  if ('Timestamp' in envelope) signed.Timestamp = options.timestamp ?? new Date().toISOString();
   const hash = version === '2' ? 'sha256' : 'sha1';
   signed.Signature = sign(
     hash,

@@ -291,6 +291,27 @@ describe('SNS signatures', () => {
     expect(refused(await earlier(signed(cloudwatchAlarm))).code).toBe('cert-invalid');
   });
 
+  it('refuses a replay: a message stamped longer ago than SNS retries (an hour), or ahead of our clock', async () => {
+    // prepare
+    const now = Date.parse('2026-12-02T10:00:00.000Z');
+    const verify = verifier({ now: () => new Date(now) });
+    const stampedAgo = (ms: number) =>
+      signSnsEnvelope(cloudwatchAlarm, {
+        certUrl: certs.certUrl,
+        timestamp: new Date(now - ms).toISOString(),
+      });
+
+    // act
+    const lastRetry = await verify(stampedAgo(59 * 60_000));
+    const replayed = await verify(stampedAgo(2 * 3_600_000));
+    const ahead = await verify(stampedAgo(-10 * 60_000));
+
+    // assess
+    expect(lastRetry).toEqual({ ok: true });
+    expect(refused(replayed)).toMatchObject({ code: 'stale', reason: /2026-12-02T08:00:00.000Z/ });
+    expect(refused(ahead)).toMatchObject({ code: 'stale' });
+  });
+
   it('fetches the certificate once for many messages, sequential and concurrent', async () => {
     const server = await startCertServer();
     try {
