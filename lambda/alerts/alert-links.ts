@@ -3,7 +3,7 @@
  * alarm, on any Lambda container or request, agrees on it.
  *
  * Item (pk / sk):
- *   ALERT#<key> / META   { state: 'opening', reservedAt }            someone is declaring its incident
+ *   ALERT#<key> / META   { state: 'opening', reservedAt, replacing? } someone is declaring its incident
  *                        { state: 'open', incidentId, reservedAt }   the incident it opened
  *   ALERTS-OPENED#<minute> / META   { keys: string set, expiresAt }  the incidents alerts opened in
  *                                                                   that UTC minute (the storm cap)
@@ -25,6 +25,11 @@ export interface AlertLink {
   state: 'opening' | 'open';
   /** Set once the declared incident is linked (state 'open'). */
   incidentId?: string;
+  /**
+   * While 'opening': the resolved incident the one being declared replaces. Kept so that whoever takes
+   * over an expired lease declares the same incident (same request key) the first caller may have.
+   */
+  replacing?: string;
   /** Epoch milliseconds of the reservation; the lease runs from here. */
   reservedAt: number;
 }
@@ -60,7 +65,8 @@ export class DynamoAlertLinks {
   /**
    * Reserves the key for declaring its incident: true for exactly one of any number of concurrent
    * callers. It succeeds when the key is unknown, when its 'opening' lease ran out, or when it is
-   * linked to `replacing` (an incident the caller found resolved, so a new one is due).
+   * linked to `replacing` (an incident the caller found resolved, so a new one is due). `replacing`
+   * is kept on the reservation (see AlertLink.replacing).
    */
   async reserve(key: string, replacing?: string): Promise<boolean> {
     const now = this.now().getTime();
@@ -77,7 +83,13 @@ export class DynamoAlertLinks {
         new PutCommand({
           TableName: this.tableName,
           // A whole-item put: the replaced incident's id goes, so a second replacer's condition fails.
-          Item: { ...linkKey(key), key, state: 'opening', reservedAt: now },
+          Item: {
+            ...linkKey(key),
+            key,
+            state: 'opening',
+            reservedAt: now,
+            ...(replacing !== undefined ? { replacing } : {}),
+          },
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -101,10 +113,15 @@ export class DynamoAlertLinks {
         new UpdateCommand({
           TableName: this.tableName,
           Key: linkKey(key),
-          UpdateExpression: 'SET #state = :open, #incidentId = :id',
+          UpdateExpression: 'SET #state = :open, #incidentId = :id REMOVE #replacing',
           ConditionExpression:
             'attribute_exists(#pk) AND (attribute_not_exists(#incidentId) OR #incidentId = :id)',
-          ExpressionAttributeNames: { '#pk': PK, '#state': 'state', '#incidentId': 'incidentId' },
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#state': 'state',
+            '#incidentId': 'incidentId',
+            '#replacing': 'replacing',
+          },
           ExpressionAttributeValues: { ':open': 'open', ':id': incidentId },
         }),
       );
@@ -157,6 +174,7 @@ export class DynamoAlertLinks {
       reservedAt: Number(Item.reservedAt),
     };
     if (typeof Item.incidentId === 'string') link.incidentId = Item.incidentId;
+    if (typeof Item.replacing === 'string') link.replacing = Item.replacing;
     return link;
   }
 

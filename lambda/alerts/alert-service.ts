@@ -174,7 +174,8 @@ export class AlertService {
       if (link?.incidentId !== undefined) {
         if (await links.reserve(key, link.incidentId)) return steps.open(link.incidentId);
       } else if (!link || links.isLeaseExpired(link)) {
-        if (await links.reserve(key)) return steps.open();
+        // Taking over an expired lease declares what its holder was declaring: the same replacement.
+        if (await links.reserve(key, link?.replacing)) return steps.open(link?.replacing);
       }
       if (Date.now() >= giveUpAt) throw new AlertBusyError(key);
       await sleep(this.pollMs);

@@ -853,6 +853,30 @@ describe('deliveries that overlap', () => {
     expect(await links.get(CHECKOUT_ALARM_KEY)).toMatchObject({ state: 'open', incidentId: 'INC-1' });
   });
 
+  it('takes over a crashed replacement as the replacement: the new incident still names the one it replaces', async () => {
+    // prepare: INC-1 resolved two hours ago; a delivery of the alarm firing again reserved the key to
+    // replace it, and died before declaring
+    await bot.post('cloudwatch', ALARM);
+    await bot.harness.command('resolve INC-1');
+    clock.set('2024-02-18T18:30:00.000Z');
+    expect(await links.reserve(CHECKOUT_ALARM_KEY, 'INC-1')).toBe(true);
+    clock.set(new Date(Date.parse('2024-02-18T18:30:00.000Z') + links.leaseMs).toISOString());
+
+    // act
+    const outcome = await serviceWaiting(300).handle(signalOf(alarmAgain('2024-02-18T18:29:00.000+0000')));
+
+    // assess
+    expect(outcome).toEqual({ action: 'opened', incidentId: 'INC-2' });
+    const [detection] = await bot.events('INC-2', 'detection');
+    expect(detection?.text).toContain('it fired before in INC-1');
+    expect(await links.get(CHECKOUT_ALARM_KEY)).toEqual({
+      key: CHECKOUT_ALARM_KEY,
+      state: 'open',
+      incidentId: 'INC-2',
+      reservedAt: Date.parse('2024-02-18T18:31:00.000Z'),
+    });
+  });
+
   it('holds an OK that overtook its firing until the incident is linked, then notes it', async () => {
     // prepare: the firing's delivery has reserved the key and is declaring
     await links.reserve(CHECKOUT_ALARM_KEY);
