@@ -185,7 +185,12 @@ describe('replacing a resolved incident', () => {
 
     // assess
     expect(wins).toBe(1);
-    expect(await links.get(KEY)).toEqual({ key: KEY, state: 'opening', reservedAt: Date.parse(T0) });
+    expect(await links.get(KEY)).toEqual({
+      key: KEY,
+      state: 'opening',
+      reservedAt: Date.parse(T0),
+      replacing: 'INC-1',
+    });
   });
 
   it('links the new incident, after which the old one no longer replaces anything', async () => {
@@ -201,6 +206,31 @@ describe('replacing a resolved incident', () => {
     // assess
     expect([linked, stale]).toEqual([true, false]);
     expect(await links.get(KEY)).toMatchObject({ state: 'open', incidentId: 'INC-2' });
+  });
+});
+
+describe('the incident a reservation replaces', () => {
+  it('is kept while opening, for whoever takes over the lease, and dropped once linked', async () => {
+    // prepare
+    await links.reserve(KEY);
+    await links.link(KEY, 'INC-1');
+
+    // act
+    const replacing = await links.reserve(KEY, 'INC-1');
+    const whileOpening = await links.get(KEY);
+    advance(LEASE_MS);
+    const takenOver = await links.reserve(KEY, whileOpening?.replacing);
+    await links.link(KEY, 'INC-2');
+
+    // assess
+    expect([replacing, takenOver]).toEqual([true, true]);
+    expect(whileOpening).toMatchObject({ state: 'opening', replacing: 'INC-1' });
+    expect(await links.get(KEY)).toEqual({
+      key: KEY,
+      state: 'open',
+      incidentId: 'INC-2',
+      reservedAt: Date.parse(T0) + LEASE_MS,
+    });
   });
 });
 
