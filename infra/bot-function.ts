@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, type IDestination, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_ALIASES, MAIN_FIELDS } from './bundling';
+import { LAMBDA_BUNDLING, LAMBDA_ENVIRONMENT } from './bundling';
 
 const repoRoot = path.join(__dirname, '..');
 
@@ -50,24 +50,9 @@ export class BotFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       // An explicit group: the deprecated logRetention prop needs a custom-resource Lambda to set it.
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // Stack traces need only the mappings; embedding the sources would double the asset.
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        mainFields: MAIN_FIELDS,
-        // See infra/bundling.ts: Bolt's unused receivers stay out of the bundle.
-        esbuildArgs: Object.fromEntries(
-          Object.entries(LAMBDA_ALIASES).map(([name, replacement]) => [`--alias:${name}`, replacement]),
-        ),
-        // The runtime ships an AWS SDK v3, but of whatever version AWS last deployed there. Bundling
-        // ours runs the exact SDK the tests ran against (package-lock.json) and makes nothing
-        // external, so no module can resolve to a different copy at run time.
-        bundleAwsSDK: true,
-      },
+      environment: { ...props.environment, ...LAMBDA_ENVIRONMENT },
+      // See infra/bundling.ts: one set of esbuild options for the stack, the bundle test and the bench.
+      bundling: LAMBDA_BUNDLING,
     });
   }
 }
