@@ -164,10 +164,14 @@ export async function benchAlerts(): Promise<Row[]> {
     const all = timelines.join('\n');
     const onTimeline = every.filter((a) => all.includes(a.instance)).length;
     const channels = [...bot.slack.channels.values()].filter((c) => /^inc-\d+-/.test(c.name)).length;
-    const pages = pagerduty.events.filter((e) => e.event_action === 'trigger').length;
+    // A page is one PagerDuty alert (dedup_key); a page sent before its channel existed is followed by
+    // the same trigger with the channel's link, which PagerDuty appends to that alert without paging.
+    const triggers = pagerduty.events.filter((e) => e.event_action === 'trigger');
+    const pages = new Set(triggers.map((e) => e.dedup_key)).size;
+    const linkFollowUps = triggers.filter((e) => e.links !== undefined).length;
     progress(
       `alerts: posted in ${(postedIn / 1000).toFixed(1)} s; ${incidents.length} incidents (${quietIncidents} before the storm), ` +
-        `${channels} channels, ${pages} pages, ${onTimeline}/${every.length} alerts on a timeline`,
+        `${channels} channels, ${pages} pages (${triggers.length} triggers, ${linkFollowUps} with the channel link), ${onTimeline}/${every.length} alerts on a timeline`,
     );
     const base = median(quiet);
     const m = median(answers);
