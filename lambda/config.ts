@@ -92,6 +92,23 @@ const lambdaSchema = z.object({
   TABLE_NAME: z.string({ error: 'required' }).min(1),
   POSTMORTEM_BUCKET: z.string({ error: 'required' }).min(1),
   SLACK_SECRET_ARN: z.string({ error: 'required' }).min(1),
+  /** The alert token's own secret (`{"alertToken": "…"}`); unset: the Slack secret's alertToken (older stacks). */
+  ALERT_SECRET_ARN: optionalText,
+  /** The ops topic: its alarms are about the bot itself, posted to OPS_CHANNEL, never incidents. */
+  OPS_TOPIC_ARN: optionalText.pipe(
+    z
+      .string()
+      .regex(SNS_TOPIC_ARN, { error: 'expected an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)' })
+      .optional(),
+  ),
+  /** Slack channel id for the ops alarms; unset: they are only logged (the email subscription remains). */
+  OPS_CHANNEL: optionalText,
+  /** The jobs queue's redrive maxReceiveCount, to count a job's last failure as dead-lettered. */
+  JOBS_MAX_RECEIVE_COUNT: z.coerce
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .min(1, { error: 'expected 1 or more' })
+    .optional(),
   /** The policy itself, for Lambda where no policy file ships: the stack reads the file at synth. */
   ESCALATION_POLICY_YAML: optionalText,
   JOBS_QUEUE_URL: optionalText,
@@ -136,7 +153,12 @@ export interface LambdaConfig extends BotSettings {
   tableName: string;
   postmortemBucket: string;
   slackSecretArn: string;
+  alertSecretArn?: string;
+  /** Alarms about the bot itself arrive from this topic; posted to `opsChannel` when set. */
+  ops: { topicArn?: string; channel?: string };
   jobsQueueUrl?: string;
+  /** The jobs queue's maxReceiveCount, when the stack says it. */
+  jobsMaxReceiveCount?: number;
   alertsSns: AlertsSnsSettings;
   /** EventBridge Scheduler: all three, or no timers (tiers past the first do not fire). */
   scheduler?: { groupName: string; targetArn: string; roleArn: string; deadLetterArn?: string };
@@ -217,7 +239,13 @@ export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
     tableName: parsed.TABLE_NAME,
     postmortemBucket: parsed.POSTMORTEM_BUCKET,
     slackSecretArn: parsed.SLACK_SECRET_ARN,
+    ...(parsed.ALERT_SECRET_ARN ? { alertSecretArn: parsed.ALERT_SECRET_ARN } : {}),
+    ops: {
+      ...(parsed.OPS_TOPIC_ARN ? { topicArn: parsed.OPS_TOPIC_ARN } : {}),
+      ...(parsed.OPS_CHANNEL ? { channel: parsed.OPS_CHANNEL } : {}),
+    },
     jobsQueueUrl: parsed.JOBS_QUEUE_URL,
+    ...(parsed.JOBS_MAX_RECEIVE_COUNT ? { jobsMaxReceiveCount: parsed.JOBS_MAX_RECEIVE_COUNT } : {}),
     alertsSns: alertsSns(parsed),
     ...(groupName && targetArn && roleArn
       ? { scheduler: { groupName, targetArn, roleArn, deadLetterArn: parsed.SCHEDULER_DEAD_LETTER_ARN } }

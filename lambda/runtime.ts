@@ -11,7 +11,9 @@ import type { Clock } from './incidents/time';
 import type { JobRunner, Jobs } from './jobs/jobs';
 import { type ReconcileReport, reconcile } from './jobs/reconciler';
 import { createJobRunner } from './jobs/run-job';
+import { type BotMetrics, countingPages } from './observability/metrics';
 import type { FetchLike } from './paging/http';
+import type { Pager } from './paging/pager';
 import type { RetryOptions } from './paging/retry';
 import { TeamPager } from './paging/team-pager';
 import type { Scheduler, Timer } from './scheduling/scheduler';
@@ -40,6 +42,8 @@ export interface BotAdapters {
   /** Epoch ms: step leases taken before it are void (a store this process owns alone). */
   leasesBefore?: number;
   log?: (line: string) => void;
+  /** Pages sent and failed are counted here (EMF in Lambda). @default none */
+  metrics?: BotMetrics;
 }
 
 export interface Bot {
@@ -75,6 +79,7 @@ export function createBot(adapters: BotAdapters): Bot {
     await handleTimer(timer, { escalation });
   };
   const scheduler = adapters.scheduler(fireTimer);
+  const withMetrics = (pager: Pager) => (adapters.metrics ? countingPages(pager, adapters.metrics) : pager);
   escalation = new EscalationEngine({
     store,
     scheduler,
@@ -83,16 +88,18 @@ export function createBot(adapters: BotAdapters): Bot {
     settings,
     enqueue,
     ...(adapters.pageRetry ? { retry: adapters.pageRetry } : {}),
-    pager: new TeamPager({
-      pagerDutyEventsUrl: settings.pagerDutyEventsUrl,
-      opsgenieBaseUrl: settings.opsgenieApiUrl,
-      webhookSigningSecret: adapters.pagers?.webhookSigningSecret,
-      chat,
-      clock: () => clock.now(),
-      retry: adapters.pagers?.retry ?? QUICK_PAGE_RETRY,
-      ...(adapters.pagers?.fetch ? { fetch: adapters.pagers.fetch } : {}),
-      ...(adapters.pagers?.timeoutMs === undefined ? {} : { timeoutMs: adapters.pagers.timeoutMs }),
-    }),
+    pager: withMetrics(
+      new TeamPager({
+        pagerDutyEventsUrl: settings.pagerDutyEventsUrl,
+        opsgenieBaseUrl: settings.opsgenieApiUrl,
+        webhookSigningSecret: adapters.pagers?.webhookSigningSecret,
+        chat,
+        clock: () => clock.now(),
+        retry: adapters.pagers?.retry ?? QUICK_PAGE_RETRY,
+        ...(adapters.pagers?.fetch ? { fetch: adapters.pagers.fetch } : {}),
+        ...(adapters.pagers?.timeoutMs === undefined ? {} : { timeoutMs: adapters.pagers.timeoutMs }),
+      }),
+    ),
   });
   const runJob = createJobRunner({ ...adapters, escalation, enqueue });
   jobs = adapters.jobs(runJob);

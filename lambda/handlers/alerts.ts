@@ -2,19 +2,32 @@
  * Lambda entry for monitoring alerts, invoked two ways:
  * - by the HTTP API for `POST /alerts/cloudwatch` and `POST /alerts/alertmanager` (payload v2),
  *   authorized with the `alertToken` key of the Slack secret;
- * - by the alarm SNS topic directly (an SNSEvent). Only the stack's topic may invoke the function,
+ * - by the alarm SNS topic directly (an SNSEvent). Only the stack's topics may invoke the function,
  *   so these carry no token.
+ *
+ * A record from the ops topic (OPS_TOPIC_ARN) is an alarm about the bot itself (its errors, its queues,
+ * its API): never an incident, which the broken bot may be unable to run. It is posted to OPS_CHANNEL
+ * when Slack is reachable, and otherwise only logged: it never throws, since the topic's email
+ * subscription is the reliable path and a retry would only land it in the alert dead-letter queue.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  SNSEvent,
+  SNSEventRecord,
+} from 'aws-lambda';
 import { type AlertService, createAlertService } from '../alerts/alert-service';
 import { type AlertHttpDeps, type AlertRoute, answerBeforeBody, handleAlertHttp } from '../alerts/http';
-import { parseSnsLambdaEvent } from '../alerts/payloads';
+import { type AlertSignal, parseSnsLambdaEvent } from '../alerts/payloads';
 import { createSnsVerifier } from '../alerts/sns-signature';
 import { alertRules } from '../incidents/policy';
 import { systemClock } from '../incidents/time';
+import { lambdaLogger, type StructuredLog } from '../observability/log';
+import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
 import { makeDocumentClient } from '../store/client';
 import { DynamoIncidentStore } from '../store/dynamo-store';
-import { lambdaBot } from './environment';
+import { type LambdaBot, lambdaBot, lambdaEnvironment } from './environment';
 
 export interface AlertsRuntime {
   service: Pick<AlertService, 'handle'>;
@@ -22,6 +35,46 @@ export interface AlertsRuntime {
   token?: string;
   /** Checks SNS envelopes posted over HTTP (`createSnsVerifier`); SNS invoking the function directly needs none. */
   verifySns: AlertHttpDeps['verifySns'];
+}
+
+/** Where alarms about the bot itself go. */
+export interface OpsAlarms {
+  /** OPS_TOPIC_ARN: records from it are ops alarms; unset: there are none. */
+  topicArn?: string;
+  /** OPS_CHANNEL; unset: ops alarms are only logged. */
+  channel?: string;
+  /** Posts to Slack; built only when an ops alarm comes. */
+  post: () => Promise<(channel: string, text: string) => Promise<unknown>>;
+}
+
+export interface AlertsHandlerOptions {
+  /** @default the container's Powertools logger */
+  log?: StructuredLog;
+  /** @default none */
+  metrics?: BotMetrics;
+  /** Read per SNS event, so a bad setting fails that event, not the module's load. @default none */
+  ops?: () => OpsAlarms;
+}
+
+const STATE_NAMES: Record<AlertSignal['state'], string> = {
+  firing: 'ALARM',
+  ok: 'OK',
+  'no-data': 'INSUFFICIENT_DATA',
+};
+const STATE_ICONS: Record<AlertSignal['state'], string> = {
+  firing: ':rotating_light:',
+  ok: ':white_check_mark:',
+  'no-data': ':grey_question:',
+};
+
+/** The Slack text of an ops alarm: name, new state, reason, console link. Plain mrkdwn, no mentions. */
+export function opsAlarmText(signal: AlertSignal): string {
+  const lines = [
+    `${STATE_ICONS[signal.state]} *incident-bot alarm* \`${signal.name}\` is *${STATE_NAMES[signal.state]}*`,
+    signal.reason,
+  ];
+  if (signal.link) lines.push(`<${signal.link}|Open the alarm in the CloudWatch console>`);
+  return lines.join('\n');
 }
 
 export type AlertsEvent = APIGatewayProxyEventV2 | SNSEvent;
@@ -37,20 +90,71 @@ function isSnsEvent(event: AlertsEvent): event is SNSEvent {
 
 export function createAlertsHandler(
   runtime: () => Promise<AlertsRuntime>,
-  log: (line: string) => void = console.error,
+  options: AlertsHandlerOptions = {},
 ) {
+  const log = options.log ?? lambdaLogger();
+  const metrics = options.metrics ?? noMetrics;
+
+  /** Never throws: see the module comment. */
+  async function fromOps(records: SNSEventRecord[], ops: OpsAlarms): Promise<void> {
+    const parsed = parseSnsLambdaEvent({ Records: records });
+    if (!parsed.ok) {
+      log.error(`ops alarm unreadable: ${parsed.error}`, { opsAlarm: true });
+      metrics.count('OpsAlarmsNotPosted');
+      return;
+    }
+    for (const signal of parsed.signals) {
+      const keys = { opsAlarm: true, alarmName: signal.name, state: STATE_NAMES[signal.state] };
+      // The alarm in the log in any case: it is the record of last resort when Slack is down.
+      log.warn(`ops alarm ${signal.name} is ${STATE_NAMES[signal.state]}: ${signal.reason}`, {
+        ...keys,
+        ...(signal.link ? { link: signal.link } : {}),
+      });
+      if (!ops.channel) {
+        log.warn('ops alarm not posted: OPS_CHANNEL is not set', keys);
+        metrics.count('OpsAlarmsNotPosted');
+        continue;
+      }
+      try {
+        const post = await ops.post();
+        await post(ops.channel, opsAlarmText(signal));
+        metrics.count('OpsAlarmsPosted');
+      } catch (error) {
+        log.error(
+          `ops alarm not posted to ${ops.channel}: ${(error as Error)?.message ?? String(error)}`,
+          keys,
+        );
+        metrics.count('OpsAlarmsNotPosted');
+      }
+    }
+  }
+
   async function fromSns(event: SNSEvent): Promise<void> {
-    const parsed = parseSnsLambdaEvent(event);
+    const ops = options.ops?.();
+    const isOps = (record: SNSEventRecord) =>
+      Boolean(ops?.topicArn) && record.Sns?.TopicArn === ops?.topicArn;
+    const opsRecords = event.Records.filter(isOps);
+    if (ops && opsRecords.length > 0) await fromOps(opsRecords, ops);
+    const alertRecords = event.Records.filter((record) => !isOps(record));
+    if (alertRecords.length === 0) return;
+    const parsed = parseSnsLambdaEvent({ ...event, Records: alertRecords });
     if (!parsed.ok) {
       // Retrying cannot mend a malformed message; the dead-letter queue is for alarms that failed.
-      log(`SNS alert dropped: ${parsed.error}`);
+      log.warn(`SNS alert dropped: ${parsed.error}`);
       return;
     }
     const { service } = await runtime();
     // A failure throws, so Lambda's retries and then the dead-letter queue keep the alarm.
     for (const signal of parsed.signals) {
       const outcome = await service.handle(signal);
-      log(`alert ${signal.key}: ${outcome.action}${outcome.incidentId ? ` ${outcome.incidentId}` : ''}`);
+      log.info(
+        `alert ${signal.key}: ${outcome.action}${outcome.incidentId ? ` ${outcome.incidentId}` : ''}`,
+        {
+          alertKey: signal.key,
+          action: outcome.action,
+          ...(outcome.incidentId ? { incidentId: outcome.incidentId } : {}),
+        },
+      );
     }
   }
 
@@ -82,12 +186,15 @@ export function createAlertsHandler(
   };
 }
 
-let cached: Promise<AlertsRuntime> | undefined;
+let cached: { bot: LambdaBot; runtime: Omit<AlertsRuntime, 'token'> } | undefined;
 
-/** Built once per container, like the bot it wraps; a failed build is retried by the next call. */
-function lambdaRuntime(): Promise<AlertsRuntime> {
-  cached ??= (async () => {
-    const bot = await lambdaBot();
+/**
+ * Built per bot (a rotated Slack secret builds a new one); the alert token is read per request
+ * through the secrets' cache, so its rotation needs no rebuild.
+ */
+async function lambdaRuntime(): Promise<AlertsRuntime> {
+  const bot = await lambdaBot();
+  if (cached?.bot !== bot) {
     const client = makeDocumentClient({});
     const { tableName } = bot.config;
     const service = createAlertService({
@@ -99,17 +206,35 @@ function lambdaRuntime(): Promise<AlertsRuntime> {
       tableName,
       clock: systemClock,
     });
-    // A secret without the key (or with an empty one) refuses every HTTP alert.
-    return {
-      service,
-      token: bot.secret.alertToken || undefined,
-      verifySns: createSnsVerifier(bot.config.alertsSns),
-    };
-  })().catch((error: unknown) => {
-    cached = undefined;
-    throw error;
-  });
-  return cached;
+    cached = { bot, runtime: { service, verifySns: createSnsVerifier(bot.config.alertsSns) } };
+  }
+  // A secret without the key (or with an empty one) refuses every HTTP alert.
+  return { ...cached.runtime, token: await lambdaEnvironment().alertToken() };
 }
 
-export const handler = createAlertsHandler(lambdaRuntime);
+const alertsHandler = createAlertsHandler(lambdaRuntime, {
+  log: lambdaLogger(),
+  metrics: lambdaMetrics(),
+  ops: () => {
+    const { ops } = lambdaEnvironment().config();
+    return {
+      ...ops,
+      post: async () => {
+        const bot = await lambdaBot();
+        return (channel, text) => bot.chat.postMessage(channel, { text });
+      },
+    };
+  },
+});
+
+export const handler = async (
+  event: AlertsEvent,
+  context?: Context,
+): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
+  if (context) lambdaLogger().addContext(context);
+  try {
+    return await alertsHandler(event);
+  } finally {
+    lambdaMetrics().flush();
+  }
+};

@@ -2,38 +2,23 @@
  * The Lambda composition root: every function (slack, worker, escalation, alerts) builds the same bot
  * from the environment and Secrets Manager, once per container, with the AWS adapters.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import type { PostmortemArchive } from '../archive/archive';
 import { type LambdaConfig, loadLambdaConfig } from '../config';
 import { systemClock } from '../incidents/time';
 import { InlineJobs, type Jobs } from '../jobs/jobs';
 import { SqsJobs } from '../jobs/sqs-jobs';
+import { lambdaLogger, lineLog, type StructuredLog } from '../observability/log';
+import { type BotMetrics, lambdaMetrics } from '../observability/metrics';
 import { type Bot, createBot } from '../runtime';
 import type { Scheduler } from '../scheduling/scheduler';
 import { SlackChat } from '../slack/chat';
 import { makeDocumentClient } from '../store/client';
 import { DynamoIncidentStore } from '../store/dynamo-store';
+import { cachedSecret, readAlertSecret, readSlackSecret, type SlackSecret } from './secrets';
 
-const slackSecretSchema = z.object({
-  signingSecret: z.string().min(1, { error: 'signingSecret is empty' }),
-  botToken: z.string().min(1, { error: 'botToken is empty' }),
-  webhookSigningSecret: z.string().optional(),
-  /** Bearer token (or basic-auth password) the alert routes require. */
-  alertToken: z.string().optional(),
-});
-export type SlackSecret = z.infer<typeof slackSecretSchema>;
-
-/** The Slack secrets from Secrets Manager: never plaintext environment values in the template. */
-export async function readSlackSecret(client: SecretsManagerClient, arn: string): Promise<SlackSecret> {
-  const result = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-  const parsed = slackSecretSchema.safeParse(JSON.parse(result.SecretString ?? '{}'));
-  if (!parsed.success) {
-    throw new Error(`Slack secret ${arn}: ${parsed.error.issues.map((issue) => issue.message).join(', ')}`);
-  }
-  return parsed.data;
-}
+export { readSlackSecret, type SlackSecret } from './secrets';
 
 /** Builds once, on first use. */
 function lazy<T>(load: () => Promise<T>): () => Promise<T> {
@@ -89,12 +74,16 @@ const noScheduler: Scheduler = {
 
 export interface LambdaBot extends Bot {
   config: LambdaConfig;
+  /** The Slack secret this bot was built with: a rotated secret builds a new bot. */
   secret: SlackSecret;
 }
 
-async function build(): Promise<LambdaBot> {
-  const config = loadLambdaConfig();
-  const secret = await readSlackSecret(new SecretsManagerClient({}), config.slackSecretArn);
+function build(
+  config: LambdaConfig,
+  secret: SlackSecret,
+  log: StructuredLog,
+  metrics: BotMetrics,
+): LambdaBot {
   const store = new DynamoIncidentStore({ client: makeDocumentClient({}), tableName: config.tableName });
   const chat = new SlackChat({ botToken: secret.botToken, slackApiUrl: config.slackApiUrl });
   const { jobsQueueUrl } = config;
@@ -112,17 +101,96 @@ async function build(): Promise<LambdaBot> {
       jobsQueueUrl
         ? new SqsJobs({ client: new SQSClient({}), queueUrl: jobsQueueUrl })
         : new InlineJobs(runner),
+    log: lineLog(log),
+    metrics,
   });
   return { ...bot, config, secret };
 }
 
-let cached: Promise<LambdaBot> | undefined;
+export interface LambdaEnvironment {
+  config(): LambdaConfig;
+  /** The bot for the current Slack secret: the same object until the secret changes. */
+  bot(): Promise<LambdaBot>;
+  /** ALERT_SECRET_ARN's alertToken, else the Slack secret's (older stacks); undefined refuses every HTTP alert. */
+  alertToken(): Promise<string | undefined>;
+}
 
-/** The bot of this container; a failed build is not cached, so the next invocation tries again. */
+export interface EnvironmentOptions {
+  env?: Record<string, string | undefined>;
+  secrets?: () => SecretsManagerClient;
+  /** Epoch ms, for the secrets' TTL. */
+  now?: () => number;
+  log?: StructuredLog;
+  metrics?: BotMetrics;
+  ttlMs?: number;
+}
+
+/**
+ * The environment of one container: the config, parsed once; the secrets, cached with a TTL
+ * (handlers/secrets.ts); the bot, rebuilt when the Slack secret it was built with changed (a rotated
+ * bot token or webhook signing secret is used within the TTL, without a deploy).
+ */
+export function createLambdaEnvironment(options: EnvironmentOptions = {}): LambdaEnvironment {
+  const log = options.log ?? lambdaLogger();
+  const now = options.now ?? (() => Date.now());
+  let config: LambdaConfig | undefined;
+  let client: SecretsManagerClient | undefined;
+  const secretsClient = () => {
+    client ??= options.secrets?.() ?? new SecretsManagerClient({});
+    return client;
+  };
+  const loadConfig = () => {
+    config ??= loadLambdaConfig(options.env ?? process.env);
+    return config;
+  };
+  let slack: (() => Promise<SlackSecret>) | undefined;
+  const slackSecret = () => {
+    slack ??= cachedSecret({
+      name: 'Slack',
+      read: () => readSlackSecret(secretsClient(), loadConfig().slackSecretArn),
+      now,
+      log,
+      ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+    });
+    return slack();
+  };
+  let alert: (() => Promise<{ alertToken: string }>) | undefined;
+  let current: LambdaBot | undefined;
+
+  return {
+    config: loadConfig,
+    async bot() {
+      const cfg = loadConfig();
+      const secret = await slackSecret();
+      if (current?.secret !== secret) {
+        current = build(cfg, secret, log, options.metrics ?? lambdaMetrics(options.env));
+      }
+      return current;
+    },
+    async alertToken() {
+      const { alertSecretArn } = loadConfig();
+      if (!alertSecretArn) return (await slackSecret()).alertToken || undefined;
+      alert ??= cachedSecret({
+        name: 'Alert',
+        read: () => readAlertSecret(secretsClient(), alertSecretArn),
+        now,
+        log,
+        ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+      });
+      return (await alert()).alertToken;
+    },
+  };
+}
+
+let shared: LambdaEnvironment | undefined;
+
+/** The container's environment. */
+export function lambdaEnvironment(): LambdaEnvironment {
+  shared ??= createLambdaEnvironment();
+  return shared;
+}
+
+/** The bot of this container, for the current Slack secret; a failed build is not kept. */
 export function lambdaBot(): Promise<LambdaBot> {
-  cached ??= build().catch((error) => {
-    cached = undefined;
-    throw error;
-  });
-  return cached;
+  return lambdaEnvironment().bot();
 }

@@ -5,8 +5,10 @@
 
 import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { boltLogger, lambdaLogger, type StructuredLog } from '../observability/log';
+import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
 import { type ListenerDeps, registerListeners } from '../slack/listeners';
-import { lambdaBot } from './environment';
+import { type LambdaBot, lambdaBot } from './environment';
 
 export type SlackHandler = (
   event: APIGatewayProxyEventV2,
@@ -18,40 +20,77 @@ export interface SlackHandlerOptions extends Omit<ListenerDeps, 'logger'> {
   botToken: string;
   slackApiUrl?: string;
   logLevel?: LogLevel;
+  /** Bolt's own lines and the listeners' go here. @default Bolt's console logger */
+  log?: StructuredLog;
+  /** AnswerLatency per request. @default none */
+  metrics?: BotMetrics;
 }
 
 export function createSlackHandler(options: SlackHandlerOptions): SlackHandler {
+  const logLevel = options.logLevel ?? LogLevel.WARN;
+  const logger = options.log ? boltLogger(options.log, logLevel) : undefined;
+  const metrics = options.metrics ?? noMetrics;
   const receiver = new AwsLambdaReceiver({
     signingSecret: options.signingSecret,
-    logLevel: options.logLevel ?? LogLevel.WARN,
+    logLevel,
+    ...(logger ? { logger } : {}),
   });
   // A fixed authorize: Bolt would otherwise call auth.test before the first ack of every container.
   const app = new App({
     receiver,
     authorize: async () => ({ botToken: options.botToken }),
-    logLevel: options.logLevel ?? LogLevel.WARN,
+    logLevel,
+    ...(logger ? { logger } : {}),
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
   registerListeners(app, { ...options, logger: app.logger });
   const handle = receiver.toHandler();
-  return (event, context) => handle(event, context ?? ({} as Context));
+  return async (event, context) => {
+    const started = performance.now();
+    try {
+      return await handle(event, context ?? ({} as Context));
+    } finally {
+      // Time to answer Slack (which gives up after 3 s), measured where the answer leaves.
+      metrics.milliseconds('AnswerLatency', Math.round(performance.now() - started));
+    }
+  };
 }
 
-let cached: SlackHandler | undefined;
+/** Bolt's app is built on the signing secret and bot token: after a rotation, a new app on the new ones. */
+let cached: { bot: LambdaBot; handler: SlackHandler } | undefined;
 
 export const handler = async (
   event: APIGatewayProxyEventV2,
   context: Context,
 ): Promise<APIGatewayProxyResult> => {
-  if (!cached) {
+  const logger = lambdaLogger();
+  logger.addContext(context);
+  // Slack retries an unanswered request with these headers: worth seeing next to a slow answer.
+  const retry = event.headers?.['x-slack-retry-num'];
+  if (retry)
+    logger.appendKeys({ slackRetryNum: retry, slackRetryReason: event.headers?.['x-slack-retry-reason'] });
+  try {
     const bot = await lambdaBot();
-    cached = createSlackHandler({
-      ...bot,
-      signingSecret: bot.secret.signingSecret,
-      botToken: bot.secret.botToken,
-      slackApiUrl: bot.config.slackApiUrl,
-      settings: bot.config,
-    });
+    if (cached?.bot !== bot) {
+      cached = {
+        bot,
+        handler: createSlackHandler({
+          ...bot,
+          signingSecret: bot.secret.signingSecret,
+          botToken: bot.secret.botToken,
+          slackApiUrl: bot.config.slackApiUrl,
+          settings: bot.config,
+          log: logger,
+          metrics: lambdaMetrics(),
+        }),
+      };
+    }
+    return await cached.handler(event, context);
+  } catch (error) {
+    logger.error('Slack request failed', { error: (error as Error)?.message ?? String(error) });
+    throw error;
+  } finally {
+    logger.removeKeys(['slackRetryNum', 'slackRetryReason']);
+    lambdaMetrics().flush();
   }
-  return cached(event, context);
 };

@@ -10,10 +10,13 @@
  */
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { classifyJobFailure } from '../jobs/job-failure';
 import type { Job } from '../jobs/jobs';
-import { isRetryLater } from '../jobs/retry-later';
+import type { RetryLaterError } from '../jobs/retry-later';
 import { jobSchema } from '../jobs/sqs-jobs';
-import { type LambdaBot, lambdaBot } from './environment';
+import { lambdaLogger, type StructuredLog } from '../observability/log';
+import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
+import { type LambdaBot, lambdaBot, lambdaEnvironment } from './environment';
 
 /** What the worker needs of the bot. */
 export interface WorkerBot {
@@ -26,10 +29,17 @@ export interface WorkerDeps {
   bot: () => Promise<WorkerBot>;
   /** SQS ChangeMessageVisibility on the jobs queue. @default none: a postponed job waits out the queue's visibility timeout */
   changeVisibility?: (receiptHandle: string, seconds: number) => Promise<void>;
-  /** @default console.error */
-  log?: (line: string) => void;
+  /** @default the container's Powertools logger */
+  logger?: StructuredLog;
+  /** @default none */
+  metrics?: BotMetrics;
   /** Time left before the function's timeout below which no new work starts. @default 15 s */
   reserveMs?: number;
+  /**
+   * The jobs queue's redrive maxReceiveCount: a job failing on this receive goes to the dead-letter
+   * queue (counted as JobsDeadLettered rather than JobsRetried). @default 5
+   */
+  maxReceiveCount?: number;
 }
 
 /** The reconcile schedule's input, exactly. */
@@ -46,6 +56,7 @@ export interface WorkerHandler {
 }
 
 export const DEFAULT_RESERVE_MS = 15_000;
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 /** SQS refuses a longer visibility timeout (12 hours). */
 export const MAX_VISIBILITY_SECONDS = 43_200;
 
@@ -55,7 +66,7 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
 const isReconcileEvent = (event: unknown): event is ReconcileEvent =>
   (event as { type?: unknown } | null)?.type === 'reconcile';
 
-const jobLabel = (job: Job) => (job.incidentId ? `${job.type} ${job.incidentId}` : job.type);
+const errorText = (error: unknown) => (error as Error)?.message ?? String(error);
 
 /** Whole seconds, rounded up, within what SQS accepts. */
 export function visibilitySeconds(delayMs: number): number {
@@ -63,31 +74,84 @@ export function visibilitySeconds(delayMs: number): number {
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(delayMs / 1000)));
 }
 
-export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
-  const log = deps.log ?? console.error;
-  const reserveMs = deps.reserveMs ?? DEFAULT_RESERVE_MS;
+/** Keys on every line logged while a job runs (the bot's own lines included). */
+const JOB_KEYS = ['messageId', 'jobType', 'incidentId', 'receiveCount'];
 
-  /** A job that failed for good or must wait: log it and hand it back to the queue. */
-  async function failed(record: SQSRecord, job: Job, error: unknown): Promise<void> {
-    if (!isRetryLater(error)) {
-      log(`job ${record.messageId} (${jobLabel(job)}) failed: ${(error as Error)?.message ?? String(error)}`);
+export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
+  const logger = deps.logger ?? lambdaLogger();
+  const metrics = deps.metrics ?? noMetrics;
+  const reserveMs = deps.reserveMs ?? DEFAULT_RESERVE_MS;
+  const maxReceiveCount = deps.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+
+  /** Acknowledged without a retry: no try can make it succeed (jobs/job-failure.ts). */
+  function givenUp(reason: string, detail: string): void {
+    logger.error(`job failed permanently, not retried: ${detail}`, { reason });
+    metrics.count('JobsFailedPermanently');
+  }
+
+  /** Handed back to the queue: another try later, or its last one, after which SQS dead-letters it. */
+  function retried(record: SQSRecord, reason: string): void {
+    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    if (receives >= maxReceiveCount) {
+      logger.error(`job failed on its last try (${receives}); it goes to the dead-letter queue: ${reason}`);
+      metrics.count('JobsDeadLettered');
       return;
     }
+    logger.warn(`job failed; retried: ${reason}`);
+    metrics.count('JobsRetried');
+  }
+
+  /** Must wait (a rate limit): its visibility set to the wait, and handed back. */
+  async function postponed(record: SQSRecord, error: RetryLaterError): Promise<void> {
+    metrics.count('JobsRetried');
     const seconds = visibilitySeconds(error.delayMs);
     if (!deps.changeVisibility) {
-      log(
-        `job ${record.messageId} (${jobLabel(job)}) postponed: ${error.message}; retried when visible again`,
-      );
+      logger.warn(`job postponed: ${error.message}; retried when visible again`);
       return;
     }
     try {
       await deps.changeVisibility(record.receiptHandle, seconds);
-      log(`job ${record.messageId} (${jobLabel(job)}) postponed ${seconds} s: ${error.message}`);
+      logger.info(`job postponed ${seconds} s: ${error.message}`, { delaySeconds: seconds });
     } catch (changeError) {
       // It still goes back: it reappears after the queue's own visibility timeout instead.
-      log(
-        `job ${record.messageId} (${jobLabel(job)}) postponed, but its visibility could not be set to ${seconds} s: ${(changeError as Error)?.message ?? String(changeError)}`,
+      logger.warn(
+        `job postponed, but its visibility could not be set to ${seconds} s: ${errorText(changeError)}`,
       );
+    }
+  }
+
+  /** True when the job must go back to the queue. */
+  async function runRecord(bot: WorkerBot, record: SQSRecord): Promise<boolean> {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      givenUp('malformed', 'the body is not JSON');
+      return false;
+    }
+    const parsed = jobSchema.safeParse(body);
+    if (!parsed.success) {
+      givenUp('malformed', parsed.error.issues.map((issue) => issue.message).join(', '));
+      return false;
+    }
+    const job = parsed.data;
+    logger.appendKeys?.({ jobType: job.type, ...(job.incidentId ? { incidentId: job.incidentId } : {}) });
+    try {
+      await bot.runJob(job);
+      return false;
+    } catch (error) {
+      const failure = classifyJobFailure(error);
+      switch (failure.kind) {
+        case 'permanent':
+          givenUp(failure.reason, errorText(error));
+          return false;
+        case 'later':
+          await postponed(record, failure.error);
+          return true;
+        case 'transient':
+          retried(record, errorText(error));
+          return true;
+      }
     }
   }
 
@@ -98,30 +162,18 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
       if (context.getRemainingTimeInMillis() < reserveMs) {
         // Started now, a job could be cut off by the timeout half-way; handed back, it is redelivered.
         const unstarted = event.Records.slice(index);
-        log(`${unstarted.length} job(s) left for redelivery: less than ${reserveMs} ms remain`);
+        logger.warn(`${unstarted.length} job(s) left for redelivery: less than ${reserveMs} ms remain`);
         batchItemFailures.push(...unstarted.map((r) => ({ itemIdentifier: r.messageId })));
         break;
       }
-      let body: unknown;
+      logger.appendKeys?.({
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+      });
       try {
-        body = JSON.parse(record.body);
-      } catch {
-        log(`job ${record.messageId}: body is not JSON; dropped`);
-        continue;
-      }
-      const parsed = jobSchema.safeParse(body);
-      if (!parsed.success) {
-        // Retrying a malformed job cannot help; say so and drop it.
-        log(
-          `job ${record.messageId}: ${parsed.error.issues.map((issue) => issue.message).join(', ')}; dropped`,
-        );
-        continue;
-      }
-      try {
-        await bot.runJob(parsed.data);
-      } catch (error) {
-        await failed(record, parsed.data, error);
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        if (await runRecord(bot, record)) batchItemFailures.push({ itemIdentifier: record.messageId });
+      } finally {
+        logger.removeKeys?.(JOB_KEYS);
       }
     }
     return { batchItemFailures };
@@ -134,9 +186,14 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
   }
 
   const handler = async (event: WorkerEvent, context: WorkerContext) => {
-    if (isSqsEvent(event)) return runBatch(event, context);
-    if (isReconcileEvent(event)) return reconcile(context);
-    throw new Error('worker: the event is neither an SQS batch nor {"type":"reconcile"}');
+    try {
+      if (isSqsEvent(event)) return await runBatch(event, context);
+      if (isReconcileEvent(event)) return await reconcile(context);
+      throw new Error('worker: the event is neither an SQS batch nor {"type":"reconcile"}');
+    } finally {
+      // Per invocation: a frozen container would otherwise hold this invocation's counts.
+      metrics.flush();
+    }
   };
   return handler as WorkerHandler;
 }
@@ -167,28 +224,37 @@ export function sqsVisibility(options: {
   };
 }
 
-let verified: Promise<LambdaBot> | undefined;
+let verified: { bot: LambdaBot; checked: Promise<LambdaBot> } | undefined;
 
 /**
- * The bot, its token checked once per container (one auth.test at start, never per job): with a bad
- * token every job and every reconcile run fails at once with that reason, which the function's error
- * alarm reports, instead of each Slack call failing on its own. The Slack function skips this: its
- * answers must stay within Slack's 3 s, and its jobs run here.
+ * The bot, its token checked once per container and again after a rotation (one auth.test per bot,
+ * never per job): with a bad token every job and every reconcile run fails at once with that reason,
+ * which the function's error alarm reports, instead of each Slack call failing on its own. The Slack
+ * function skips this: its answers must stay within Slack's 3 s, and its jobs run here.
  */
-function verifiedBot(): Promise<LambdaBot> {
-  verified ??= lambdaBot()
-    .then(async (bot) => {
-      await bot.chat.verifyAuth();
-      return bot;
-    })
-    .catch((error: unknown) => {
-      verified = undefined;
-      throw error;
+async function verifiedBot(): Promise<LambdaBot> {
+  const bot = await lambdaBot();
+  if (verified?.bot !== bot) {
+    const checked = bot.chat.verifyAuth().then(() => bot);
+    verified = { bot, checked };
+    checked.catch(() => {
+      if (verified?.checked === checked) verified = undefined;
     });
-  return verified;
+  }
+  return verified.checked;
 }
 
-export const handler = createWorkerHandler({
-  bot: verifiedBot,
-  changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
-});
+let lambdaWorker: WorkerHandler | undefined;
+
+export const handler = (async (event: WorkerEvent, context: Context) => {
+  // The Lambda request id (function_request_id) on every line of this invocation.
+  lambdaLogger().addContext(context);
+  lambdaWorker ??= createWorkerHandler({
+    bot: verifiedBot,
+    changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
+    logger: lambdaLogger(),
+    metrics: lambdaMetrics(),
+    maxReceiveCount: lambdaEnvironment().config().jobsMaxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+  });
+  return lambdaWorker(event, context);
+}) as WorkerHandler;

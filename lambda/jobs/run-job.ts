@@ -36,6 +36,7 @@ import {
 } from '../slack/format';
 import { appHome, pinnedSummary } from '../slack/views';
 import type { IncidentStore } from '../store/store';
+import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
 import { RetryLaterError } from './retry-later';
 
@@ -63,7 +64,7 @@ export async function updateWithRetry(
 ): Promise<Incident> {
   for (let attempt = 0; ; attempt++) {
     const current = await store.getIncident(id);
-    if (!current) throw new Error(`${id} not found`);
+    if (!current) throw unknownIncident(id);
     const next = change(current);
     if (!next) return current;
     try {
@@ -115,7 +116,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
 
   async function load(incidentId: string): Promise<IncidentRecord> {
     const record = await store.getRecord(incidentId);
-    if (!record) throw new Error(`${incidentId} not found`);
+    if (!record) throw unknownIncident(incidentId);
     return record;
   }
 
@@ -389,7 +390,28 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     }
   }
 
-  return async (job: Job) => {
+  /**
+   * Runs the job; a failure of a job whose incident is not stored (the escalation engine's own reads
+   * included) becomes `unknownIncident`, which the queue does not retry (jobs/job-failure.ts). One
+   * read, on failure only.
+   */
+  const run = async (job: Job) => {
+    try {
+      await runJob(job);
+    } catch (error) {
+      if (job.incidentId && !isUnknownIncident(error)) {
+        const exists = await store.getIncident(job.incidentId).then(
+          (incident) => Boolean(incident),
+          () => true, // the store is failing: the original error, retried, says more
+        );
+        if (!exists) throw unknownIncident(job.incidentId, error);
+      }
+      throw error;
+    }
+  };
+  return run;
+
+  async function runJob(job: Job): Promise<void> {
     const { escalation } = deps;
     switch (job.type) {
       case 'setup-channel':
@@ -451,7 +473,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         throw new Error(`Unknown job ${JSON.stringify(unknown)}`);
       }
     }
-  };
+  }
 }
 
 const STEP_DOING: Record<SlackStep, string> = {

@@ -18,6 +18,7 @@ import { type AlertSignal, parseSnsHttpBody } from '../../lambda/alerts/payloads
 import { createSnsVerifier } from '../../lambda/alerts/sns-signature';
 import { createAlertsHandler } from '../../lambda/handlers/alerts';
 import type { Incident, TimelineEvent } from '../../lambda/incidents/types';
+import { memoryLog } from '../../lambda/observability/log';
 import { CommandService } from '../../lambda/service/command-service';
 import { makeDocumentClient } from '../../lambda/store/client';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
@@ -664,11 +665,11 @@ describe('refused requests', () => {
 
 describe('the Lambda entry', () => {
   let bot: Bot;
-  const logged: string[] = [];
+  let logged = memoryLog();
 
   beforeEach(async () => {
     bot = await startBot();
-    logged.length = 0;
+    logged = memoryLog();
   });
   afterEach(() => bot.harness.close());
 
@@ -680,7 +681,7 @@ describe('the Lambda entry', () => {
         verifySns: unsigned,
         ...(options.tokenless ? {} : { token: TOKEN }),
       }),
-      (line) => logged.push(line),
+      { log: logged },
     );
   }
 
@@ -712,9 +713,10 @@ describe('the Lambda entry', () => {
       severity: 'sev1',
       startedAt: '2024-02-18T15:32:05.617Z',
     });
-    expect(logged).toEqual([
+    expect(logged.messages()).toEqual([
       'alert cloudwatch:210987654321:us-east-1:orders-db-cpu-high [sev1]: opened INC-1',
     ]);
+    expect(logged.lines[0]?.keys).toMatchObject({ incidentId: 'INC-1', action: 'opened' });
   });
 
   it('logs and drops a malformed SNS message rather than failing the invocation', async () => {
@@ -729,7 +731,7 @@ describe('the Lambda entry', () => {
 
     // assess
     expect(result).toBeUndefined();
-    expect(logged).toEqual([
+    expect(logged.messages()).toEqual([
       'SNS alert dropped: Records[0].Sns.Message: is not JSON (expected a CloudWatch alarm)',
     ]);
     expect(await bot.items()).toEqual(before);
@@ -737,14 +739,17 @@ describe('the Lambda entry', () => {
 
   it('fails the invocation when an alarm could not be handled, so Lambda retries it', async () => {
     // prepare
-    const handler = createAlertsHandler(async () => ({
-      verifySns: unsigned,
-      service: {
-        handle: async () => {
-          throw new Error('DynamoDB is unavailable');
+    const handler = createAlertsHandler(
+      async () => ({
+        verifySns: unsigned,
+        service: {
+          handle: async () => {
+            throw new Error('DynamoDB is unavailable');
+          },
         },
-      },
-    }));
+      }),
+      { log: logged },
+    );
     const event = JSON.parse(fixture('sns-lambda-event.json')) as SNSEvent;
 
     // act

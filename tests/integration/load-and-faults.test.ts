@@ -5,6 +5,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createWorkerHandler } from '../../lambda/handlers/worker';
 import type { Job } from '../../lambda/jobs/jobs';
+import { memoryLog } from '../../lambda/observability/log';
 import { ANNOUNCEMENTS, type Harness, startHarness } from '../helpers/harness';
 
 describe('200 concurrent /incident log on one incident', () => {
@@ -127,7 +128,7 @@ describe('the worker Lambda handler', () => {
 
   it('reports only the failed jobs of a batch, and drops malformed ones with a reason', async () => {
     const ran: string[] = [];
-    const logged: string[] = [];
+    const logged = memoryLog();
     const handler = createWorkerHandler({
       bot: async () => ({
         runJob: async (job) => {
@@ -136,7 +137,7 @@ describe('the worker Lambda handler', () => {
         },
         reconcile: async () => {},
       }),
-      log: (line) => logged.push(line),
+      logger: logged,
     });
     const event: SQSEvent = {
       Records: [
@@ -149,7 +150,8 @@ describe('the worker Lambda handler', () => {
     const result = await handler(event, { getRemainingTimeInMillis: () => 60_000 });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
     expect(ran).toEqual(['setup-channel:INC-1', 'publish-postmortem:INC-2']);
-    expect(logged.join('\n')).toMatch(/m3.*dropped/);
-    expect(logged.join('\n')).toMatch(/m4: body is not JSON/);
+    expect(
+      logged.lines.filter((line) => line.keys.reason === 'malformed').map((l) => l.keys.messageId),
+    ).toEqual(['m3', 'm4']);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '../../lambda/handlers/worker';
 import type { Job } from '../../lambda/jobs/jobs';
 import { RetryLaterError } from '../../lambda/jobs/retry-later';
+import { memoryLog } from '../../lambda/observability/log';
 
 const record = (messageId: string, body: string): SQSRecord =>
   ({
@@ -60,8 +61,8 @@ describe('worker handler: SQS batches', () => {
   it('starts no job once less than the reserve remains, and hands back that one and all after it', async () => {
     // prepare
     const { bot, ran } = fakeBot();
-    const logged: string[] = [];
-    const handler = createWorkerHandler({ bot: async () => bot, log: (line) => logged.push(line) });
+    const logged = memoryLog();
+    const handler = createWorkerHandler({ bot: async () => bot, logger: logged });
     const event = batch(
       jobRecord('m1', { type: 'setup-channel', incidentId: 'INC-1' }),
       jobRecord('m2', { type: 'refresh-summary', incidentId: 'INC-1' }),
@@ -77,12 +78,12 @@ describe('worker handler: SQS batches', () => {
       { itemIdentifier: 'm3' },
       { itemIdentifier: 'm4' },
     ]);
-    expect(logged.join('\n')).toMatch(/3 job\(s\) left for redelivery/);
+    expect(logged.messages().join('\n')).toMatch(/3 job\(s\) left for redelivery/);
   });
 
   it('runs nothing at all when the reserve is gone before the first job', async () => {
     const { bot, ran } = fakeBot();
-    const handler = createWorkerHandler({ bot: async () => bot, reserveMs: 5_000, log: () => {} });
+    const handler = createWorkerHandler({ bot: async () => bot, reserveMs: 5_000, logger: memoryLog() });
     const event = batch(
       jobRecord('m1', { type: 'setup-channel', incidentId: 'INC-1' }),
       jobRecord('m2', { type: 'refresh-summary', incidentId: 'INC-1' }),
@@ -94,7 +95,7 @@ describe('worker handler: SQS batches', () => {
 
   it('runs the whole batch while enough time remains', async () => {
     const { bot, ran } = fakeBot();
-    const handler = createWorkerHandler({ bot: async () => bot, log: () => {} });
+    const handler = createWorkerHandler({ bot: async () => bot, logger: memoryLog() });
     const event = batch(
       jobRecord('m1', { type: 'setup-channel', incidentId: 'INC-1' }),
       jobRecord('m2', { type: 'refresh-summary', incidentId: 'INC-1' }),
@@ -114,7 +115,7 @@ describe('worker handler: SQS batches', () => {
       changeVisibility: async (receiptHandle, seconds) => {
         visibility.push([receiptHandle, seconds]);
       },
-      log: () => {},
+      logger: memoryLog(),
     });
     const event = batch(
       jobRecord('m1', { type: 'refresh-summary', incidentId: 'INC-1' }),
@@ -146,7 +147,7 @@ describe('worker handler: SQS batches', () => {
           return client;
         },
       }),
-      log: () => {},
+      logger: memoryLog(),
     });
     const event = batch(
       jobRecord('m1', { type: 'refresh-summary', incidentId: 'INC-1' }),
@@ -166,20 +167,25 @@ describe('worker handler: SQS batches', () => {
     const { bot } = fakeBot(async () => {
       throw new RetryLaterError('rate limited', 1_000);
     });
-    const logged: string[] = [];
+    const logged = memoryLog();
     const handler = createWorkerHandler({
       bot: async () => bot,
       changeVisibility: async () => {
         throw new Error('ReceiptHandleIsInvalid');
       },
-      log: (line) => logged.push(line),
+      logger: logged,
     });
     const result = await handler(
       batch(jobRecord('m1', { type: 'refresh-summary', incidentId: 'INC-1' })),
       contextWith(60_000),
     );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
-    expect(logged.join('\n')).toMatch(/m1.*could not be set to 1 s: ReceiptHandleIsInvalid/);
+    expect(logged.lines).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/could not be set to 1 s: ReceiptHandleIsInvalid/),
+        keys: expect.objectContaining({ messageId: 'm1', jobType: 'refresh-summary', incidentId: 'INC-1' }),
+      }),
+    ]);
   });
 
   it('keeps the visibility within what SQS accepts', () => {
@@ -198,11 +204,11 @@ describe('worker handler: SQS batches', () => {
       throw new Error('Slack is down');
     });
     const changeVisibility = jest.fn(async () => {});
-    const logged: string[] = [];
+    const logged = memoryLog();
     const handler = createWorkerHandler({
       bot: async () => bot,
       changeVisibility,
-      log: (line) => logged.push(line),
+      logger: logged,
     });
     const result = await handler(
       batch(jobRecord('m1', { type: 'publish-home', userId: 'U1' })),
@@ -210,13 +216,19 @@ describe('worker handler: SQS batches', () => {
     );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
     expect(changeVisibility).not.toHaveBeenCalled();
-    expect(logged).toEqual(['job m1 (publish-home) failed: Slack is down']);
+    expect(logged.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'job failed; retried: Slack is down',
+        keys: { messageId: 'm1', receiveCount: 1, jobType: 'publish-home' },
+      },
+    ]);
   });
 
   it('drops malformed records with a log line and runs the rest', async () => {
     const { bot, ran } = fakeBot();
-    const logged: string[] = [];
-    const handler = createWorkerHandler({ bot: async () => bot, log: (line) => logged.push(line) });
+    const logged = memoryLog();
+    const handler = createWorkerHandler({ bot: async () => bot, logger: logged });
     const event = batch(
       record('m1', 'not json'),
       record('m2', JSON.stringify({ type: 'no-such-job', incidentId: 'INC-3' })),
@@ -226,10 +238,13 @@ describe('worker handler: SQS batches', () => {
     const result = await handler(event, contextWith(60_000));
     expect(result.batchItemFailures).toEqual([]);
     expect(ran).toEqual([{ type: 'setup-channel', incidentId: 'INC-4' }]);
-    expect(logged).toHaveLength(3);
-    expect(logged[0]).toBe('job m1: body is not JSON; dropped');
-    expect(logged[1]).toMatch(/^job m2: .*; dropped$/);
-    expect(logged[2]).toMatch(/^job m3: expected an incident id like INC-7; dropped$/);
+    expect(logged.lines.map((line) => [line.keys.messageId, line.keys.reason, line.level])).toEqual([
+      ['m1', 'malformed', 'error'],
+      ['m2', 'malformed', 'error'],
+      ['m3', 'malformed', 'error'],
+    ]);
+    expect(logged.messages()[0]).toMatch(/body is not JSON/);
+    expect(logged.messages()[2]).toMatch(/expected an incident id like INC-7/);
   });
 });
 
@@ -239,7 +254,7 @@ describe('worker handler: the reconcile schedule', () => {
   it('reconciles with a deadline that leaves the reserve before the timeout', async () => {
     jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     const { bot, ran, reconciles } = fakeBot();
-    const handler = createWorkerHandler({ bot: async () => bot, log: () => {} });
+    const handler = createWorkerHandler({ bot: async () => bot, logger: memoryLog() });
     const result = await handler({ type: 'reconcile' }, contextWith(60_000));
     expect(result).toBeUndefined();
     expect(reconciles).toEqual([{ deadline: 1_700_000_000_000 + 60_000 - 15_000 }]);
