@@ -233,6 +233,11 @@ export const handler = async (
 ): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
   if (context) lambdaLogger().addContext(context);
   try {
+    // Read (through the cache) on every path, SNS ones too, so the alert token is known to the log's
+    // redaction before anything is logged; a failure here is the HTTP path's to report, not this one's.
+    await lambdaEnvironment()
+      .alertToken()
+      .catch(() => undefined);
     return await alertsHandler(event);
   } finally {
     lambdaMetrics().flush();
