@@ -3,10 +3,12 @@
  * what is measured and tested is what is deployed.
  */
 import path from 'node:path';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 
 const repoRoot = path.resolve(__dirname, '..');
-const unused = path.join(repoRoot, 'lambda', 'bundle-stubs', 'unused-in-lambda.ts');
+const stubs = path.join(repoRoot, 'lambda', 'bundle-stubs');
+const unused = path.join(stubs, 'unused-in-lambda.ts');
 
 /**
  * Modules Bolt requires eagerly that no Lambda entry runs: Socket Mode (with undici), Express and
@@ -15,20 +17,48 @@ const unused = path.join(repoRoot, 'lambda', 'bundle-stubs', 'unused-in-lambda.t
  */
 export const UNUSED_IN_LAMBDA = ['@slack/socket-mode', 'express', 'raw-body'] as const;
 
-export const LAMBDA_ALIASES: Record<string, string> = Object.fromEntries(
-  UNUSED_IN_LAMBDA.map((name): [string, string] => [name, unused]),
-);
+/**
+ * The AWS SDK credential providers Lambda never reaches: the environment, which Lambda fills from the
+ * function's role, answers first (lambda/bundle-stubs/aws-credentials-not-in-lambda.ts).
+ */
+export const CREDENTIALS_NOT_IN_LAMBDA = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+] as const;
+
+export const LAMBDA_ALIASES: Record<string, string> = {
+  ...Object.fromEntries(UNUSED_IN_LAMBDA.map((name): [string, string] => [name, unused])),
+  ...Object.fromEntries(
+    CREDENTIALS_NOT_IN_LAMBDA.map((name): [string, string] => [
+      name,
+      path.join(stubs, 'aws-credentials-not-in-lambda.ts'),
+    ]),
+  ),
+  // `{ z } from 'zod'` is all of zod; lambda/bundle-stubs/zod.ts is the part the functions use.
+  zod: path.join(stubs, 'zod.ts'),
+};
 
 /** Prefer packages' ES module builds: the AWS SDK's tree-shake to a bundle a third smaller. */
 export const MAIN_FIELDS = ['module', 'main'];
 
-/** Environment every function gets for how its bundle runs. */
+/**
+ * Environment every function gets for how its bundle runs. `--enable-source-maps` no longer costs
+ * anything (the bundle names no map, see `sourceMapMode`), and is kept only because the stack's
+ * environment contract (tests/infra) still lists it: it can go.
+ */
 export const LAMBDA_ENVIRONMENT: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
 
 /** The esbuild options of every Lambda entry (NodejsFunction's `bundling`). */
 export const LAMBDA_BUNDLING: BundlingOptions = {
   minify: true,
+  // The map is written next to the bundle (and ships in the asset) but the bundle does not name it:
+  // with `--enable-source-maps` Node would otherwise parse it at every cold start (about 50 ms on the
+  // Slack function, `npm run bench`). Stack traces in the logs are therefore minified; decode one
+  // offline with the asset's index.js.map (cdk.out, or the function's code package).
   sourceMap: true,
+  sourceMapMode: SourceMapMode.EXTERNAL,
   // Stack traces need only the mappings; embedding the sources would double the asset.
   sourcesContent: false,
   target: 'node22',
@@ -43,3 +73,59 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   // module can resolve to a different copy at run time.
   bundleAwsSDK: true,
 };
+
+/**
+ * The esbuild `build()` options equivalent to `bundling` (what NodejsFunction passes to the esbuild
+ * CLI), for the bench and the bundle test, which build on this machine and so target its Node. Any
+ * option this does not translate throws, so what they build cannot drift from what is deployed.
+ */
+export function esbuildBuildOptions(
+  bundling: BundlingOptions = LAMBDA_BUNDLING,
+  target = `node${process.versions.node.split('.')[0]}`,
+): BuildOptions {
+  const known = new Set([
+    'minify',
+    'sourceMap',
+    'sourceMapMode',
+    'sourcesContent',
+    'target',
+    'format',
+    'mainFields',
+    'esbuildArgs',
+    'bundleAwsSDK',
+    'keepNames',
+    'define',
+  ]);
+  const unknown = Object.keys(bundling).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new Error(`esbuildBuildOptions: cannot translate ${unknown.join(', ')}`);
+  const alias: Record<string, string> = {};
+  for (const [arg, value] of Object.entries(bundling.esbuildArgs ?? {})) {
+    if (!arg.startsWith('--alias:') || typeof value !== 'string') {
+      throw new Error(`esbuildBuildOptions: cannot translate esbuild argument ${arg}`);
+    }
+    alias[arg.slice('--alias:'.length)] = value;
+  }
+  const mode = bundling.sourceMapMode ?? SourceMapMode.DEFAULT;
+  const sourcemap = !bundling.sourceMap
+    ? false
+    : mode === SourceMapMode.DEFAULT
+      ? 'linked'
+      : mode === SourceMapMode.EXTERNAL
+        ? 'external'
+        : mode === SourceMapMode.INLINE
+          ? 'inline'
+          : 'both';
+  return {
+    bundle: true,
+    platform: 'node',
+    target,
+    format: bundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
+    mainFields: bundling.mainFields,
+    alias,
+    minify: bundling.minify ?? false,
+    keepNames: bundling.keepNames ?? false,
+    sourcemap,
+    sourcesContent: bundling.sourcesContent ?? true,
+    define: bundling.define,
+  };
+}

@@ -2,7 +2,6 @@
  * The escalation policy (product.md, "Escalation policy"): parsed from YAML and validated with zod at
  * start, so a bad file stops the server with every bad field named by its path.
  */
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import type { Severity } from './types';
@@ -226,7 +225,10 @@ function formatPath(path: PropertyKey[]): string {
 export function parsePolicy(yamlText: string, source = 'escalation policy'): EscalationPolicy {
   let raw: unknown;
   try {
-    raw = parseYaml(yamlText);
+    // Required here, not imported: a container whose configuration has no policy never loads
+    // `yaml` (113 KB bundled), and one that has loads it once, on this call, not at module load.
+    const { parse } = require('yaml') as typeof import('yaml');
+    raw = parse(yamlText);
   } catch (error) {
     throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
   }

@@ -4,14 +4,14 @@
  * SDK inside it reaches dynalite and a Secrets Manager stand-in through AWS_ENDPOINT_URL_*; the Slack
  * stand-in records what it did.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_ALIASES, MAIN_FIELDS } from '../../infra/bundling';
+import { esbuildBuildOptions, LAMBDA_ENVIRONMENT } from '../../infra/bundling';
 import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
@@ -102,15 +102,9 @@ describe('the bundled Slack function', () => {
     const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bundle-'));
     const outfile = path.join(outDir, 'slack.js');
     await build({
+      ...esbuildBuildOptions(),
       entryPoints: [path.resolve(__dirname, '../../lambda/handlers/slack.ts')],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      minify: true,
-      mainFields: MAIN_FIELDS,
-      alias: LAMBDA_ALIASES,
       logLevel: 'silent',
     });
     bundle = outfile;
@@ -133,6 +127,7 @@ describe('the bundled Slack function', () => {
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+      ...LAMBDA_ENVIRONMENT,
     };
   }, 60_000);
 
@@ -175,5 +170,69 @@ describe('the bundled Slack function', () => {
     expect(slack.callsTo('auth.test')).toEqual([]);
     // Secrets Manager is read once per container, not per request.
     expect(await store.getIncident('INC-2')).toBeUndefined();
+  });
+});
+
+const LAMBDA_DIR = path.resolve(__dirname, '../../lambda');
+
+async function lambdaSources(dir = LAMBDA_DIR): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'bundle-stubs') files.push(...(await lambdaSources(full)));
+    } else if (entry.name.endsWith('.ts')) files.push(full);
+  }
+  return files;
+}
+
+describe('the zod stand-in of the Lambda bundles (lambda/bundle-stubs/zod.ts)', () => {
+  it('has every member of `z` that lambda/ uses, and lambda/ imports zod only as `{ z }`', async () => {
+    const stub = await readFile(path.join(LAMBDA_DIR, 'bundle-stubs', 'zod.ts'), 'utf8');
+    const body = /export const z = \{([^}]*)\}/.exec(stub)?.[1] ?? '';
+    const provided = new Set(body.split(',').map((member) => member.split(':')[0]?.trim() ?? ''));
+    const typeOnly = new Set(['infer', 'input', 'output']);
+    const missing = new Set<string>();
+    const otherImports: string[] = [];
+    for (const file of await lambdaSources()) {
+      const source = await readFile(file, 'utf8');
+      for (const [, member] of source.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) {
+        if (member && !typeOnly.has(member) && !provided.has(member)) missing.add(member);
+      }
+      for (const [statement] of source.matchAll(/import\s[^;]*from\s+'zod(\/[^']*)?';/g)) {
+        if (!/^import (type )?\{ z \} from 'zod';$/.test(statement))
+          otherImports.push(`${path.relative(LAMBDA_DIR, file)}: ${statement}`);
+      }
+    }
+    expect([...missing]).toEqual([]);
+    expect(otherImports).toEqual([]);
+  });
+});
+
+describe('the escalation policy in a Lambda bundle', () => {
+  it('parses a policy, requiring yaml only then', async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-policy-bundle-'));
+    const outfile = path.join(outDir, 'policy.js');
+    await build({
+      ...esbuildBuildOptions(),
+      entryPoints: [path.join(LAMBDA_DIR, 'incidents', 'policy.ts')],
+      outfile,
+      logLevel: 'silent',
+    });
+    const script = `
+      const policy = require(process.argv[1]);
+      const parsed = policy.parsePolicy('teams:\\n  sre:\\n    users: [U0ALICE]\\nescalation:\\n  default:\\n    - after: 5m\\n      notify: [sre]\\n');
+      let refused = '';
+      try { policy.parsePolicy('teams: [unclosed'); } catch (error) { refused = error.message; }
+      process.stdout.write(JSON.stringify({ tiers: policy.tiersFor(parsed, 'sev1'), refused }));
+    `;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['-e', script, outfile], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...LAMBDA_ENVIRONMENT },
+      }),
+    );
+    expect(out.tiers).toEqual([{ after: 300, notify: ['sre'] }]);
+    expect(out.refused).toContain('not valid YAML');
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Stands in for `zod` in the Lambda bundles only (infra/bundling.ts, LAMBDA_ALIASES). The project
+ * imports `{ z } from 'zod'`, and `z` is zod's whole namespace, which esbuild cannot tree-shake: every
+ * bundle carried all of zod (448 KB, its 40-odd locales and JSON Schema converters included). This
+ * `z` holds only the members the Lambda code uses, imported by name, so the rest stays out (about
+ * 100 KB of zod left in each bundle). Tests, tsc and the local server use the real `zod`; a
+ * member used in lambda/ but missing here fails tests/integration/lambda-bundle.test.ts.
+ *
+ * Imported by path: the alias maps `zod/…` subpaths too, so `zod/v4` would come back here.
+ */
+import {
+  any,
+  array,
+  boolean,
+  coerce,
+  discriminatedUnion,
+  enum as enumOf,
+  int,
+  iso,
+  literal,
+  NEVER,
+  nullable,
+  null as nullOf,
+  number,
+  object,
+  optional,
+  record,
+  strictObject,
+  string,
+  tuple,
+  union,
+  unknown,
+  url,
+  ZodError,
+  ZodType,
+} from '../../node_modules/zod/v4/classic/external.js';
+
+export const z = {
+  any,
+  array,
+  boolean,
+  coerce,
+  discriminatedUnion,
+  enum: enumOf,
+  int,
+  iso,
+  literal,
+  NEVER,
+  null: nullOf,
+  nullable,
+  number,
+  object,
+  optional,
+  record,
+  strictObject,
+  string,
+  tuple,
+  union,
+  unknown,
+  url,
+  ZodError,
+  ZodType,
+};
+export default z;
