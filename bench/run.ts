@@ -67,7 +67,11 @@ async function main(): Promise<void> {
     formatTable(ROW_HEADERS, rows.map(rowCells)),
   ];
   if (bundles.length > 0)
-    lines.push('', 'Bundle sizes (esbuild, minified, cjs, node20):', bundleTable(bundles));
+    lines.push(
+      '',
+      "Bundle sizes (the stack's esbuild options, infra/bundling.ts, for this Node):",
+      bundleTable(bundles),
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
   if (results.includes(false)) process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 /**
  * Stands in, in the Lambda bundles only, for modules that Bolt loads eagerly but the Lambda entries
- * never run: Socket Mode (and its HTTP client) and the raw-body reader of Bolt's HTTP receivers.
+ * never run: Socket Mode (and its HTTP client), the raw-body reader of Bolt's HTTP receivers and the
+ * OAuth install flow (@slack/oauth, with jsonwebtoken and semver) that only those receivers start.
  * AwsLambdaReceiver parses API Gateway events itself. Leaving them out keeps about a megabyte of
  * JavaScript off every cold start (npm run bench, "cold load"). Anything that does reach them is a
  * bug, and says so.
@@ -12,6 +13,22 @@ function notInLambda(): never {
 }
 
 export class SocketModeClient {
+  constructor() {
+    notInLambda();
+  }
+}
+/** @slack/oauth: the OAuth install flow, for apps without a fixed token (Bolt's HTTP receivers). */
+export class InstallProvider {
+  constructor() {
+    notInLambda();
+  }
+}
+export class FileInstallationStore {
+  constructor() {
+    notInLambda();
+  }
+}
+export class MemoryInstallationStore {
   constructor() {
     notInLambda();
   }
