@@ -6,7 +6,6 @@ import {
   CfnOutput,
   Duration,
   RemovalPolicy,
-  SecretValue,
   Stack,
   type StackProps,
   Token,
@@ -353,7 +352,7 @@ export class IncidentBotStack extends Stack {
     new CfnOutput(this, 'PostmortemBucketName', { value: postmortems.bucketName });
     new CfnOutput(this, 'SlackSecretArn', {
       description:
-        'Holds only the Slack keys; set all of them at once: put-secret-value --secret-string {"signingSecret":"...","botToken":"..."} (add "webhookSigningSecret" if webhook pages are signed)',
+        'The Slack keys; set all of them at once: put-secret-value --secret-string {"signingSecret":"...","botToken":"..."} (add "webhookSigningSecret" if webhook pages are signed). The alert token is not read from here (see AlertTokenSecretArn), so nothing is lost.',
       value: slackSecret.secretArn,
     });
     new CfnOutput(this, 'AlertTokenSecretArn', {
@@ -410,15 +409,25 @@ export class IncidentBotStack extends Stack {
     });
   }
 
+  /**
+   * The Slack keys, set by the operator after deploy (signingSecret, botToken, optional
+   * webhookSigningSecret); the template shows their names, never values.
+   *
+   * Its CloudFormation properties are exactly those of the first release, on purpose: a change to
+   * GenerateSecretString or SecretString makes CloudFormation write a new value on the next deploy,
+   * which would wipe the tokens every existing installation has put there. So it still generates an
+   * `alertToken` key at creation, which nothing reads any more (the alerts function reads
+   * AlertTokenSecret); put-secret-value with the Slack keys alone drops it, harmlessly.
+   */
   private createSlackSecret(): Secret {
     return new Secret(this, 'SlackSecret', {
       description:
-        'incident-bot Slack keys as JSON: {"signingSecret": "...", "botToken": "...", "webhookSigningSecret": "..." (optional)}',
-      // The operator sets the keys after deploy; the template shows their names, never values. Nothing
-      // generated lives here, so replacing the whole JSON (as put-secret-value does) loses nothing.
-      secretObjectValue: {
-        signingSecret: SecretValue.unsafePlainText(''),
-        botToken: SecretValue.unsafePlainText(''),
+        'incident-bot secrets as JSON: {"signingSecret": "...", "botToken": "...", "alertToken": "..."}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ signingSecret: '', botToken: '' }),
+        generateStringKey: 'alertToken',
+        excludePunctuation: true,
+        passwordLength: 48,
       },
     });
   }

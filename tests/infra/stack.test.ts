@@ -230,11 +230,19 @@ describe('postmortem bucket', () => {
 });
 
 describe('secrets', () => {
-  it('Slack: names the keys the operator sets, with empty values, and generates nothing', () => {
+  it('Slack: exactly as first released, so a deploy never rewrites the tokens operators put there', () => {
     const secret = props(resource(template, 'AWS::SecretsManager::Secret', 'SlackSecret'));
-    expect(secret).not.toHaveProperty('GenerateSecretString');
-    // Nothing in it is generated, so replacing the whole JSON (put-secret-value) loses nothing.
-    expect(JSON.parse(secret.SecretString as string)).toEqual({ signingSecret: '', botToken: '' });
+    // Any change to these makes CloudFormation write a new value over the operator's Slack keys.
+    expect(secret).toEqual({
+      Description:
+        'incident-bot secrets as JSON: {"signingSecret": "...", "botToken": "...", "alertToken": "..."}',
+      GenerateSecretString: {
+        SecretStringTemplate: '{"signingSecret":"","botToken":""}',
+        GenerateStringKey: 'alertToken',
+        ExcludePunctuation: true,
+        PasswordLength: 48,
+      },
+    });
   });
 
   it('alert token: its own secret, generated at deploy, letters and digits only', () => {
