@@ -1,6 +1,7 @@
 /**
  * The Lambda composition root: every function (slack, worker, escalation, alerts) builds the same bot
- * from the environment and Secrets Manager, once per container, with the AWS adapters.
+ * from the environment and Secrets Manager with the AWS adapters, once per container and again only
+ * when a rotation changed the Slack secret (read through a 5-minute cache, handlers/secrets.ts).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';

@@ -256,5 +256,12 @@ export const handler = (async (event: WorkerEvent, context: Context) => {
     metrics: lambdaMetrics(),
     maxReceiveCount: lambdaEnvironment().config().jobsMaxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
   });
-  return lambdaWorker(event, context);
+  try {
+    return await lambdaWorker(event, context);
+  } catch (error) {
+    // The whole invocation failed (the bot could not be built, its token refused, a reconcile run):
+    // Lambda retries it; the line says why next to the function's error alarm.
+    lambdaLogger().error('worker invocation failed', { error: (error as Error)?.message ?? String(error) });
+    throw error;
+  }
 }) as WorkerHandler;
