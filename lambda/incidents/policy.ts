@@ -232,6 +232,14 @@ export function parsePolicy(yamlText: string, source = 'escalation policy'): Esc
   } catch (error) {
     throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
   }
+  return checkPolicy(raw, source);
+}
+
+/**
+ * Validates a policy already read into a value (YAML or JSON parsed), as parsePolicy does after
+ * parsing: a policy checked at synth and shipped as JSON needs no YAML parser at run time.
+ */
+export function checkPolicy(raw: unknown, source = 'escalation policy'): EscalationPolicy {
   const result = policySchema.safeParse(raw ?? {});
   const issues = [
     ...(result.success ? [] : result.error.issues),

@@ -210,7 +210,7 @@ describe('the zod stand-in of the Lambda bundles (lambda/bundle-stubs/zod.ts)', 
 });
 
 describe('the escalation policy in a Lambda bundle', () => {
-  it('parses a policy, requiring yaml only then', async () => {
+  it('parses a policy, requiring yaml only then, and checks one given as a value (JSON)', async () => {
     const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-policy-bundle-'));
     const outfile = path.join(outDir, 'policy.js');
     await build({
@@ -224,7 +224,10 @@ describe('the escalation policy in a Lambda bundle', () => {
       const parsed = policy.parsePolicy('teams:\\n  sre:\\n    users: [U0ALICE]\\nescalation:\\n  default:\\n    - after: 5m\\n      notify: [sre]\\n');
       let refused = '';
       try { policy.parsePolicy('teams: [unclosed'); } catch (error) { refused = error.message; }
-      process.stdout.write(JSON.stringify({ tiers: policy.tiersFor(parsed, 'sev1'), refused }));
+      const checked = policy.checkPolicy({ teams: { sre: { users: ['U0ALICE'] } }, escalation: { default: [{ after: '5m', notify: ['sre'] }] } });
+      let unknownTeam = '';
+      try { policy.checkPolicy({ teams: {}, escalation: { default: [{ after: '5m', notify: ['sre'] }] } }, 'ESCALATION_POLICY_JSON'); } catch (error) { unknownTeam = error.message; }
+      process.stdout.write(JSON.stringify({ tiers: policy.tiersFor(parsed, 'sev1'), fromValue: policy.tiersFor(checked, 'sev1'), refused, unknownTeam }));
     `;
     const out = JSON.parse(
       execFileSync(process.execPath, ['-e', script, outfile], {
@@ -233,6 +236,10 @@ describe('the escalation policy in a Lambda bundle', () => {
       }),
     );
     expect(out.tiers).toEqual([{ after: 300, notify: ['sre'] }]);
+    expect(out.fromValue).toEqual(out.tiers);
+    expect(out.unknownTeam).toContain(
+      "ESCALATION_POLICY_JSON is invalid:\nescalation.default[0].notify[0]: unknown team 'sre'",
+    );
     expect(out.refused).toContain('not valid YAML');
   });
 });
