@@ -46,21 +46,20 @@ export const LAMBDA_ALIASES: Record<string, string> = {
 export const MAIN_FIELDS = ['module', 'main'];
 
 /**
- * Environment every function gets for how its bundle runs. `--enable-source-maps` no longer costs
- * anything (the bundle names no map, see `sourceMapMode`), and is kept only because the stack's
- * environment contract (tests/infra) still lists it: it can go.
+ * Environment every function gets for how its bundle runs: nothing. `--enable-source-maps` would make
+ * Node parse the bundle's source map at every cold start (about 50 ms on the Slack function, `npm run
+ * bench`), so stack traces in the logs are minified. To read them decoded while debugging, set
+ * `NODE_OPTIONS=--enable-source-maps` on the function (the bundle names its map), or decode a trace
+ * offline with the asset's index.js.map.
  */
-export const LAMBDA_ENVIRONMENT: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
+export const LAMBDA_ENVIRONMENT: Record<string, string> = {};
 
 /** The esbuild options of every Lambda entry (NodejsFunction's `bundling`). */
 export const LAMBDA_BUNDLING: BundlingOptions = {
   minify: true,
-  // The map is written next to the bundle (and ships in the asset) but the bundle does not name it:
-  // with `--enable-source-maps` Node would otherwise parse it at every cold start (about 50 ms on the
-  // Slack function, `npm run bench`). Stack traces in the logs are therefore minified; decode one
-  // offline with the asset's index.js.map (cdk.out, or the function's code package).
+  // Written next to the bundle and named by it; read only when NODE_OPTIONS asks (above).
   sourceMap: true,
-  sourceMapMode: SourceMapMode.EXTERNAL,
+  sourceMapMode: SourceMapMode.DEFAULT,
   // Stack traces need only the mappings; embedding the sources would double the asset.
   sourcesContent: false,
   target: 'node22',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseHostRule, type SnsTrust } from './alerts/sns-signature';
 import { ConfigError } from './incidents/errors';
-import { type EscalationPolicy, parsePolicy } from './incidents/policy';
+import { checkPolicy, type EscalationPolicy, parsePolicy } from './incidents/policy';
 import { isValidTimeZone } from './incidents/time';
 import { TABLE } from './store/table';
 
@@ -109,7 +109,12 @@ const lambdaSchema = z.object({
     .int({ error: 'expected a whole number' })
     .min(1, { error: 'expected 1 or more' })
     .optional(),
-  /** The policy itself, for Lambda where no policy file ships: the stack reads the file at synth. */
+  /**
+   * The policy itself, for Lambda where no policy file ships. The stack reads the YAML file at synth,
+   * checks it and passes it as JSON (checked again here, without a YAML parser at cold start);
+   * ESCALATION_POLICY_YAML is still read for stacks deployed before.
+   */
+  ESCALATION_POLICY_JSON: optionalText,
   ESCALATION_POLICY_YAML: optionalText,
   JOBS_QUEUE_URL: optionalText,
   SCHEDULE_GROUP: optionalText,
@@ -173,6 +178,16 @@ function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   return result.data;
 }
 
+function policyFromJson(text: string): EscalationPolicy {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`ESCALATION_POLICY_JSON: not JSON (${(error as Error).message})`);
+  }
+  return checkPolicy(raw, 'ESCALATION_POLICY_JSON');
+}
+
 export function loadPolicyFile(file: string | undefined): EscalationPolicy | undefined {
   if (!file) return undefined;
   let text: string;
@@ -226,9 +241,11 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
 
 export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
   const parsed = parseEnv(lambdaSchema, env);
-  const policy = parsed.ESCALATION_POLICY_YAML
-    ? parsePolicy(parsed.ESCALATION_POLICY_YAML, 'ESCALATION_POLICY_YAML')
-    : loadPolicyFile(parsed.ESCALATION_POLICY);
+  const policy = parsed.ESCALATION_POLICY_JSON
+    ? policyFromJson(parsed.ESCALATION_POLICY_JSON)
+    : parsed.ESCALATION_POLICY_YAML
+      ? parsePolicy(parsed.ESCALATION_POLICY_YAML, 'ESCALATION_POLICY_YAML')
+      : loadPolicyFile(parsed.ESCALATION_POLICY);
   const {
     SCHEDULE_GROUP: groupName,
     ESCALATION_FUNCTION_ARN: targetArn,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { parse as parseYaml } from 'yaml';
 import { LAMBDA_ENVIRONMENT } from '../../infra/bundling';
 import { IncidentBotStack, type IncidentBotStackProps } from '../../infra/stack';
 import { TABLE } from '../../lambda/store/table';
@@ -301,14 +302,15 @@ describe('functions', () => {
   });
 
   it('share one environment: resource names, ARNs and the policy, never a secret itself', () => {
-    const policyYaml = readFileSync(POLICY_FILE, 'utf8');
+    // The policy file as JSON, checked at synth: the functions need no YAML parser.
+    const policyJson = JSON.stringify(parseYaml(readFileSync(POLICY_FILE, 'utf8')));
     const expected = {
       TABLE_NAME: { Ref: ids.table },
       POSTMORTEM_BUCKET: { Ref: ids.bucket },
       SLACK_SECRET_ARN: { Ref: ids.secret },
       INCIDENT_TIMEZONE: 'Europe/Berlin',
       INCIDENTS_CHANNEL: CHANNEL,
-      ESCALATION_POLICY_YAML: policyYaml,
+      ESCALATION_POLICY_JSON: policyJson,
       JOBS_QUEUE_URL: { Ref: ids.jobs },
       SCHEDULE_GROUP: props(template.findResources('AWS::Scheduler::ScheduleGroup')[ids.group]).Name,
       ESCALATION_FUNCTION_ARN: expect.anything(),
@@ -1149,8 +1151,14 @@ describe('stack props', () => {
     expect(() => synthConfig({ policyFile: path.join(tmp, 'missing.yaml') })).toThrow(
       /policyFile: cannot read/,
     );
-    const padding = `# ${'x'.repeat(4000)}\n`;
-    const large = policyFile('large.yaml', `${padding}teams:\n  oncall: { slack: S0ONCALL }\n`);
+    // Comments do not travel (the functions get the policy as JSON); teams do.
+    const comments = policyFile(
+      'comments.yaml',
+      `# ${'x'.repeat(4000)}\nteams:\n  oncall: { slack: S0ONCALL }\n`,
+    );
+    expect(() => synthConfig({ policyFile: comments })).not.toThrow();
+    const teams = Array.from({ length: 150 }, (_, n) => `  team${n}: { slack: S0ONCALL }`).join('\n');
+    const large = policyFile('large.yaml', `teams:\n${teams}\n`);
     expect(() => synthConfig({ policyFile: large })).toThrow(/4 KB/);
   });
 

@@ -21,6 +21,34 @@ describe('configuration from the environment', () => {
     expect(config.alertToken).toBeUndefined();
   });
 
+  it('reads the policy the stack passes as JSON, and names a broken one', () => {
+    const base = {
+      TABLE_NAME: 'table',
+      POSTMORTEM_BUCKET: 'bucket',
+      SLACK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:slack',
+    };
+    const config = loadLambdaConfig({
+      ...base,
+      ESCALATION_POLICY_JSON: JSON.stringify({
+        teams: { sre: { slack: 'S0SRE' } },
+        escalation: { default: [{ after: '5m', notify: ['sre'] }] },
+      }),
+    });
+    expect(config.policy?.escalation.default?.[0]).toEqual({ after: 300, notify: ['sre'] });
+    expect(() => loadLambdaConfig({ ...base, ESCALATION_POLICY_JSON: '{"teams":' })).toThrow(
+      /^ESCALATION_POLICY_JSON: not JSON/,
+    );
+    expect(() =>
+      loadLambdaConfig({
+        ...base,
+        ESCALATION_POLICY_JSON: JSON.stringify({
+          teams: {},
+          escalation: { default: [{ after: '5m', notify: ['sre'] }] },
+        }),
+      }),
+    ).toThrow(/^ESCALATION_POLICY_JSON is invalid:\n.*unknown team 'sre'/);
+  });
+
   it('reads the Lambda environment, with the policy inline and the scheduler settings', () => {
     const config = loadLambdaConfig({
       TABLE_NAME: 'table',
