@@ -40,6 +40,8 @@ export const LAMBDA_ALIASES: Record<string, string> = {
   ),
   // `{ z } from 'zod'` is all of zod; lambda/bundle-stubs/zod.ts is the part the functions use.
   zod: path.join(stubs, 'zod.ts'),
+  // The policy arrives as JSON checked at synth (ESCALATION_POLICY_JSON): no YAML parser at run time.
+  yaml: path.join(stubs, 'yaml.ts'),
 };
 
 /** Prefer packages' ES module builds: the AWS SDK's tree-shake to a bundle a third smaller. */

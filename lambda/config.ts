@@ -111,11 +111,10 @@ const lambdaSchema = z.object({
     .optional(),
   /**
    * The policy itself, for Lambda where no policy file ships. The stack reads the YAML file at synth,
-   * checks it and passes it as JSON (checked again here, without a YAML parser at cold start);
-   * ESCALATION_POLICY_YAML is still read for stacks deployed before.
+   * checks it and passes it as JSON, checked again here: the Lambda bundles have no YAML parser
+   * (lambda/bundle-stubs/yaml.ts), and code and environment are deployed together.
    */
   ESCALATION_POLICY_JSON: optionalText,
-  ESCALATION_POLICY_YAML: optionalText,
   JOBS_QUEUE_URL: optionalText,
   SCHEDULE_GROUP: optionalText,
   ESCALATION_FUNCTION_ARN: optionalText,
@@ -243,9 +242,7 @@ export function loadLambdaConfig(env: Env = process.env): LambdaConfig {
   const parsed = parseEnv(lambdaSchema, env);
   const policy = parsed.ESCALATION_POLICY_JSON
     ? policyFromJson(parsed.ESCALATION_POLICY_JSON)
-    : parsed.ESCALATION_POLICY_YAML
-      ? parsePolicy(parsed.ESCALATION_POLICY_YAML, 'ESCALATION_POLICY_YAML')
-      : loadPolicyFile(parsed.ESCALATION_POLICY);
+    : loadPolicyFile(parsed.ESCALATION_POLICY);
   const {
     SCHEDULE_GROUP: groupName,
     ESCALATION_FUNCTION_ARN: targetArn,

@@ -54,8 +54,10 @@ describe('configuration from the environment', () => {
       TABLE_NAME: 'table',
       POSTMORTEM_BUCKET: 'bucket',
       SLACK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:slack',
-      ESCALATION_POLICY_YAML:
-        'teams: { sre: { slack: S0SRE } }\nescalation: { default: [{ after: 5m, notify: [sre] }] }',
+      ESCALATION_POLICY_JSON: JSON.stringify({
+        teams: { sre: { slack: 'S0SRE' } },
+        escalation: { default: [{ after: '5m', notify: ['sre'] }] },
+      }),
       JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
       SCHEDULE_GROUP: 'group',
       ESCALATION_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:1:function:escalation',
