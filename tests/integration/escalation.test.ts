@@ -126,6 +126,10 @@ describe('escalation', () => {
     });
     expect(reply.text).toContain('Paging sre');
     expect(triggers(SRE_KEY)).toHaveLength(1);
+    // The reason typed reaches the paged team.
+    expect(JSON.stringify(triggers(SRE_KEY)[0]?.payload)).toContain(
+      'INC-1: Disk full — database looks fine, need eyes on the LB',
+    );
     const events = await escalationEvents(harness);
     const manual = events.find((event) => event.author !== 'bot');
     expect(manual).toMatchObject({ team: 'sre', text: 'database looks fine, need eyes on the LB' });
