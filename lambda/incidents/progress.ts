@@ -149,12 +149,19 @@ export function wantedPages(
 
   if (incident.acknowledgedAt) return plans;
   // Teams some other page already reached, or is reaching: a tier does not page them again.
-  const reached = new Set<string>(pagedTeams(events));
+  // A manual request counts as reaching its teams until its page fails for good, like a tier's.
+  const gaveUp = (eventId: string, team: string) => {
+    const step = steps[pageStepName({ tier: 'manual', team, severity: incident.severity, eventId })];
+    return step?.state === 'failed' && step.permanent === true;
+  };
+  const reached = new Set<string>(pagedTeams(events.filter((event) => !manual.includes(event))));
   for (const step of Object.values(steps)) {
     const team = teamOf(step);
     if (team && isPageStep(step.name) && !(step.state === 'failed' && step.permanent)) reached.add(team);
   }
-  for (const event of manual) for (const team of event.pageTeams ?? []) reached.add(team);
+  for (const event of manual) {
+    for (const team of event.pageTeams ?? []) if (!gaveUp(event.id, team)) reached.add(team);
+  }
   for (const tier of planTiers(policy, incident)) {
     if (Date.parse(tier.dueAt) > nowMs) break;
     for (const team of tier.teams) {
