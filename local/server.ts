@@ -38,7 +38,7 @@ import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedd
 import { BodyTooLargeError, readBody, toApiGatewayEvent, writeResult } from './apigw';
 
 /**
- * An alert request: the token first, then the size, and only then the body (product.md, "Alerts in"),
+ * An alert request: the token first, then the size, and only then the body (docs/architecture.md, "Alerts → alert service"),
  * so a stranger or an oversized body costs no memory. Over 1 MiB is 413, never 500, which
  * Alertmanager would retry forever.
  */

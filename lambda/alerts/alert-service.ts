@@ -1,5 +1,5 @@
 /**
- * Monitoring alerts → incidents (product.md, "Alerts in"). A firing alert with no open incident for
+ * Monitoring alerts → incidents (docs/architecture.md, "Alerts → alert service"). A firing alert with no open incident for
  * its key declares one; while that incident is open, the alert firing again or returning to OK adds
  * a note to it. Nothing here resolves an incident: an alarm clearing is not the responders' verdict.
  *
@@ -446,7 +446,7 @@ export interface CreateAlertServiceOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
   clock: Clock;
-  /** The policy's `alerts` section (alertRules); product.md's defaults without it. */
+  /** The policy's `alerts` section (alertRules); the defaults of docs/policy.md without it. */
   rules?: AlertRules;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The gate in front of the alert routes (product.md, "Alerts in"). Who may post: whoever holds
+ * The gate in front of the alert routes (docs/architecture.md, "Alerts → alert service"). Who may post: whoever holds
  * ALERT_TOKEN, sent as a bearer token or as the password of HTTP basic auth, which is all an SNS
  * subscription URL (`https://user:token@…`) can carry. How much: at most `MAX_ALERT_BODY_BYTES`, checked
  * after the token and before the body is read whole.

@@ -1,5 +1,5 @@
 /**
- * Monitoring alerts in (product.md, "Alerts in"): the payloads CloudWatch (through SNS) and Prometheus
+ * Monitoring alerts in (docs/architecture.md, "Alerts → alert service"): the payloads CloudWatch (through SNS) and Prometheus
  * Alertmanager really send, validated with zod and reduced to one shape, AlertSignal, that the alert
  * handler turns into incidents and notes. Pure: no I/O, and no input makes these functions throw.
  *

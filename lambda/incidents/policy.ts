@@ -1,5 +1,5 @@
 /**
- * The escalation policy (product.md, "Escalation policy"): parsed from YAML and validated with zod at
+ * The escalation policy (docs/policy.md): parsed from YAML and validated with zod at
  * start, so a bad file stops the server with every bad field named by its path.
  */
 import { z } from 'zod';
@@ -89,7 +89,7 @@ const teamSchema = z
   })
   .strict();
 
-/** The fields of a team that page someone: a team needs at least one (product.md, "Escalation policy"). */
+/** The fields of a team that page someone: a team needs at least one (docs/policy.md). */
 const PAGING_FIELDS = [
   'slack',
   'users',
@@ -262,7 +262,7 @@ export function reminderSecondsFor(policy: EscalationPolicy, severity: Severity)
   return policy.reminders[severity];
 }
 
-/** How alerts open incidents (product.md, the policy's `alerts` section). */
+/** How alerts open incidents (docs/policy.md, "alerts"). */
 export interface AlertRules {
   /** Incidents alerts may open per minute; beyond it one "alert storm" incident collects the rest. */
   maxNewIncidentsPerMinute: number;

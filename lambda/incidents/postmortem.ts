@@ -1,5 +1,5 @@
 /**
- * Compiles an incident's record into the postmortem document of product.md ("Postmortem document"):
+ * Compiles an incident's record into the postmortem document (docs/architecture.md, "The postmortem document"):
  * the seed postmortem's sections, in its order, filled from what responders recorded. Pure: the
  * draft's "now" and the display zone come in as options.
  */

@@ -1,6 +1,6 @@
 /**
  * Paging: telling a team that an incident needs them, through every channel the escalation policy
- * gives that team (product.md, "Escalation policy"). The escalation engine sees only `Pager`; the
+ * gives that team (docs/policy.md, "teams"). The escalation engine sees only `Pager`; the
  * adapters behind it are picked per team by `TeamPager`.
  */
 import type { Team } from '../incidents/policy';

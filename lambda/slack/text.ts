@@ -1,5 +1,5 @@
 /**
- * Slack text: the one place that escapes and cuts what the bot sends to Slack (architecture.md,
+ * Slack text: the one place that escapes and cuts what the bot sends to Slack (docs/architecture.md,
  * "Slack markup lives only in slack/").
  *
  * Escaping. Slack reads `&`, `<` and `>` as control characters in message text, so text that is not

@@ -1,7 +1,7 @@
 /**
  * Reads the seed postmortem (shared/seed/postmortem-seed.md) into sentences per section, and checks a
  * compiled postmortem holds each of them in the same section. The section names below are copied from
- * product.md, not imported from the compiler, so a wrong heading in the compiler fails the check.
+ * docs/architecture.md ("The postmortem document"), not imported from the compiler, so a wrong heading in the compiler fails the check.
  */
 
 const SECTIONS: ReadonlyArray<{ top: string; subs: readonly string[] }> = [
@@ -203,7 +203,7 @@ export function missingSeedSentences(seed: string, postmortem: string): string[]
   return missing;
 }
 
-/** product.md, "Postmortem document": the headings of every postmortem, in order. */
+/** docs/architecture.md, "The postmortem document": the headings of every postmortem, in order. */
 export const PRODUCT_HEADINGS: readonly string[] = SECTIONS.flatMap(({ top, subs }) => [
   `## ${top}`,
   ...subs.map((sub) => `### ${sub}`),

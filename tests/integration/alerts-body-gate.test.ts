@@ -1,5 +1,5 @@
 /**
- * The gate in front of the alert routes (product.md, "Alerts in"; issue 10, "Bodies"): the token is
+ * The gate in front of the alert routes (docs/architecture.md, "Alerts → alert service"; issue 10, "Bodies"): the token is
  * checked before the body is read, and a body over 1 MiB gets 413 without being read whole, never a
  * 500 that Alertmanager would retry forever. Through the real local server over HTTP, and through
  * the Lambda entry with API Gateway events.

@@ -1,5 +1,5 @@
 /**
- * Alertmanager notification groups through the local server's alert route (product.md, "Alerts in";
+ * Alertmanager notification groups through the local server's alert route (docs/architecture.md, "Alerts → alert service";
  * issue 10, items 1 and 2): one incident per group (groupKey), each alert a timeline event, alerts
  * joining or resolving later as notes, HA duplicates and re-sends recorded once, odd alerts kept,
  * truncatedAlerts noted, version 3 refused. Payloads are the v4 group fixtures in

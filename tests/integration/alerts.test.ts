@@ -1,5 +1,5 @@
 /**
- * Monitoring alerts through the local server's alert routes (product.md, "Alerts in"), with the real
+ * Monitoring alerts through the local server's alert routes (docs/architecture.md, "Alerts → alert service"), with the real
  * CloudWatch-through-SNS and Alertmanager payloads in tests/fixtures/alerts. The store is a dynalite
  * of the test's own (DYNAMODB_ENDPOINT), so "nothing written" can be checked on the whole table.
  */

@@ -1,5 +1,5 @@
 /**
- * product.md, "What it promises under faults": work that was acknowledged is never lost, and a
+ * docs/architecture.md, "What holds under faults": work that was acknowledged is never lost, and a
  * redelivered request finishes unfinished work without doing any of it twice. The bot runs as a child
  * process (tests/helpers/bot-process.ts) that is SIGKILLed mid-work and started again on the same
  * DATA_DIR; Slack and PagerDuty are stand-ins in this process.

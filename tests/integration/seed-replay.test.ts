@@ -44,7 +44,7 @@ describe('replaying the seed scenario', () => {
     expect(missingSeedSentences(seed, postmortem)).toEqual([]);
   });
 
-  it('has product.md headings in order, then extra sections only after them', () => {
+  it('has the postmortem headings in order, then extra sections only after them', () => {
     const headings = postmortem.split('\n').filter((line) => /^#{1,3} /.test(line));
     expect(headings.slice(0, 20)).toEqual([
       '# INC-1: Login failures on the user authentication service — Postmortem',

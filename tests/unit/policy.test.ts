@@ -13,7 +13,7 @@ const ONCALL_KEY = 'R0UTINGKEY0ONCALL000000000000000';
 const SRE_KEY = 'R0UTINGKEY0SRE000000000000000000';
 
 describe('escalation policy', () => {
-  it('parses the product.md example, durations in s, m and h', () => {
+  it('parses the docs/policy.md example, durations in s, m and h', () => {
     const policy = parsePolicy(`
 teams:
   oncall: { slack: S0ONCALL, pagerduty: ${ONCALL_KEY} }
@@ -59,7 +59,7 @@ reminders:
     expect(parse).toThrow(/reminders\.sev2: expected a duration like 15m/);
   });
 
-  it('reads the alerts section (product.md), with defaults of 5 new incidents a minute and 1h to reopen', () => {
+  it('reads the alerts section (docs/policy.md), with defaults of 5 new incidents a minute and 1h to reopen', () => {
     const teams = `teams:\n  oncall: { slack: S0ONCALL }\n`;
     expect(alertRules(parsePolicy(teams))).toEqual(DEFAULT_ALERT_RULES);
     expect(DEFAULT_ALERT_RULES).toEqual({ maxNewIncidentsPerMinute: 5, reopenAfterSeconds: 3600 });

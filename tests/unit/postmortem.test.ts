@@ -15,7 +15,7 @@ import { missingSeedSentences, PRODUCT_HEADINGS, sectionsOfPostmortem } from '..
 
 const SEED = readFileSync(join(__dirname, '..', 'fixtures', 'postmortem-seed.md'), 'utf8');
 
-/** The extra sections that may follow product.md's. */
+/** The extra sections that may follow the postmortem headings (docs/architecture.md). */
 const EXTRA_HEADINGS = ['## Metrics', '## Responders', '## Full Timeline'];
 
 const UTC = { tz: 'UTC', now: '2024-02-18T20:00:00.000Z' };
