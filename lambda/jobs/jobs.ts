@@ -20,7 +20,8 @@ export type Job =
   | { type: 'escalation-ack'; incidentId: string }
   | { type: 'escalation-resolve'; incidentId: string }
   | { type: 'escalation-replan'; incidentId: string; previous: Severity }
-  | { type: 'escalate'; incidentId: string; team?: string; requestId: string }
+  /** Brings paging up to date after `/incident escalate` (the request is on the timeline). */
+  | { type: 'escalate'; incidentId: string }
   /** One team's page for one tier (or one `/incident escalate`): the step named `step`. */
   | { type: 'page'; incidentId: string; step: string }
   /** Do whatever the incident's progress record says is missing (the reconciler's unit of work). */

@@ -44,12 +44,9 @@ export const jobSchema: z.ZodType<Job> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('escalation-ack'), incidentId }),
   z.object({ type: z.literal('escalation-resolve'), incidentId }),
   z.object({ type: z.literal('escalation-replan'), incidentId, previous: z.enum(SEVERITIES) }),
-  z.object({
-    type: z.literal('escalate'),
-    incidentId,
-    team: z.string().optional(),
-    requestId: z.string().min(1),
-  }),
+  // Messages queued before `team` and `requestId` were dropped (nothing read them) still parse: the
+  // object strips them.
+  z.object({ type: z.literal('escalate'), incidentId }),
   z.object({ type: z.literal('page'), incidentId, step: z.string().min(1) }),
   z.object({ type: z.literal('reconcile-incident'), incidentId }),
   z.object({ type: z.literal('announce-severity'), incidentId, previous: z.enum(SEVERITIES) }),

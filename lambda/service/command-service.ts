@@ -414,7 +414,7 @@ export class CommandService {
       await jobs.enqueue({ type: 'announce-severity', incidentId, previous: before.severity });
     }
     if (intent.verb === 'escalate') {
-      await jobs.enqueue({ type: 'escalate', incidentId, requestId: incident.version.toString() });
+      await jobs.enqueue({ type: 'escalate', incidentId });
     }
     if (intent.verb === 'resolve') {
       await jobs.enqueue({ type: 'escalation-resolve', incidentId });

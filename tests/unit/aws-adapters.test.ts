@@ -19,17 +19,20 @@ describe('SqsJobs', () => {
       client: new SQSClient({ region: 'eu-west-1' }),
       queueUrl: 'https://sqs/jobs',
     });
-    await jobs.enqueue({ type: 'escalate', incidentId: 'INC-7', team: 'sre', requestId: 't-1' });
+    await jobs.enqueue({ type: 'escalate', incidentId: 'INC-7' });
     const input = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(input?.QueueUrl).toBe('https://sqs/jobs');
     expect(input?.MessageAttributes?.type?.StringValue).toBe('escalate');
     expect(jobSchema.parse(JSON.parse(input?.MessageBody ?? ''))).toEqual({
       type: 'escalate',
       incidentId: 'INC-7',
-      team: 'sre',
-      requestId: 't-1',
     });
     sqs.restore();
+  });
+
+  it('reads an escalate job queued with the fields it no longer has, without them', () => {
+    const queuedBefore = { type: 'escalate', incidentId: 'INC-7', team: 'sre', requestId: 't-1' };
+    expect(jobSchema.parse(queuedBefore)).toEqual({ type: 'escalate', incidentId: 'INC-7' });
   });
 
   it('delays a job by whole seconds, rounded up, at most the 15 minutes SQS allows', async () => {
@@ -62,7 +65,7 @@ describe('jobSchema', () => {
     'escalation-ack': { type: 'escalation-ack', incidentId: 'INC-1' },
     'escalation-resolve': { type: 'escalation-resolve', incidentId: 'INC-1' },
     'escalation-replan': { type: 'escalation-replan', incidentId: 'INC-1', previous: 'sev3' },
-    escalate: { type: 'escalate', incidentId: 'INC-1', requestId: 'r' },
+    escalate: { type: 'escalate', incidentId: 'INC-1' },
     page: { type: 'page', incidentId: 'INC-1', step: 'sev1/0/sre' },
     'reconcile-incident': { type: 'reconcile-incident', incidentId: 'INC-1' },
     'announce-severity': { type: 'announce-severity', incidentId: 'INC-1', previous: 'sev2' },

@@ -178,7 +178,7 @@ describe('follow-on jobs: what each verb queues after its decision is stored', (
       'a manual escalation queues the page job',
       OPEN,
       { verb: 'escalate', team: 'sre', reason: 'db' },
-      [{ type: 'escalate', incidentId: id, requestId: '1' }],
+      [{ type: 'escalate', incidentId: id }],
     ],
     [
       'resolving stops the pages and publishes the postmortem',
