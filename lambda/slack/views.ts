@@ -117,7 +117,6 @@ export interface TimelineMessage {
   text: string;
   /** Slack user id the timeline event is credited to. */
   author: string;
-  permalink?: string;
   messageTs: string;
   channelId: string;
 }
@@ -128,7 +127,6 @@ export interface TimelineSubmission {
   /** Entities decoded, as `/incident log` stores its text; cut to fit the modal's metadata. */
   text: string;
   author: string;
-  permalink?: string;
   messageTs: string;
   channelId: string;
 }
@@ -415,7 +413,6 @@ const timelineMetadataSchema = z.object({
   incidentId: z.string().regex(INCIDENT_ID),
   text: z.string(),
   author: z.string().min(1),
-  permalink: z.string().optional(),
   messageTs: z.string().min(1),
   channelId: z.string().min(1),
 });
@@ -427,12 +424,11 @@ export function addToTimelineModal(input: TimelineMessage): ModalView {
   const { metadata, text: kept } = fitMetadata(rest, decoded);
   const kindOptions = LOG_KINDS.map(kindOption);
   const initialKind = kindOptions[LOG_KINDS.indexOf(DEFAULT_LOG_KIND)];
-  const link = isWebUrl(input.permalink) ? ` · <${input.permalink}|original message>` : '';
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       block_id: 'intro',
-      text: mrkdwn(`Add this message to the timeline of *${escapeText(input.incidentId)}*${link}.`),
+      text: mrkdwn(`Add this message to the timeline of *${escapeText(input.incidentId)}*.`),
     },
   ];
   if (decoded) {
@@ -510,11 +506,8 @@ export function parseAddToTimelineSubmission(view: unknown): Submission<Timeline
   }
   const text = metadata.data.text.trim() || parsed.data.text || '';
   if (!text) return { ok: false, errors: { text: 'Say what happened.' } };
-  const { permalink, ...rest } = metadata.data;
-  return {
-    ok: true,
-    value: { ...rest, kind: parsed.data.kind, text, ...(permalink ? { permalink } : {}) },
-  };
+  // The timeline event gets the message's permalink from the capture job (chat.getPermalink).
+  return { ok: true, value: { ...metadata.data, kind: parsed.data.kind, text } };
 }
 
 /**
@@ -639,11 +632,6 @@ function severityOption(severity: Severity): PlainTextOption {
 function kindOption(kind: LogKind): PlainTextOption {
   const { label, description } = LOG_KIND_OPTIONS[kind];
   return { text: plain(label), description: plain(description), value: kind };
-}
-
-function isWebUrl(value: string | undefined): value is string {
-  // A `|` or `>` would end the mrkdwn link early.
-  return value !== undefined && /^https:\/\/[^\s|<>]+$/.test(value);
 }
 
 function parseJson(text: string): unknown {

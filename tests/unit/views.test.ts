@@ -708,7 +708,6 @@ describe('addToTimelineModal and parseAddToTimelineSubmission', () => {
     incidentId: 'INC-7',
     text: 'restarted lb-2 &amp; lb-3 &lt;- <@U0ALICE> said so',
     author: 'U0ALICE',
-    permalink: 'https://acme.slack.com/archives/C0INC7/p1708271400000100',
     messageTs: '1708271400.000100',
     channelId: 'C0INC7',
   };
@@ -729,7 +728,6 @@ describe('addToTimelineModal and parseAddToTimelineSubmission', () => {
     expect(view.blocks.find((block) => block.type === 'context')).toMatchObject({
       elements: [{ type: 'mrkdwn', text: message.text }],
     });
-    expect(texts(view.blocks)).toContain(`<${message.permalink}|`);
     expect(viewProblems(view)).toEqual([]);
   });
 
@@ -746,23 +744,9 @@ describe('addToTimelineModal and parseAddToTimelineSubmission', () => {
       kind: 'action',
       text: 'restarted lb-2 & lb-3 <- <@U0ALICE> said so',
       author: 'U0ALICE',
-      permalink: message.permalink,
       messageTs: '1708271400.000100',
       channelId: 'C0INC7',
     });
-  });
-
-  it('leaves the permalink out when there is none', () => {
-    // prepare
-    const { permalink: _dropped, ...withoutLink } = message;
-    const view = submit(addToTimelineModal(withoutLink), {});
-
-    // act
-    const result = parseAddToTimelineSubmission(view);
-
-    // assess
-    expect(okValue(result)).not.toHaveProperty('permalink');
-    expect(okValue(result).kind).toBe('note');
   });
 
   it('keeps a long message within the metadata limit and says it was cut', () => {
