@@ -28,12 +28,10 @@ import {
   type StepState,
   type TimelineEvent,
 } from '../../lambda/incidents/types';
-import { anIncident } from '../fixtures/incidents';
+import { anIncident, aRecord, minutesAfterDeclared } from '../fixtures/incidents';
 
 // anIncident() is sev2, declared at 15:30Z.
-const DECLARED = Date.parse('2024-02-18T15:30:00.000Z');
-const MINUTE = 60_000;
-const at = (minutes: number) => DECLARED + minutes * MINUTE;
+const at = minutesAfterDeclared;
 const iso = (minutes: number) => new Date(at(minutes)).toISOString();
 
 const POLICY: EscalationPolicy = parsePolicy(`
@@ -58,19 +56,6 @@ escalation:
   sev1:
     - { after: 5m, notify: [oncall] }
 `);
-
-function aRecord(
-  incident: Partial<Incident> = {},
-  steps: StepState[] = [],
-  events: TimelineEvent[] = [],
-): IncidentRecord {
-  return {
-    incident: anIncident(incident),
-    events,
-    followUps: [],
-    steps: Object.fromEntries(steps.map((step) => [step.name, step])),
-  };
-}
 
 /** A page step that reached its team. */
 const delivered = (name: string, team: string): StepState => ({

@@ -17,17 +17,14 @@ import {
 } from '../../lambda/incidents/progress';
 import {
   BOT_AUTHOR,
-  type Incident,
   type IncidentRecord,
   type StepState,
   type TimelineEvent,
 } from '../../lambda/incidents/types';
-import { anIncident } from '../fixtures/incidents';
+import { aRecord, minutesAfterDeclared } from '../fixtures/incidents';
 
 // anIncident() is declared at 15:30Z; tiers below are due at +0, +15 and +30 minutes.
-const DECLARED = Date.parse('2024-02-18T15:30:00.000Z');
-const MINUTE = 60_000;
-const at = (minutes: number) => DECLARED + minutes * MINUTE;
+const at = minutesAfterDeclared;
 
 const POLICY: EscalationPolicy = parsePolicy(`
 teams:
@@ -45,19 +42,6 @@ escalation:
 
 const QUIET: ProgressSettings = { announcements: false };
 const ANNOUNCING: ProgressSettings = { announcements: true };
-
-function aRecord(
-  incident: Partial<Incident> = {},
-  steps: StepState[] = [],
-  events: TimelineEvent[] = [],
-): IncidentRecord {
-  return {
-    incident: anIncident(incident),
-    events,
-    followUps: [],
-    steps: Object.fromEntries(steps.map((step) => [step.name, step])),
-  };
-}
 
 const done = (name: string, result?: Record<string, unknown>): StepState => ({
   name,
