@@ -16,18 +16,13 @@ import type {
 import type { Job, Jobs } from '../../lambda/jobs/jobs';
 import { type CommandContext, CommandService, type Reply } from '../../lambda/service/command-service';
 import type { IncidentStore } from '../../lambda/store/store';
-import { anIncident } from '../fixtures/incidents';
+import { anIncident, THREE_TEAMS } from '../fixtures/incidents';
 
 const NOW = new Date('2024-02-18T16:00:00.000Z');
 const IN_CHANNEL: CommandContext = { userId: 'U0BOB', channelId: 'C0INC7', triggerId: 'T1' };
 const ELSEWHERE: CommandContext = { userId: 'U0BOB', channelId: 'C0OTHER', triggerId: 'T1' };
 
-const POLICY: EscalationPolicy = parsePolicy(`
-teams:
-  oncall: { slack: S0ONCALL }
-  sre:    { slack: S0SRE }
-  dba:    { slack: S0DBA }
-escalation:
+const POLICY: EscalationPolicy = parsePolicy(`${THREE_TEAMS}escalation:
   default:
     - { after: 0m,  notify: [oncall] }
     - { after: 15m, notify: [oncall, sre] }

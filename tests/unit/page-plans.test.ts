@@ -28,18 +28,13 @@ import {
   type StepState,
   type TimelineEvent,
 } from '../../lambda/incidents/types';
-import { anIncident, aRecord, minutesAfterDeclared } from '../fixtures/incidents';
+import { anIncident, aRecord, minutesAfterDeclared, THREE_TEAMS } from '../fixtures/incidents';
 
 // anIncident() is sev2, declared at 15:30Z.
 const at = minutesAfterDeclared;
 const iso = (minutes: number) => new Date(at(minutes)).toISOString();
 
-const POLICY: EscalationPolicy = parsePolicy(`
-teams:
-  oncall: { slack: S0ONCALL }
-  sre:    { slack: S0SRE }
-  dba:    { slack: S0DBA }
-escalation:
+const POLICY: EscalationPolicy = parsePolicy(`${THREE_TEAMS}escalation:
   default:
     - { after: 0m,  notify: [oncall] }
     - { after: 15m, notify: [oncall, sre] }

@@ -21,17 +21,12 @@ import {
   type StepState,
   type TimelineEvent,
 } from '../../lambda/incidents/types';
-import { aRecord, minutesAfterDeclared } from '../fixtures/incidents';
+import { aRecord, minutesAfterDeclared, THREE_TEAMS } from '../fixtures/incidents';
 
 // anIncident() is declared at 15:30Z; tiers below are due at +0, +15 and +30 minutes.
 const at = minutesAfterDeclared;
 
-const POLICY: EscalationPolicy = parsePolicy(`
-teams:
-  oncall: { slack: S0ONCALL }
-  sre:    { slack: S0SRE }
-  dba:    { slack: S0DBA }
-escalation:
+const POLICY: EscalationPolicy = parsePolicy(`${THREE_TEAMS}escalation:
   default:
     - { after: 0m,  notify: [oncall] }
     - { after: 15m, notify: [oncall, sre] }
