@@ -10,6 +10,7 @@
  * when Slack is reachable, and otherwise only logged: it never throws, since the topic's email
  * subscription is the reliable path and a retry would only land it in the alert dead-letter queue.
  */
+
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -21,6 +22,7 @@ import { type AlertService, createAlertService } from '../alerts/alert-service';
 import { type AlertHttpDeps, type AlertRoute, answerBeforeBody, handleAlertHttp } from '../alerts/http';
 import { type AlertSignal, parseSnsLambdaEvent } from '../alerts/payloads';
 import { createSnsVerifier } from '../alerts/sns-signature';
+import { errorMessage } from '../incidents/errors';
 import { alertRules } from '../incidents/policy';
 import { systemClock } from '../incidents/time';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
@@ -120,10 +122,7 @@ export function createAlertsHandler(
         await post(ops.channel, opsAlarmText(signal));
         metrics.count('OpsAlarmsPosted');
       } catch (error) {
-        log.error(
-          `ops alarm not posted to ${ops.channel}: ${(error as Error)?.message ?? String(error)}`,
-          keys,
-        );
+        log.error(`ops alarm not posted to ${ops.channel}: ${errorMessage(error)}`, keys);
         metrics.count('OpsAlarmsNotPosted');
       }
     }

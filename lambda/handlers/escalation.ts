@@ -2,7 +2,9 @@
  * Lambda entry for EventBridge Scheduler: a tier (or reminder) timer fell due. The timer is
  * validated; the engine re-checks the incident and pages at most once per tier.
  */
+
 import type { Context } from 'aws-lambda';
+import { errorMessage } from '../incidents/errors';
 import { lambdaLogger } from '../observability/log';
 import { lambdaMetrics } from '../observability/metrics';
 import { parseTimerEvent } from '../scheduling/eventbridge';
@@ -19,7 +21,7 @@ export const handler = async (event: unknown, context?: Context): Promise<void> 
     await bot.fireTimer(timer);
   } catch (error) {
     logger.error('timer failed; Lambda retries it, then its dead-letter queue keeps it', {
-      error: (error as Error)?.message ?? String(error),
+      error: errorMessage(error),
     });
     throw error;
   } finally {

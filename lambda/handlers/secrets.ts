@@ -3,8 +3,10 @@
  * without a deploy, and a Secrets Manager hiccup never takes the bot down: a failed re-read keeps
  * serving the last good value (and says so in the log) and tries again a little later.
  */
+
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { errorMessage } from '../incidents/errors';
 import { registerSecrets, type StructuredLog } from '../observability/log';
 
 /** How long a read value is used before it is read again. */
@@ -99,7 +101,7 @@ export function cachedSecret<T>(options: SecretCacheOptions<T>): () => Promise<T
       if (value === undefined) throw error;
       freshUntil = options.now() + Math.min(retryMs, ttlMs);
       options.log.error(`${options.name} secret could not be re-read; keeping the last good value`, {
-        error: (error as Error)?.message ?? String(error),
+        error: errorMessage(error),
         retryInMs: Math.min(retryMs, ttlMs),
       });
       return value;

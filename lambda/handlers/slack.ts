@@ -5,6 +5,7 @@
 
 import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { errorMessage } from '../incidents/errors';
 import { boltLogger, lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
 import { type ListenerDeps, registerListeners } from '../slack/listeners';
@@ -87,7 +88,7 @@ export const handler = async (
     }
     return await cached.handler(event, context);
   } catch (error) {
-    logger.error('Slack request failed', { error: (error as Error)?.message ?? String(error) });
+    logger.error('Slack request failed', { error: errorMessage(error) });
     throw error;
   } finally {
     logger.removeKeys(['slackRetryNum', 'slackRetryReason']);

@@ -8,8 +8,10 @@
  * Neither waits: a job a rate limit postpones goes back to the queue with its visibility set to the
  * wait, and work that could not finish before the function's timeout is left for the next delivery.
  */
+
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { errorMessage } from '../incidents/errors';
 import { classifyJobFailure } from '../jobs/job-failure';
 import type { Job } from '../jobs/jobs';
 import type { RetryLaterError } from '../jobs/retry-later';
@@ -66,8 +68,6 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
 const isReconcileEvent = (event: unknown): event is ReconcileEvent =>
   (event as { type?: unknown } | null)?.type === 'reconcile';
 
-const errorText = (error: unknown) => (error as Error)?.message ?? String(error);
-
 /** Whole seconds, rounded up, within what SQS accepts. */
 export function visibilitySeconds(delayMs: number): number {
   if (Number.isNaN(delayMs)) return 0;
@@ -115,7 +115,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     } catch (changeError) {
       // It still goes back: it reappears after the queue's own visibility timeout instead.
       logger.warn(
-        `job postponed, but its visibility could not be set to ${seconds} s: ${errorText(changeError)}`,
+        `job postponed, but its visibility could not be set to ${seconds} s: ${errorMessage(changeError)}`,
       );
     }
   }
@@ -143,13 +143,13 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
       const failure = classifyJobFailure(error);
       switch (failure.kind) {
         case 'permanent':
-          givenUp(failure.reason, errorText(error));
+          givenUp(failure.reason, errorMessage(error));
           return false;
         case 'later':
           await postponed(record, failure.error);
           return true;
         case 'transient':
-          retried(record, errorText(error));
+          retried(record, errorMessage(error));
           return true;
       }
     }
@@ -261,7 +261,7 @@ export const handler = (async (event: WorkerEvent, context: Context) => {
   } catch (error) {
     // The whole invocation failed (the bot could not be built, its token refused, a reconcile run):
     // Lambda retries it; the line says why next to the function's error alarm.
-    lambdaLogger().error('worker invocation failed', { error: (error as Error)?.message ?? String(error) });
+    lambdaLogger().error('worker invocation failed', { error: errorMessage(error) });
     throw error;
   }
 }) as WorkerHandler;

@@ -39,3 +39,14 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'BAD_CONFIG';
 }
+
+/**
+ * What an error says, for logs and failure notes: its message, else its name, else the value itself.
+ * Duck-typed: errors from Node's own fetch are not `instanceof` the Error a test sandbox sees.
+ */
+export function errorMessage(error: unknown): string {
+  const { message, name } = (error ?? {}) as { message?: unknown; name?: unknown };
+  if (typeof message === 'string' && message) return message;
+  if (typeof name === 'string' && typeof error === 'object') return name;
+  return String(error);
+}

@@ -15,7 +15,7 @@
  *   the reconciler redoes what the incident record lacks once the token is fixed.
  * Everything else (the store, the network, Slack 5xx and timeouts, an unknown error) is transient.
  */
-import { IncidentError } from '../incidents/errors';
+import { errorMessage, IncidentError } from '../incidents/errors';
 import { classifySlackError } from '../slack/errors';
 import { isRetryLater, type RetryLaterError } from './retry-later';
 
@@ -23,8 +23,6 @@ export type JobFailure =
   | { kind: 'later'; error: RetryLaterError }
   | { kind: 'transient'; reason: string }
   | { kind: 'permanent'; reason: string };
-
-const message = (error: unknown) => (error as Error)?.message ?? String(error);
 
 export function isUnknownIncident(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === 'INCIDENT_NOT_FOUND';
@@ -39,7 +37,8 @@ export function unknownIncident(incidentId: string, cause?: unknown): IncidentEr
 
 export function classifyJobFailure(error: unknown): JobFailure {
   if (isRetryLater(error)) return { kind: 'later', error };
-  if (isUnknownIncident(error)) return { kind: 'permanent', reason: `unknown-incident: ${message(error)}` };
+  if (isUnknownIncident(error))
+    return { kind: 'permanent', reason: `unknown-incident: ${errorMessage(error)}` };
   const code = (error as { code?: unknown } | undefined)?.code;
   // Only errors the Slack client raised (codes `slack_webapi_…`); anything else says nothing about Slack.
   if (typeof code === 'string' && code.startsWith('slack_')) {
@@ -49,5 +48,5 @@ export function classifyJobFailure(error: unknown): JobFailure {
     }
     return { kind: 'transient', reason: `slack:${slack.code}` };
   }
-  return { kind: 'transient', reason: message(error) };
+  return { kind: 'transient', reason: errorMessage(error) };
 }

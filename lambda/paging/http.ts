@@ -3,7 +3,8 @@
  * relies on: network errors, timeouts, 429 and 5xx are retryable; every other unexpected status is final.
  */
 import { STATUS_CODES } from 'node:http';
-import { errorMessage, PageError } from './retry';
+import { errorMessage } from '../incidents/errors';
+import { PageError } from './retry';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 

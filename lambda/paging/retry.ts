@@ -3,6 +3,7 @@
  * succeed if sent again: network errors, timeouts, HTTP 429 and 5xx); anything else, such as a 4xx
  * for a bad routing key, fails the same way every time and is reported at once.
  */
+import { errorMessage } from '../incidents/errors';
 
 /** A delivery failure, with whether sending the same request again could succeed. */
 export class PageError extends Error {
@@ -46,14 +47,6 @@ export function backoffCapMs(retry: number, baseDelayMs: number, maxDelayMs: num
 function retryAfterOf(error: unknown): number {
   const ms = (error as Partial<PageError> | undefined)?.details?.retryAfterMs;
   return typeof ms === 'number' && Number.isFinite(ms) ? ms : 0;
-}
-
-/** Duck-typed: errors from Node's own fetch are not `instanceof` the Error a test sandbox sees. */
-export function errorMessage(error: unknown): string {
-  const { message, name } = (error ?? {}) as { message?: unknown; name?: unknown };
-  if (typeof message === 'string' && message) return message;
-  if (typeof name === 'string' && typeof error === 'object') return name;
-  return String(error);
 }
 
 /** Never throws: the last failure comes back as `error`. */

@@ -4,11 +4,12 @@
  * and resolve say nothing here: the channel already shows them, and a DM per change would be noise.
  */
 import { ErrorCode } from '@slack/web-api';
+import { errorMessage } from '../incidents/errors';
 import type { ChatGateway } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import { channelMention, escapeClip, groupMention, userMention } from '../slack/text';
 import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
-import { errorMessage, PageError } from './retry';
+import { PageError } from './retry';
 
 /** A Slack platform code as Slack said it (`channel_not_found`); anything else as a sentence. */
 function failureDetail(error: unknown, failure: SlackFailure): string {

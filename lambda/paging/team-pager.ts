@@ -3,6 +3,8 @@
  * team has configured, all at once, each delivery retried on its own so a slow or failing service
  * neither delays nor repeats the others.
  */
+
+import { errorMessage } from '../incidents/errors';
 import type { ChatGateway } from '../slack/chat';
 import type { FetchLike } from './http';
 import { OpsgeniePager } from './opsgenie';
@@ -18,7 +20,7 @@ import {
   type PageTarget,
 } from './pager';
 import { PagerDutyPager } from './pagerduty';
-import { errorMessage, type RetryOptions, withRetry } from './retry';
+import { type RetryOptions, withRetry } from './retry';
 import { SlackPager } from './slack-pager';
 import { WebhookPager } from './webhook';
 
