@@ -1,0 +1,48 @@
+/**
+ * Every idempotency key the bot writes, named in one place. Each key is derived from what Slack, an
+ * alert source or the clock gives us again on a redelivery, so a retried request finds the work its
+ * first delivery did instead of doing it twice. Where each kind is stored: store/table.ts.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** The request that declares an incident: every delivery of it declares the same incident number. */
+export const declareRequestKey = {
+  /** `/incident open`: Slack's trigger_id is the same for every retry of one command. */
+  command: (triggerId: string) => `command#${triggerId}`,
+  /** The declare modal: a view is submitted once; its id keys the declaration. */
+  view: (viewId: string) => `view#${viewId}`,
+} as const;
+
+/** A command's request key (its stored answer), when Slack gave a trigger_id. */
+export function commandRequestKey(triggerId: string | undefined): string | undefined {
+  return triggerId === undefined ? undefined : declareRequestKey.command(triggerId);
+}
+
+/** Timeline event ids (and the follow-up ids and `applied` entries of the same request). */
+export const eventIdFor = {
+  /** A command, button or modal submission: `t-<trigger id>`. */
+  trigger: (triggerId: string) => `t-${triggerId}`,
+  /** A request Slack gave no trigger id: unique, so never deduplicated. */
+  unkeyed: () => `r-${randomUUID()}`,
+  /** The declare modal's submission: `v-<view id>`. */
+  view: (viewId: string) => `v-${viewId}`,
+  /** A message captured with the add-to-timeline shortcut, once per kind. */
+  capturedMessage: (channelId: string, messageTs: string, kind: string) =>
+    `msg.${channelId}.${messageTs}.${kind}`,
+  /** A message pinned with 📌: once, however many people pin it. */
+  pinnedMessage: (channelId: string, messageTs: string) => `msg.${channelId}.${messageTs}.pin`,
+} as const;
+
+/** The event id of a request: from its trigger id when it has one. */
+export function requestEventId(triggerId: string | undefined): string {
+  return triggerId === undefined ? eventIdFor.unkeyed() : eventIdFor.trigger(triggerId);
+}
+
+/** Claim keys (`store.claim`): work done once per key. */
+export const claimKey = {
+  /** One reminder per incident, per last human update, per interval elapsed since. */
+  nudge: (incidentId: string, lastUpdate: string, intervals: number) =>
+    `nudge.${incidentId}.${lastUpdate}.${intervals}`,
+  /** A one-off Slack post outside the progress record (a severity announcement). */
+  once: (key: string) => `once#${key}`,
+} as const;
