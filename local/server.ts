@@ -24,17 +24,17 @@ import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/eng
 import { createSlackHandler } from '../lambda/handlers/slack';
 import { alertRules } from '../lambda/incidents/policy';
 import { type Clock, systemClock } from '../lambda/incidents/time';
-import { DynamoJobJournal } from '../lambda/jobs/job-journal';
 import type { Job } from '../lambda/jobs/jobs';
 import { LocalJobs } from '../lambda/jobs/local-jobs';
 import { type Bot, createBot } from '../lambda/runtime';
 import { LocalScheduler } from '../lambda/scheduling/local';
-import { DynamoTimerStore } from '../lambda/scheduling/timer-store';
 import { SlackChat } from '../lambda/slack/chat';
 import { registerListeners } from '../lambda/slack/listeners';
 import { makeDocumentClient } from '../lambda/store/client';
 import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
+import { DynamoJobJournal } from '../lambda/store/job-journal';
+import { DynamoTimerStore } from '../lambda/store/timer-store';
 import { BodyTooLargeError, readBody, toApiGatewayEvent, writeResult } from './apigw';
 
 /**

@@ -25,8 +25,8 @@ import { BOT_AUTHOR, DEFAULT_SEVERITY, type Incident, type Severity } from '../i
 import type { Jobs } from '../jobs/jobs';
 import type { CommandService } from '../service/command-service';
 import { escapeText } from '../slack/text';
+import { type AlertLink, DynamoAlertLinks } from '../store/alert-links';
 import type { IncidentStore } from '../store/store';
-import { type AlertLink, DynamoAlertLinks } from './alert-links';
 import { type AlertGroupSignal, type AlertSignal, type GroupAlert, isGroupSignal } from './payloads';
 
 export interface AlertOutcome {

@@ -5,8 +5,8 @@
  * idempotent.
  */
 import { type Clock, systemClock } from '../incidents/time';
+import type { DynamoTimerStore } from '../store/timer-store';
 import { assertSchedulable, type Scheduler, type Timer } from './scheduler';
-import type { DynamoTimerStore } from './timer-store';
 
 export type TimerFailure =
   /** Listing the due timers failed; the next poll tries again. */

@@ -12,11 +12,11 @@
  *   CLAIM#<key>    / META            idempotency claim (expires through TTL)
  *   REQUEST#<key>  / META            the incident a request key declared          (all above: store/dynamo-store.ts)
  *   TIMER          / <dueAt>#<id>    a local timer, by due time
- *   TIMER#<id>     / META            a local timer's id -> due time              (scheduling/timer-store.ts)
- *   JOBS           / <id>            a queued local job                          (jobs/job-journal.ts)
+ *   TIMER#<id>     / META            a local timer's id -> due time              (store/timer-store.ts)
+ *   JOBS           / <id>            a queued local job                          (store/job-journal.ts)
  *   ALERT#<key>    / META            the incident an alert key opened or is opening
  *   ALERTS-OPENED#<minute> / META    incidents alerts opened that UTC minute (storm cap; TTL a day)
- *                                                                                (both: alerts/alert-links.ts)
+ *                                                                                (both: store/alert-links.ts)
  */
 export const TABLE = {
   partitionKey: 'pk',

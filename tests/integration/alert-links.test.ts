@@ -3,7 +3,7 @@
  * deliveries of an alarm declare its incident. Each test gets its own table.
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoAlertLinks } from '../../lambda/alerts/alert-links';
+import { DynamoAlertLinks } from '../../lambda/store/alert-links';
 import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LocalScheduler, type LocalSchedulerOptions, type TimerFailure } from '../../lambda/scheduling/local';
 import { makeTimer, type Timer } from '../../lambda/scheduling/scheduler';
-import { DynamoTimerStore } from '../../lambda/scheduling/timer-store';
 import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { DynamoTimerStore } from '../../lambda/store/timer-store';
 
 let dynamo: EmbeddedDynamo;
 let client: DynamoDBDocumentClient;

@@ -3,9 +3,9 @@
  * disk). Items: `JOBS / <id>`; ids start with the enqueue time, so a query lists them in order.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../store/table';
-import type { Job } from './jobs';
-import type { JobJournal, JournalEntry } from './local-jobs';
+import type { Job } from '../jobs/jobs';
+import type { JobJournal, JournalEntry } from '../jobs/local-jobs';
+import { TABLE } from './table';
 
 const { partitionKey: PK, sortKey: SK } = TABLE;
 const JOBS_PK = 'JOBS';

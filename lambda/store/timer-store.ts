@@ -25,8 +25,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../store/table';
-import { assertSchedulable, normalizeDueAt, type Timer, type TimerPayload } from './scheduler';
+import { assertSchedulable, normalizeDueAt, type Timer, type TimerPayload } from '../scheduling/scheduler';
+import { TABLE } from './table';
 
 export interface DynamoTimerStoreOptions {
   client: DynamoDBDocumentClient;

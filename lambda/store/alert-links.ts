@@ -18,7 +18,7 @@
  * the first winner was merely slower than the lease, never an alarm that can open nothing again.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../store/table';
+import { TABLE } from './table';
 
 export interface AlertLink {
   key: string;
