@@ -17,7 +17,8 @@
  * reservation is a lease: after `leaseMs` anyone may take it over. The price is a second incident if
  * the first winner was merely slower than the lease, never an alarm that can open nothing again.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { putIf, updateIf } from './conditional';
 import { TABLE } from './table';
 
 export interface AlertLink {
@@ -78,28 +79,20 @@ export class DynamoAlertLinks {
       values[':replacing'] = replacing;
       condition += ' OR #incidentId = :replacing';
     }
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // A whole-item put: the replaced incident's id goes, so a second replacer's condition fails.
-          Item: {
-            ...linkKey(key),
-            key,
-            state: 'opening',
-            reservedAt: now,
-            ...(replacing !== undefined ? { replacing } : {}),
-          },
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return putIf(this.client, {
+      TableName: this.tableName,
+      // A whole-item put: the replaced incident's id goes, so a second replacer's condition fails.
+      Item: {
+        ...linkKey(key),
+        key,
+        state: 'opening',
+        reservedAt: now,
+        ...(replacing !== undefined ? { replacing } : {}),
+      },
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**
@@ -108,28 +101,21 @@ export class DynamoAlertLinks {
    * same incident again is true.
    */
   async link(key: string, incidentId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: linkKey(key),
-          UpdateExpression: 'SET #state = :open, #incidentId = :id REMOVE #replacing',
-          ConditionExpression:
-            'attribute_exists(#pk) AND (attribute_not_exists(#incidentId) OR #incidentId = :id)',
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#state': 'state',
-            '#incidentId': 'incidentId',
-            '#replacing': 'replacing',
-          },
-          ExpressionAttributeValues: { ':open': 'open', ':id': incidentId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const linked = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: linkKey(key),
+      UpdateExpression: 'SET #state = :open, #incidentId = :id REMOVE #replacing',
+      ConditionExpression:
+        'attribute_exists(#pk) AND (attribute_not_exists(#incidentId) OR #incidentId = :id)',
+      ExpressionAttributeNames: {
+        '#pk': PK,
+        '#state': 'state',
+        '#incidentId': 'incidentId',
+        '#replacing': 'replacing',
+      },
+      ExpressionAttributeValues: { ':open': 'open', ':id': incidentId },
+    });
+    return linked !== undefined;
   }
 
   /**
@@ -139,28 +125,21 @@ export class DynamoAlertLinks {
    * so any number of concurrent callers never take more than `max`.
    */
   async takeNewIncidentSlot(minute: string, requestKey: string, max: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: `ALERTS-OPENED#${minute}`, [SK]: META },
-          UpdateExpression: 'ADD #keys :keySet SET #expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(#keys) OR size(#keys) < :max OR contains(#keys, :key)',
-          ExpressionAttributeNames: { '#keys': 'keys', '#expiresAt': TABLE.ttlAttribute },
-          ExpressionAttributeValues: {
-            ':keySet': new Set([requestKey]),
-            ':key': requestKey,
-            ':max': max,
-            // A day is plenty: only the current minute is ever read.
-            ':expiresAt': Math.floor(Date.parse(`${minute}:00Z`) / 1000) + 86_400,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const taken = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: { [PK]: `ALERTS-OPENED#${minute}`, [SK]: META },
+      UpdateExpression: 'ADD #keys :keySet SET #expiresAt = :expiresAt',
+      ConditionExpression: 'attribute_not_exists(#keys) OR size(#keys) < :max OR contains(#keys, :key)',
+      ExpressionAttributeNames: { '#keys': 'keys', '#expiresAt': TABLE.ttlAttribute },
+      ExpressionAttributeValues: {
+        ':keySet': new Set([requestKey]),
+        ':key': requestKey,
+        ':max': max,
+        // A day is plenty: only the current minute is ever read.
+        ':expiresAt': Math.floor(Date.parse(`${minute}:00Z`) / 1000) + 86_400,
+      },
+    });
+    return taken !== undefined;
   }
 
   async get(key: string): Promise<AlertLink | undefined> {
@@ -182,9 +161,4 @@ export class DynamoAlertLinks {
   isLeaseExpired(link: AlertLink): boolean {
     return link.state === 'opening' && link.reservedAt <= this.now().getTime() - this.leaseMs;
   }
-}
-
-// By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

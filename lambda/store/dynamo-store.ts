@@ -9,12 +9,12 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../incidents/errors';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
+import { putIf, putIfAbsent, updateIf } from './conditional';
+import { type Item, queryAll } from './query';
 import type { IncidentStore } from './store';
 import { TABLE } from './table';
 
@@ -32,8 +32,6 @@ export interface DynamoIncidentStoreOptions {
    */
   leasesBefore?: number;
 }
-
-type Item = Record<string, unknown>;
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
 const { name: OPEN_INDEX, partitionKey: GSI_PK, sortKey: GSI_SK } = TABLE.openIndex;
@@ -136,21 +134,15 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async updateIncident(incident: Incident): Promise<Incident> {
     const stored: Incident = { ...incident, version: incident.version + 1 };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // A whole-item put: a resolved incident's item has no gsi1 keys, which drops it from the index.
-          Item: incidentItem(stored),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': incident.version },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new ConcurrentUpdateError(incident.id, incident.version);
-      throw error;
-    }
+    const written = await putIf(this.client, {
+      TableName: this.tableName,
+      // A whole-item put: a resolved incident's item has no gsi1 keys, which drops it from the index.
+      Item: incidentItem(stored),
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':expected': incident.version },
+    });
+    if (!written) throw new ConcurrentUpdateError(incident.id, incident.version);
     return withoutUndefined(stored);
   }
 
@@ -167,7 +159,7 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   async getRecord(id: string): Promise<IncidentRecord | undefined> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': PK },
@@ -229,7 +221,7 @@ export class DynamoIncidentStore implements IncidentStore {
 
   private async listIndexed(partition: string): Promise<Incident[]> {
     // The index sort key starts with declaredAt, so index order is oldest first.
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, {
       TableName: this.tableName,
       IndexName: OPEN_INDEX,
       KeyConditionExpression: '#gsiPk = :partition',
@@ -241,45 +233,38 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async acquireStep(incidentId: string, name: string, leaseMs: number): Promise<StepState | undefined> {
     const now = this.now().getTime();
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: stepKey(incidentId, name),
-          UpdateExpression:
-            'SET #name = :name, #state = :running, #leasedAt = :now, #leaseUntil = :until, ' +
-            '#attempts = if_not_exists(#attempts, :zero) + :one, #first = if_not_exists(#first, :now) REMOVE #retryAt',
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR (#state = :running AND (#leaseUntil < :now OR #leasedAt < :epoch)) ' +
-            'OR (#state = :failed AND #retryAt <= :now)',
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#name': 'name',
-            '#state': 'state',
-            '#leasedAt': 'leasedAt',
-            '#leaseUntil': 'leaseUntil',
-            '#attempts': 'attempts',
-            '#first': 'firstAttemptAt',
-            '#retryAt': 'retryAt',
-          },
-          ExpressionAttributeValues: {
-            ':name': name,
-            ':running': 'running',
-            ':failed': 'failed',
-            ':now': now,
-            ':until': now + leaseMs,
-            ':epoch': this.leasesBefore,
-            ':zero': 0,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? toStep(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const taken = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: stepKey(incidentId, name),
+      UpdateExpression:
+        'SET #name = :name, #state = :running, #leasedAt = :now, #leaseUntil = :until, ' +
+        '#attempts = if_not_exists(#attempts, :zero) + :one, #first = if_not_exists(#first, :now) REMOVE #retryAt',
+      ConditionExpression:
+        'attribute_not_exists(#pk) OR (#state = :running AND (#leaseUntil < :now OR #leasedAt < :epoch)) ' +
+        'OR (#state = :failed AND #retryAt <= :now)',
+      ExpressionAttributeNames: {
+        '#pk': PK,
+        '#name': 'name',
+        '#state': 'state',
+        '#leasedAt': 'leasedAt',
+        '#leaseUntil': 'leaseUntil',
+        '#attempts': 'attempts',
+        '#first': 'firstAttemptAt',
+        '#retryAt': 'retryAt',
+      },
+      ExpressionAttributeValues: {
+        ':name': name,
+        ':running': 'running',
+        ':failed': 'failed',
+        ':now': now,
+        ':until': now + leaseMs,
+        ':epoch': this.leasesBefore,
+        ':zero': 0,
+        ':one': 1,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+    return taken?.Attributes ? toStep(taken.Attributes) : undefined;
   }
 
   async finishStep(incidentId: string, name: string, result?: Record<string, unknown>): Promise<void> {
@@ -412,23 +397,15 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { [PK]: claimPk(key), [SK]: META, [TTL]: nowSeconds + ttlSeconds },
-          // DynamoDB TTL deletes expired items only eventually (and dynalite never), so an expired
-          // claim counts as absent here rather than depending on when the sweeper ran.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
-          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
-          ExpressionAttributeValues: { ':now': nowSeconds },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return putIf(this.client, {
+      TableName: this.tableName,
+      Item: { [PK]: claimPk(key), [SK]: META, [TTL]: nowSeconds + ttlSeconds },
+      // DynamoDB TTL deletes expired items only eventually (and dynalite never), so an expired
+      // claim counts as absent here rather than depending on when the sweeper ran.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+      ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+      ExpressionAttributeValues: { ':now': nowSeconds },
+    });
   }
 
   async renewClaim(key: string, ttlSeconds: number): Promise<void> {
@@ -447,33 +424,8 @@ export class DynamoIncidentStore implements IncidentStore {
     );
   }
 
-  private async putIfAbsent(item: Item): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: withoutUndefined(item),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /** One logical query, following LastEvaluatedKey because a page stops at 1 MB. */
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private putIfAbsent(item: Item): Promise<boolean> {
+    return putIfAbsent(this.client, { TableName: this.tableName, Item: withoutUndefined(item) });
   }
 
   private async createTableIfMissing(): Promise<void> {
@@ -571,11 +523,6 @@ function domain<T>(item: Item): T {
 // The store must not depend on the client having been built with removeUndefinedValues.
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  // By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 // Plain code-unit order: localeCompare varies with ICU data and would order ids differently per host.

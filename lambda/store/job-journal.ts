@@ -2,9 +2,10 @@
  * The local queue's journal in the bot's table, so jobs outlive the process (the embedded store is on
  * disk). Items: `JOBS / <id>`; ids start with the enqueue time, so a query lists them in order.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Job } from '../jobs/jobs';
 import type { JobJournal, JournalEntry } from '../jobs/local-jobs';
+import { queryAll } from './query';
 import { TABLE } from './table';
 
 const { partitionKey: PK, sortKey: SK } = TABLE;
@@ -29,24 +30,17 @@ export class DynamoJobJournal implements JobJournal {
   }
 
   async list(): Promise<JournalEntry[]> {
-    const entries: JournalEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: { ':pk': JOBS_PK },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        entries.push({ id: String(item[SK]), job: item.job as Job, notBefore: Number(item.notBefore) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return entries;
+    const items = await queryAll(this.options.client, {
+      TableName: this.options.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': JOBS_PK },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      id: String(item[SK]),
+      job: item.job as Job,
+      notBefore: Number(item.notBefore),
+    }));
   }
 }

@@ -22,18 +22,17 @@ import {
   GetCommand,
   PutCommand,
   type PutCommandInput,
-  QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { assertSchedulable, normalizeDueAt, type Timer, type TimerPayload } from '../scheduling/scheduler';
+import { deleteIf, putIf } from './conditional';
+import { type Item, queryAll } from './query';
 import { TABLE } from './table';
 
 export interface DynamoTimerStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
 }
-
-type Item = Record<string, unknown>;
 
 const { partitionKey: PK, sortKey: SK } = TABLE;
 const TIMERS_PK = 'TIMER';
@@ -107,19 +106,13 @@ export class DynamoTimerStore {
     const dueAt = normalizeDueAt(timer.dueAt);
     // The timer item first: a key left behind is repaired by the next put, a timer item would fire.
     await this.deleteTimerItem(timer.id, dueAt);
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { [PK]: keyPk(timer.id), [SK]: META },
-          ConditionExpression: '#dueAt = :dueAt',
-          ExpressionAttributeNames: { '#dueAt': 'dueAt' },
-          ExpressionAttributeValues: { ':dueAt': dueAt },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await deleteIf(this.client, {
+      TableName: this.tableName,
+      Key: { [PK]: keyPk(timer.id), [SK]: META },
+      ConditionExpression: '#dueAt = :dueAt',
+      ExpressionAttributeNames: { '#dueAt': 'dueAt' },
+      ExpressionAttributeValues: { ':dueAt': dueAt },
+    });
   }
 
   /** The stored timer with this id, if any. */
@@ -174,19 +167,11 @@ export class DynamoTimerStore {
             ExpressionAttributeNames: { '#dueAt': 'dueAt' },
             ExpressionAttributeValues: { ':stale': stale },
           };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { [PK]: keyPk(id), [SK]: META, id, dueAt },
-          ...condition,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return putIf(this.client, {
+      TableName: this.tableName,
+      Item: { [PK]: keyPk(id), [SK]: META, id, dueAt },
+      ...condition,
+    });
   }
 
   private async keyDueAt(id: string): Promise<string | undefined> {
@@ -220,31 +205,12 @@ export class DynamoTimerStore {
     );
   }
 
-  /** One logical query, following LastEvaluatedKey because a page stops at 1 MB. */
   private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Timer[]> {
-    const timers: Timer[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.tableName,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) timers.push(toTimer(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return timers;
+    const items = await queryAll(this.client, { ...input, TableName: this.tableName, ConsistentRead: true });
+    return items.map(toTimer);
   }
 }
 
 function toTimer(item: Item): Timer {
   return { id: String(item.id), dueAt: String(item.dueAt), payload: item.payload as TimerPayload };
-}
-
-// By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
