@@ -1,11 +1,18 @@
 /**
- * The composition root: wires the domain to its adapters. Lambda, the local server, the demo, the
- * tests and the bench all build the bot here, differing only in the adapters they pass.
+ * The composition root: wires the domain to its adapters. Lambda (handlers/environment.ts), the local
+ * server (local/server.ts, and through it the demo, the tests and the bench) build the bot here,
+ * differing only in the adapters they pass. Everything that is not an adapter is built here once: the
+ * command service, the escalation engine and its pagers, the job runner, the reconciler and the alert
+ * service. The bot's Bolt `App` is built from it by `createSlackApp` (slack-app.ts), kept apart only
+ * so that the functions without Slack requests do not bundle Bolt.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AlertService, createAlertService } from './alerts/alert-service';
 import type { PostmortemArchive } from './archive/archive';
 import type { BotSettings } from './config';
 import { EscalationEngine, type PageRetryPolicy } from './escalation/engine';
 import { handleTimer } from './escalation/timers';
+import { alertRules } from './incidents/policy';
 import type { ProgressSettings } from './incidents/progress';
 import type { Clock } from './incidents/time';
 import type { JobRunner, Jobs } from './jobs/jobs';
@@ -21,16 +28,18 @@ import { CommandService } from './service/command-service';
 import type { ChatGateway } from './slack/chat';
 import type { IncidentStore } from './store/store';
 
-export interface BotAdapters {
+export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
   store: IncidentStore;
   chat: ChatGateway;
   archive: PostmortemArchive;
   clock: Clock;
   settings: BotSettings;
   /** Builds the job queue around the runner (in-process locally, inline or SQS in Lambda). */
-  jobs: (runner: JobRunner) => Jobs;
+  jobs: (runner: JobRunner) => J;
   /** Builds the timer adapter around what a due timer does (EventBridge Scheduler, or the local one). */
-  scheduler: (fire: (timer: Timer) => Promise<void>) => Scheduler;
+  scheduler: (fire: (timer: Timer) => Promise<void>) => S;
+  /** The bot's table, where the alert service keeps its alert links (alerts/alert-links.ts). */
+  alertLinks: { client: DynamoDBDocumentClient; tableName: string };
   pagers?: {
     webhookSigningSecret?: string;
     fetch?: FetchLike;
@@ -46,15 +55,19 @@ export interface BotAdapters {
   metrics?: BotMetrics;
 }
 
-export interface Bot {
+/** The built bot; `jobs` and `scheduler` are the adapters the factories returned, as they typed them. */
+export interface Bot<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
   commands: CommandService;
   runJob: JobRunner;
-  jobs: Jobs;
+  jobs: J;
   store: IncidentStore;
   chat: ChatGateway;
   clock: Clock;
-  scheduler: Scheduler;
+  settings: BotSettings;
+  scheduler: S;
   escalation: EscalationEngine;
+  /** Turns monitoring alerts into incidents and notes (HTTP routes, SNS). */
+  alerts: AlertService;
   /** Queues the missing work of every active incident whose progress lags its state. */
   reconcile(options?: { deadline?: number }): Promise<ReconcileReport>;
   /** What a due timer does. */
@@ -64,11 +77,11 @@ export interface Bot {
 /** Two quick tries per page attempt: a blip is absorbed at once, an outage waits for the backoff. */
 const QUICK_PAGE_RETRY: RetryOptions = { attempts: 2, baseDelayMs: 250, maxDelayMs: 1_000 };
 
-export function createBot(adapters: BotAdapters): Bot {
+export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdapters<J, S>): Bot<J, S> {
   const { store, chat, clock, settings } = adapters;
   // The runner queues follow-on jobs on the queue that runs it, and timers fire into the engine that
   // sets them: references resolved once everything below exists.
-  let jobs: Jobs | undefined;
+  let jobs: J | undefined;
   let escalation: EscalationEngine | undefined;
   const enqueue: Jobs['enqueue'] = async (job, options) => {
     if (!jobs) throw new Error('job queue not ready');
@@ -102,22 +115,33 @@ export function createBot(adapters: BotAdapters): Bot {
     ),
   });
   const runJob = createJobRunner({ ...adapters, escalation, enqueue });
-  jobs = adapters.jobs(runJob);
-  const commands = new CommandService({ ...adapters, jobs });
+  const queue = adapters.jobs(runJob);
+  jobs = queue;
+  const commands = new CommandService({ ...adapters, jobs: queue });
+  const alerts = createAlertService({
+    commands,
+    store,
+    jobs: queue,
+    rules: alertRules(settings.policy),
+    client: adapters.alertLinks.client,
+    tableName: adapters.alertLinks.tableName,
+    clock,
+  });
   const progress: ProgressSettings = {
     announcements: Boolean(settings.incidentsChannel),
     ...(settings.policy ? { policy: settings.policy } : {}),
   };
-  const queue = jobs;
   return {
     commands,
     runJob,
-    jobs,
+    jobs: queue,
     store,
     chat,
     clock,
+    settings,
     scheduler,
     escalation,
+    alerts,
     fireTimer,
     reconcile: (options) =>
       reconcile(

@@ -6,8 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import { createAlertService } from '../lambda/alerts/alert-service';
+import { type App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { MAX_ALERT_BODY_BYTES } from '../lambda/alerts/auth';
 import {
   type AlertHttpDeps,
@@ -22,14 +21,13 @@ import { FileArchive } from '../lambda/archive/archive';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
 import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/engine';
 import { createSlackHandler } from '../lambda/handlers/slack';
-import { alertRules } from '../lambda/incidents/policy';
 import { type Clock, systemClock } from '../lambda/incidents/time';
 import type { Job } from '../lambda/jobs/jobs';
 import { LocalJobs } from '../lambda/jobs/local-jobs';
 import { type Bot, createBot } from '../lambda/runtime';
 import { LocalScheduler } from '../lambda/scheduling/local';
 import { SlackChat } from '../lambda/slack/chat';
-import { registerListeners } from '../lambda/slack/listeners';
+import { createSlackApp } from '../lambda/slack-app';
 import { makeDocumentClient } from '../lambda/store/client';
 import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
@@ -95,7 +93,7 @@ export interface LocalServer {
   jobs: LocalJobs;
   scheduler: LocalScheduler;
   escalation: EscalationEngine;
-  bot: Bot;
+  bot: Bot<LocalJobs, LocalScheduler>;
   postmortemDir: string;
   /** Stops taking requests, lets running jobs finish for up to `drainMs`, and closes the store. */
   close(drainMs?: number): Promise<void>;
@@ -129,12 +127,11 @@ export async function startLocalServer(
   await store.ensureTable();
 
   const postmortemDir = path.resolve(config.dataDir, 'postmortems');
-  let jobs: LocalJobs | undefined;
-  let scheduler: LocalScheduler | undefined;
   const reportJobError =
     options.onJobError ??
     ((job: Job, error: unknown) =>
       log(`job ${job.type} for ${job.incidentId ?? '-'} failed: ${(error as Error)?.message ?? error}`));
+  // The local adapters; runtime.ts builds everything else.
   const bot = createBot({
     store,
     chat,
@@ -142,45 +139,29 @@ export async function startLocalServer(
     clock,
     settings: config,
     pagers: { webhookSigningSecret: config.webhookSigningSecret },
+    alertLinks: { client, tableName: config.tableName },
     ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
     ...(leasesBefore ? { leasesBefore } : {}),
     log,
-    scheduler: (fire) => {
-      scheduler = new LocalScheduler({
+    scheduler: (fire) =>
+      new LocalScheduler({
         timers: new DynamoTimerStore({ client, tableName: config.tableName }),
         clock,
         fire,
         onError: (error, failure) =>
           log(`timer ${failure.stage} failed: ${(error as Error)?.message ?? error}`),
-      });
-      return scheduler;
-    },
-    jobs: (runner) => {
-      jobs = new LocalJobs(runner, {
+      }),
+    jobs: (runner) =>
+      new LocalJobs(runner, {
         journal: new DynamoJobJournal({ client, tableName: config.tableName }),
         onError: reportJobError,
-      });
-      return jobs;
-    },
+      }),
   });
-  const queue = jobs as unknown as LocalJobs;
-  const timers = scheduler as unknown as LocalScheduler;
-  const slackHandler = createSlackHandler({
-    ...bot,
+  const { jobs: queue, scheduler: timers, alerts } = bot;
+  const slackHandler = createSlackHandler(bot, {
     signingSecret: config.signingSecret,
     botToken: config.botToken,
-    slackApiUrl: config.slackApiUrl,
-    settings: config,
-  });
-
-  const alerts = createAlertService({
-    commands: bot.commands,
-    store,
-    jobs: bot.jobs,
-    rules: alertRules(config.policy),
-    client,
-    tableName: config.tableName,
-    clock,
+    ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
   });
 
   // One per process: it caches the certificates SNS signs with.
@@ -245,13 +226,10 @@ export async function startLocalServer(
       logLevel: LogLevel.WARN,
       installerOptions: { clientOptions: config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {} },
     });
-    socketApp = new App({
-      receiver,
-      authorize: async () => ({ botToken: config.botToken }),
-      logLevel: LogLevel.WARN,
-      ...(config.slackApiUrl ? { clientOptions: { slackApiUrl: config.slackApiUrl } } : {}),
+    socketApp = createSlackApp(bot, receiver, {
+      botToken: config.botToken,
+      ...(config.slackApiUrl ? { slackApiUrl: config.slackApiUrl } : {}),
     });
-    registerListeners(socketApp, { ...bot, settings: config, logger: socketApp.logger });
     await socketApp.start();
     log('Socket Mode connected');
   }

@@ -18,17 +18,14 @@ import type {
   SNSEvent,
   SNSEventRecord,
 } from 'aws-lambda';
-import { type AlertService, createAlertService } from '../alerts/alert-service';
+import type { AlertService } from '../alerts/alert-service';
 import { type AlertHttpDeps, type AlertRoute, answerBeforeBody, handleAlertHttp } from '../alerts/http';
 import { type AlertSignal, parseSnsLambdaEvent } from '../alerts/payloads';
 import { createSnsVerifier } from '../alerts/sns-signature';
 import { errorMessage } from '../incidents/errors';
-import { alertRules } from '../incidents/policy';
-import { systemClock } from '../incidents/time';
+import { withObservability } from '../observability/handler';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
-import { makeDocumentClient } from '../store/client';
-import { DynamoIncidentStore } from '../store/dynamo-store';
 import { type LambdaBot, lambdaBot, lambdaEnvironment } from './environment';
 
 export interface AlertsRuntime {
@@ -188,24 +185,13 @@ export function createAlertsHandler(
 let cached: { bot: LambdaBot; runtime: Omit<AlertsRuntime, 'token'> } | undefined;
 
 /**
- * Built per bot (a rotated Slack secret builds a new one); the alert token is read per request
- * through the secrets' cache, so its rotation needs no rebuild.
+ * The bot's alert service, with an SNS verifier per bot (a rotated Slack secret builds a new one);
+ * the alert token is read per request through the secrets' cache, so its rotation needs no rebuild.
  */
 async function lambdaRuntime(): Promise<AlertsRuntime> {
   const bot = await lambdaBot();
   if (cached?.bot !== bot) {
-    const client = makeDocumentClient({});
-    const { tableName } = bot.config;
-    const service = createAlertService({
-      commands: bot.commands,
-      store: new DynamoIncidentStore({ client, tableName }),
-      jobs: bot.jobs,
-      rules: alertRules(bot.config.policy),
-      client,
-      tableName,
-      clock: systemClock,
-    });
-    cached = { bot, runtime: { service, verifySns: createSnsVerifier(bot.config.alertsSns) } };
+    cached = { bot, runtime: { service: bot.alerts, verifySns: createSnsVerifier(bot.config.alertsSns) } };
   }
   // A secret without the key (or with an empty one) refuses every HTTP alert.
   return { ...cached.runtime, token: await lambdaEnvironment().alertToken() };
@@ -226,19 +212,14 @@ const alertsHandler = createAlertsHandler(lambdaRuntime, {
   },
 });
 
-export const handler = async (
-  event: AlertsEvent,
-  context?: Context,
-): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
-  if (context) lambdaLogger().addContext(context);
-  try {
+// No failure line here: a failed SNS alert is retried and dead-lettered, and HTTP answers say why.
+export const handler = withObservability(
+  async (event: AlertsEvent, _context?: Context): Promise<APIGatewayProxyStructuredResultV2 | undefined> => {
     // Read (through the cache) on every path, SNS ones too, so the alert token is known to the log's
     // redaction before anything is logged; a failure here is the HTTP path's to report, not this one's.
     await lambdaEnvironment()
       .alertToken()
       .catch(() => undefined);
-    return await alertsHandler(event);
-  } finally {
-    lambdaMetrics().flush();
-  }
-};
+    return alertsHandler(event);
+  },
+);

@@ -1,7 +1,9 @@
 /**
- * The Lambda composition root: every function (slack, worker, escalation, alerts) builds the same bot
- * from the environment and Secrets Manager with the AWS adapters, once per container and again only
- * when a rotation changed the Slack secret (read through a 5-minute cache, handlers/secrets.ts).
+ * Wires Lambda: the AWS adapters (DynamoDB, SlackChat, S3, EventBridge Scheduler, SQS, Powertools)
+ * from the environment and Secrets Manager, handed to the one composition root (runtime.ts
+ * `createBot`), which builds the rest. Every function (slack, worker, escalation, alerts) gets the same
+ * bot, once per container and again only when a rotation changed the Slack secret (read through a
+ * 5-minute cache, handlers/secrets.ts).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -85,7 +87,8 @@ function build(
   log: StructuredLog,
   metrics: BotMetrics,
 ): LambdaBot {
-  const store = new DynamoIncidentStore({ client: makeDocumentClient({}), tableName: config.tableName });
+  const client = makeDocumentClient({});
+  const store = new DynamoIncidentStore({ client, tableName: config.tableName });
   const chat = new SlackChat({ botToken: secret.botToken, slackApiUrl: config.slackApiUrl });
   const { jobsQueueUrl } = config;
   const bot = createBot({
@@ -95,6 +98,7 @@ function build(
     clock: systemClock,
     settings: config,
     pagers: { webhookSigningSecret: secret.webhookSigningSecret },
+    alertLinks: { client, tableName: config.tableName },
     // Timers fire in the escalation function (EventBridge invokes it), not through this callback.
     scheduler: () => (config.scheduler ? lazyScheduler(config.scheduler) : noScheduler),
     // Without a queue (a minimal stack) the slow work runs before the answer, as it must in Lambda.

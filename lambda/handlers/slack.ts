@@ -3,12 +3,12 @@
  * signing secret by Bolt's AwsLambdaReceiver. The local server serves this same handler.
  */
 
-import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import { AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { errorMessage } from '../incidents/errors';
+import { withObservability } from '../observability/handler';
 import { boltLogger, lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
-import { type ListenerDeps, registerListeners } from '../slack/listeners';
+import { createSlackApp, type SlackAppBot } from '../slack-app';
 import { type LambdaBot, lambdaBot } from './environment';
 
 export type SlackHandler = (
@@ -16,7 +16,7 @@ export type SlackHandler = (
   context?: Context,
 ) => Promise<APIGatewayProxyResult>;
 
-export interface SlackHandlerOptions extends Omit<ListenerDeps, 'logger'> {
+export interface SlackHandlerOptions {
   signingSecret: string;
   botToken: string;
   slackApiUrl?: string;
@@ -27,7 +27,8 @@ export interface SlackHandlerOptions extends Omit<ListenerDeps, 'logger'> {
   metrics?: BotMetrics;
 }
 
-export function createSlackHandler(options: SlackHandlerOptions): SlackHandler {
+/** The bot's Bolt app on an AwsLambdaReceiver, as a handler of API Gateway v2 events. */
+export function createSlackHandler(bot: SlackAppBot, options: SlackHandlerOptions): SlackHandler {
   const logLevel = options.logLevel ?? LogLevel.WARN;
   const logger = options.log ? boltLogger(options.log, logLevel) : undefined;
   const metrics = options.metrics ?? noMetrics;
@@ -36,15 +37,12 @@ export function createSlackHandler(options: SlackHandlerOptions): SlackHandler {
     logLevel,
     ...(logger ? { logger } : {}),
   });
-  // A fixed authorize: Bolt would otherwise call auth.test before the first ack of every container.
-  const app = new App({
-    receiver,
-    authorize: async () => ({ botToken: options.botToken }),
+  createSlackApp(bot, receiver, {
+    botToken: options.botToken,
     logLevel,
     ...(logger ? { logger } : {}),
-    ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
   });
-  registerListeners(app, { ...options, logger: app.logger });
   const handle = receiver.toHandler();
   return async (event, context) => {
     const started = performance.now();
@@ -60,38 +58,32 @@ export function createSlackHandler(options: SlackHandlerOptions): SlackHandler {
 /** Bolt's app is built on the signing secret and bot token: after a rotation, a new app on the new ones. */
 let cached: { bot: LambdaBot; handler: SlackHandler } | undefined;
 
-export const handler = async (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): Promise<APIGatewayProxyResult> => {
-  const logger = lambdaLogger();
-  logger.addContext(context);
-  // Slack retries an unanswered request with these headers: worth seeing next to a slow answer.
-  const retry = event.headers?.['x-slack-retry-num'];
-  if (retry)
-    logger.appendKeys({ slackRetryNum: retry, slackRetryReason: event.headers?.['x-slack-retry-reason'] });
-  try {
+export const handler = withObservability(
+  async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResult> => {
     const bot = await lambdaBot();
     if (cached?.bot !== bot) {
       cached = {
         bot,
-        handler: createSlackHandler({
-          ...bot,
+        handler: createSlackHandler(bot, {
           signingSecret: bot.secret.signingSecret,
           botToken: bot.secret.botToken,
           slackApiUrl: bot.config.slackApiUrl,
-          settings: bot.config,
-          log: logger,
+          log: lambdaLogger(),
           metrics: lambdaMetrics(),
         }),
       };
     }
-    return await cached.handler(event, context);
-  } catch (error) {
-    logger.error('Slack request failed', { error: errorMessage(error) });
-    throw error;
-  } finally {
-    logger.removeKeys(['slackRetryNum', 'slackRetryReason']);
-    lambdaMetrics().flush();
-  }
-};
+    return cached.handler(event, context);
+  },
+  {
+    failure: 'Slack request failed',
+    // Slack retries an unanswered request with these headers: worth seeing next to a slow answer.
+    keys: (event) => {
+      const retry = event.headers?.['x-slack-retry-num'];
+      return retry
+        ? { slackRetryNum: retry, slackRetryReason: event.headers?.['x-slack-retry-reason'] }
+        : undefined;
+    },
+    removeKeys: ['slackRetryNum', 'slackRetryReason'],
+  },
+);

@@ -16,6 +16,7 @@ import { classifyJobFailure } from '../jobs/job-failure';
 import type { Job } from '../jobs/jobs';
 import type { RetryLaterError } from '../jobs/retry-later';
 import { jobSchema } from '../jobs/sqs-jobs';
+import { withObservability } from '../observability/handler';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
 import { type LambdaBot, lambdaBot, lambdaEnvironment } from './environment';
@@ -246,22 +247,18 @@ async function verifiedBot(): Promise<LambdaBot> {
 
 let lambdaWorker: WorkerHandler | undefined;
 
-export const handler = (async (event: WorkerEvent, context: Context) => {
-  // The Lambda request id (function_request_id) on every line of this invocation.
-  lambdaLogger().addContext(context);
-  lambdaWorker ??= createWorkerHandler({
-    bot: verifiedBot,
-    changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
-    logger: lambdaLogger(),
-    metrics: lambdaMetrics(),
-    maxReceiveCount: lambdaEnvironment().config().jobsMaxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-  });
-  try {
-    return await lambdaWorker(event, context);
-  } catch (error) {
-    // The whole invocation failed (the bot could not be built, its token refused, a reconcile run):
-    // Lambda retries it; the line says why next to the function's error alarm.
-    lambdaLogger().error('worker invocation failed', { error: errorMessage(error) });
-    throw error;
-  }
-}) as WorkerHandler;
+export const handler = withObservability(
+  async (event: WorkerEvent, context: Context) => {
+    lambdaWorker ??= createWorkerHandler({
+      bot: verifiedBot,
+      changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
+      logger: lambdaLogger(),
+      metrics: lambdaMetrics(),
+      maxReceiveCount: lambdaEnvironment().config().jobsMaxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+    });
+    return lambdaWorker(event, context);
+  },
+  // The whole invocation failed (the bot could not be built, its token refused, a reconcile run):
+  // Lambda retries it; the line says why next to the function's error alarm.
+  { failure: 'worker invocation failed' },
+) as WorkerHandler;
