@@ -31,7 +31,7 @@ import type { Job } from '../jobs/jobs';
 import { CHANNEL_LINK, deliveryKey, type PageAction, type PageOutcome, type Pager } from '../paging/pager';
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
-import { escapeText } from '../slack/text';
+import { channelLink, pageFailureNotice, reminderText } from '../slack/page-text';
 import type { IncidentStore } from '../store/store';
 
 export interface PageRetryPolicy {
@@ -74,10 +74,6 @@ export interface EscalationDeps {
  * tried at most twice within a try. A try that dies holds its page no longer than this.
  */
 export const PAGE_LEASE_MS = 45_000;
-
-export function channelLink(incident: Incident): string | undefined {
-  return incident.channelId ? `https://slack.com/app_redirect?channel=${incident.channelId}` : undefined;
-}
 
 export class EscalationEngine {
   private readonly retry: PageRetryPolicy;
@@ -334,10 +330,9 @@ export class EscalationEngine {
     });
     const channelId = incident.channelId;
     if (!channelId) return;
-    const next = gaveUp ? 'Gave up: page them another way.' : 'Still retrying; page them another way too.';
     // Best effort: Slack being down is often why paging fails; the timeline has the failure anyway.
     await this.deps.chat
-      .postMessage(channelId, { text: `:warning: ${escapeText(text)}. ${next}` })
+      .postMessage(channelId, { text: pageFailureNotice(text, gaveUp) })
       .catch(() => undefined);
   }
 
@@ -497,7 +492,7 @@ export class EscalationEngine {
     const nudge = `nudge.${incidentId}.${lastUpdate}.${intervals}`;
     if (intervals >= 1 && incident.channelId && (await this.deps.store.claim(nudge, seconds * 2))) {
       await this.deps.chat.postMessage(incident.channelId, {
-        text: `:hourglass_flowing_sand: No timeline update on ${incident.id} for ${formatDuration(lastUpdate, now)}. What is happening? Log it with \`/incident log\`, or change the status.`,
+        text: reminderText(incident.id, formatDuration(lastUpdate, now)),
       });
     }
     await this.scheduleReminder(incident, lastUpdate, Math.max(intervals, 0));
