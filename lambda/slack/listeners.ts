@@ -3,16 +3,17 @@
  * message shortcut, reactions, App Home) into service calls and acknowledge; everything that decides
  * lives in the service and the domain. Slow work goes to the job queue.
  */
-import type { App, Logger } from '@slack/bolt';
+import type { App, CodedError, Logger } from '@slack/bolt';
 import { z } from 'zod';
 import type { BotSettings } from '../config';
 import type { Intent } from '../incidents/intents';
 import type { Clock } from '../incidents/time';
 import type { Jobs } from '../jobs/jobs';
 import type { CommandService, Reply } from '../service/command-service';
+import { type Addressee, Interactions } from '../service/interactions';
 import type { IncidentStore } from '../store/store';
 import type { ChatGateway } from './chat';
-import { escapeText, incidentChannelName } from './format';
+import { FORM_NOT_OPENED, NOT_AN_INCIDENT_CHANNEL, SOMETHING_WENT_WRONG, VIEW_NOT_OPENED } from './replies';
 import {
   ACTIONS,
   addToTimelineModal,
@@ -34,7 +35,11 @@ export interface ListenerDeps {
   clock: Clock;
   settings: Pick<BotSettings, 'timeZone'>;
   logger?: Logger;
+  /** What buttons, modals, the shortcut and reactions do; built from the deps above when not given. */
+  interactions?: Interactions;
 }
+
+export { FORM_NOT_OPENED };
 
 /** The fields of a slash-command payload the bot relies on; anything else Slack sends is ignored. */
 const slashCommandSchema = z.object({
@@ -83,54 +88,77 @@ const shortcutSchema = z.object({
   message: z.object({ ts: z.string().min(1), text: z.string().default(''), user: z.string().optional() }),
 });
 
-/** When Slack is too slow to open the declare modal inside the trigger_id's 3 s. */
-export const FORM_NOT_OPENED =
-  'Slack did not open the form in time; try `/incident` again, or declare directly with `/incident open [sev1..sev4] <title>`.';
-
-/** When Slack does not open a button's or shortcut's modal in time: the form is gone, not the data. */
-const VIEW_NOT_OPENED = 'Slack did not open the form in time; nothing was changed. Please try again.';
-
-const SOMETHING_WENT_WRONG =
-  'Something went wrong while handling that. Please try again; if it keeps failing, check the bot logs.';
+const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
 /**
- * Shows a service reply where a button or modal was used: to the channel, or to the user alone. Sent
- * by the worker, so the answer to Slack never waits for the Web API.
+ * A listener's failure on its way to `app.error`, which logs it. `tell` is who still needs to hear
+ * that it failed: set when the ack had already gone (so it could not carry the news), undefined when
+ * the ack said it or there is no one to tell.
  */
-async function show(
-  jobs: Jobs,
-  channelId: string | undefined,
-  userId: string,
-  reply: Reply,
-  incidentId?: string,
-  responseUrl?: string,
-) {
-  if (!channelId) return;
-  const visibility = reply.response_type === 'in_channel' ? 'channel' : 'user';
-  await jobs.enqueue({
-    type: 'reply',
-    channelId,
-    userId,
-    text: reply.text,
-    visibility,
-    ...(incidentId ? { incidentId } : {}),
-    ...(responseUrl && visibility === 'user' ? { responseUrl } : {}),
-  });
+class ListenerFailure extends Error {
+  constructor(
+    readonly listener: string,
+    cause: unknown,
+    readonly tell?: Addressee,
+  ) {
+    super(`${listener} failed`, { cause });
+  }
+}
+
+/** Bolt's ack, remembering whether it went: a failure after it must reach the user another way. */
+function tracked<Ack extends (...args: never[]) => Promise<void>>(
+  ack: Ack,
+): { ack: Ack; readonly sent: boolean } {
+  let sent = false;
+  const sending = (...args: Parameters<Ack>) => {
+    sent = true;
+    return ack(...args);
+  };
+  return {
+    ack: sending as Ack,
+    get sent() {
+      return sent;
+    },
+  };
+}
+
+/** What a listener threw, through Bolt's wrapping (`UnknownError.original`, the extended handler's args). */
+function unwrap(thrown: unknown): unknown {
+  if (thrown && typeof thrown === 'object') {
+    if ('original' in thrown && thrown.original) return unwrap(thrown.original);
+    if (!(thrown instanceof Error) && 'error' in thrown) return unwrap(thrown.error);
+  }
+  return thrown;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  const { commands, logger } = deps;
+  const { commands } = deps;
+  const logger = deps.logger ?? app.logger;
+  const interactions = deps.interactions ?? new Interactions(deps);
+
+  // The one place a listener's failure is logged. Answered here, Bolt answers Slack with what was
+  // acked (never a 500 that Slack would retry or show as an error) and the process goes on.
+  app.error(async (thrown: CodedError) => {
+    const error = unwrap(thrown);
+    if (!(error instanceof ListenerFailure)) {
+      logger.error('Slack request failed', error);
+      return;
+    }
+    logger.error(error.message, error.cause);
+    if (!error.tell) return;
+    await interactions
+      .show(error.tell, ephemeral(SOMETHING_WENT_WRONG))
+      .catch((failure) => logger.error('failure reply not queued', failure));
+  });
 
   app.command(/^\/incident/, async ({ command, ack }) => {
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
-      await ack({
-        response_type: 'ephemeral',
-        text: 'That request was missing the user or channel; nothing was recorded.',
-      });
+      await ack(ephemeral('That request was missing the user or channel; nothing was recorded.'));
       return;
     }
     const { text, user_id: userId, channel_id: channelId, trigger_id: triggerId } = payload.data;
+    const answer = tracked(ack);
     try {
       // The declare modal must open within trigger_id's 3 s, so this one Web API call is on the ack path,
       // on a timeout short enough that the answer still arrives in time when Slack is slow.
@@ -138,17 +166,18 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         try {
           await deps.chat.openView(triggerId, declareModal({ channelId }));
         } catch (error) {
-          logger?.warn('declare modal not opened', error);
-          await ack({ response_type: 'ephemeral', text: FORM_NOT_OPENED });
+          logger.warn('declare modal not opened', error);
+          await answer.ack(ephemeral(FORM_NOT_OPENED));
           return;
         }
-        await ack();
+        await answer.ack();
         return;
       }
-      await ack(await commands.handle({ text, userId, channelId, triggerId }));
+      await answer.ack(await commands.handle({ text, userId, channelId, triggerId }));
     } catch (error) {
-      logger?.error('slash command failed', error);
-      await ack({ response_type: 'ephemeral', text: SOMETHING_WENT_WRONG });
+      if (answer.sent) throw new ListenerFailure('slash command', error, { channelId, userId });
+      await answer.ack(ephemeral(SOMETHING_WENT_WRONG));
+      throw new ListenerFailure('slash command', error);
     }
   });
 
@@ -159,32 +188,15 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    const { title, severity, description, detectedAt, channelId } = submission.value;
-    // A modal can be submitted once; its view id keys the declaration, so a redelivery declares the
-    // same incident (finishing what a crash interrupted) and never a second one.
-    const incident = await commands.declare({
-      title,
-      severity,
-      declaredBy: body.user.id,
-      eventId: `v-${view.id}`,
-      requestKey: `view#${view.id}`,
-      ...(detectedAt ? { startedAt: detectedAt } : {}),
-      events: description
-        ? [
-            {
-              at: detectedAt ?? deps.clock.now().toISOString(),
-              kind: 'note',
-              text: `Description: ${description}`,
-            },
-          ]
-        : [],
-    });
     // Confirmed where `/incident` was typed (best effort: a view submission has no response_url).
-    if (channelId) {
-      await show(deps.jobs, channelId, body.user.id, {
-        response_type: 'ephemeral',
-        text: `:rotating_light: Declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Opening #${incidentChannelName(incident.number, incident.title)}…`,
-      }).catch((error) => logger?.warn('declare confirmation not queued', error));
+    const to: Addressee = { channelId: submission.value.channelId, userId: body.user.id };
+    try {
+      const { reply } = await interactions.declareFromModal(submission.value, body.user.id, view.id);
+      await interactions
+        .show(to, reply)
+        .catch((error) => logger.warn('declare confirmation not queued', error));
+    } catch (error) {
+      throw new ListenerFailure('declare modal', error, to);
     }
   });
 
@@ -201,17 +213,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           channelId: channel?.id ?? '',
           triggerId,
         });
-        await show(deps.jobs, channel?.id, user.id, reply, incidentId, responseUrl);
+        await interactions.show({ channelId: channel?.id, userId: user.id, incidentId, responseUrl }, reply);
       } catch (error) {
-        logger?.error('button failed', error);
-        await show(
-          deps.jobs,
-          channel?.id,
-          user.id,
-          { response_type: 'ephemeral', text: SOMETHING_WENT_WRONG },
-          undefined,
-          responseUrl,
-        );
+        throw new ListenerFailure('button', error, { channelId: channel?.id, userId: user.id, responseUrl });
       }
     });
   };
@@ -226,18 +230,16 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if (!payload.success) return;
     const { user, channel, trigger_id: triggerId, actions, response_url: responseUrl } = payload.data;
     const incidentId = actions[0]?.value as string;
+    const to: Addressee = { channelId: channel?.id, userId: user.id, incidentId, responseUrl };
     try {
       await deps.chat.openView(triggerId, resolveModal(incidentId));
     } catch (error) {
-      logger?.warn('resolve modal not opened', error);
-      await show(
-        deps.jobs,
-        channel?.id,
-        user.id,
-        { response_type: 'ephemeral', text: VIEW_NOT_OPENED },
-        incidentId,
-        responseUrl,
-      );
+      logger.warn('resolve modal not opened', error);
+      try {
+        await interactions.show(to, ephemeral(VIEW_NOT_OPENED));
+      } catch (failure) {
+        throw new ListenerFailure('resolve button', failure, to);
+      }
     }
   });
 
@@ -247,22 +249,25 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await ack({ response_action: 'errors', errors: submission.errors });
       return;
     }
-    const { incidentId, resolution } = submission.value;
-    const incident = await deps.store.getIncident(incidentId);
-    const reply = await commands.execute(
-      { verb: 'resolve', ref: incidentId, resolution },
-      { userId: body.user.id, channelId: incident?.channelId ?? '', triggerId: `v-${view.id}` },
-    );
-    if (reply.response_type === 'ephemeral') {
-      // Refused (already resolved, say): keep the modal open and say why beside the field.
-      await ack({
-        response_action: 'errors',
-        errors: { resolution: reply.text.split('\n')[0] ?? reply.text },
-      });
-      return;
+    const answer = tracked(ack);
+    let to: Addressee | undefined;
+    try {
+      const resolved = await interactions.resolveFromModal(submission.value, body.user.id, view.id);
+      to = resolved.to;
+      if (resolved.reply.response_type === 'ephemeral') {
+        // Refused (already resolved, say): keep the modal open and say why beside the field.
+        const why = resolved.reply.text.split('\n')[0] ?? resolved.reply.text;
+        await answer.ack({ response_action: 'errors', errors: { resolution: why } });
+        return;
+      }
+      await answer.ack();
+      await interactions.show(to, resolved.reply);
+    } catch (error) {
+      if (answer.sent) throw new ListenerFailure('resolve modal', error, to);
+      // Not acked yet: the modal stays open and says it beside the field, so nothing typed is lost.
+      await answer.ack({ response_action: 'errors', errors: { resolution: SOMETHING_WENT_WRONG } });
+      throw new ListenerFailure('resolve modal', error);
     }
-    await ack();
-    await show(deps.jobs, incident?.channelId, body.user.id, reply, incidentId);
   });
 
   app.shortcut(SHORTCUT, async ({ ack, shortcut }) => {
@@ -270,42 +275,30 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const payload = shortcutSchema.safeParse(shortcut);
     if (!payload.success) return;
     const { trigger_id: triggerId, user, channel, message, response_url: responseUrl } = payload.data;
-    const incidentId = await deps.store.findIncidentIdByChannel(channel.id);
-    if (!incidentId) {
-      await show(
-        deps.jobs,
-        channel.id,
-        user.id,
-        {
-          response_type: 'ephemeral',
-          text: 'This channel belongs to no incident: use the shortcut on a message in an incident channel.',
-        },
-        undefined,
-        responseUrl,
-      );
-      return;
-    }
+    const to: Addressee = { channelId: channel.id, userId: user.id, responseUrl };
     try {
-      await deps.chat.openView(
-        triggerId,
-        addToTimelineModal({
-          incidentId,
-          text: message.text,
-          author: message.user ?? user.id,
-          messageTs: message.ts,
-          channelId: channel.id,
-        }),
-      );
+      const incidentId = await interactions.incidentOfChannel(channel.id);
+      if (!incidentId) {
+        await interactions.show(to, ephemeral(NOT_AN_INCIDENT_CHANNEL));
+        return;
+      }
+      try {
+        await deps.chat.openView(
+          triggerId,
+          addToTimelineModal({
+            incidentId,
+            text: message.text,
+            author: message.user ?? user.id,
+            messageTs: message.ts,
+            channelId: channel.id,
+          }),
+        );
+      } catch (error) {
+        logger.warn('add-to-timeline modal not opened', error);
+        await interactions.show({ ...to, incidentId }, ephemeral(VIEW_NOT_OPENED));
+      }
     } catch (error) {
-      logger?.warn('add-to-timeline modal not opened', error);
-      await show(
-        deps.jobs,
-        channel.id,
-        user.id,
-        { response_type: 'ephemeral', text: VIEW_NOT_OPENED },
-        incidentId,
-        responseUrl,
-      );
+      throw new ListenerFailure('add-to-timeline shortcut', error, to);
     }
   });
 
@@ -316,18 +309,16 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    const { incidentId, kind, text, author, messageTs, channelId } = submission.value;
-    await deps.jobs.enqueue({
-      type: 'capture-message',
-      incidentId,
-      channelId,
-      messageTs,
-      kind,
-      text,
-      author,
-      capturedBy: body.user.id,
-      eventId: `msg.${channelId}.${messageTs}.${kind}`,
-    });
+    const { channelId, incidentId } = submission.value;
+    try {
+      await interactions.captureMessage(submission.value, body.user.id);
+    } catch (error) {
+      throw new ListenerFailure('add-to-timeline modal', error, {
+        channelId,
+        userId: body.user.id,
+        incidentId,
+      });
+    }
   });
 
   // 📌 on a message in an incident channel: onto the timeline once, however many people pin it.
@@ -336,21 +327,21 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if (!payload.success || payload.data.reaction !== 'pushpin') return;
     const { item, user } = payload.data;
     if (item.type !== 'message' || !item.channel || !item.ts) return;
-    const incidentId = await deps.store.findIncidentIdByChannel(item.channel);
-    if (!incidentId) return;
-    await deps.jobs.enqueue({
-      type: 'capture-message',
-      incidentId,
-      channelId: item.channel,
-      messageTs: item.ts,
-      kind: 'note',
-      capturedBy: user,
-      eventId: `msg.${item.channel}.${item.ts}.pin`,
-    });
+    const pin = { channelId: item.channel, messageTs: item.ts, userId: user };
+    try {
+      await interactions.pinMessage(pin);
+    } catch (error) {
+      throw new ListenerFailure('📌 reaction', error, { channelId: pin.channelId, userId: user });
+    }
   });
 
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab && event.tab !== 'home') return;
-    await deps.jobs.enqueue({ type: 'publish-home', userId: event.user });
+    try {
+      await interactions.openHome(event.user);
+    } catch (error) {
+      // App Home has no channel to answer in: logged only.
+      throw new ListenerFailure('App Home', error);
+    }
   });
 }
