@@ -19,6 +19,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { putIf, updateIf } from './conditional';
+import { itemKey } from './items';
 import { TABLE } from './table';
 
 export interface AlertLink {
@@ -46,9 +47,7 @@ export interface DynamoAlertLinksOptions {
 
 export const DEFAULT_ALERT_LEASE_MS = 60_000;
 
-const { partitionKey: PK, sortKey: SK } = TABLE;
-const META = 'META';
-const linkKey = (key: string) => ({ [PK]: `ALERT#${key}`, [SK]: META });
+const { partitionKey: PK } = TABLE;
 
 export class DynamoAlertLinks {
   private readonly client: DynamoDBDocumentClient;
@@ -83,7 +82,7 @@ export class DynamoAlertLinks {
       TableName: this.tableName,
       // A whole-item put: the replaced incident's id goes, so a second replacer's condition fails.
       Item: {
-        ...linkKey(key),
+        ...itemKey.alertLink(key),
         key,
         state: 'opening',
         reservedAt: now,
@@ -103,7 +102,7 @@ export class DynamoAlertLinks {
   async link(key: string, incidentId: string): Promise<boolean> {
     const linked = await updateIf(this.client, {
       TableName: this.tableName,
-      Key: linkKey(key),
+      Key: itemKey.alertLink(key),
       UpdateExpression: 'SET #state = :open, #incidentId = :id REMOVE #replacing',
       ConditionExpression:
         'attribute_exists(#pk) AND (attribute_not_exists(#incidentId) OR #incidentId = :id)',
@@ -127,7 +126,7 @@ export class DynamoAlertLinks {
   async takeNewIncidentSlot(minute: string, requestKey: string, max: number): Promise<boolean> {
     const taken = await updateIf(this.client, {
       TableName: this.tableName,
-      Key: { [PK]: `ALERTS-OPENED#${minute}`, [SK]: META },
+      Key: itemKey.alertsOpened(minute),
       UpdateExpression: 'ADD #keys :keySet SET #expiresAt = :expiresAt',
       ConditionExpression: 'attribute_not_exists(#keys) OR size(#keys) < :max OR contains(#keys, :key)',
       ExpressionAttributeNames: { '#keys': 'keys', '#expiresAt': TABLE.ttlAttribute },
@@ -144,7 +143,7 @@ export class DynamoAlertLinks {
 
   async get(key: string): Promise<AlertLink | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: linkKey(key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: itemKey.alertLink(key), ConsistentRead: true }),
     );
     if (!Item) return undefined;
     const link: AlertLink = {

@@ -14,6 +14,7 @@ import {
 import { ConcurrentUpdateError } from '../incidents/errors';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 import { putIf, putIfAbsent, updateIf } from './conditional';
+import { incidentSortPrefix, itemKey, META, partition } from './items';
 import { type Item, queryAll } from './query';
 import type { IncidentStore } from './store';
 import { TABLE } from './table';
@@ -37,24 +38,10 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
 const { name: OPEN_INDEX, partitionKey: GSI_PK, sortKey: GSI_SK } = TABLE.openIndex;
 const KEY_ATTRIBUTES: readonly string[] = [PK, SK, GSI_PK, GSI_SK, TTL];
 
-const META = 'META';
-const EVENT_PREFIX = 'EVENT#';
-const FOLLOW_UP_PREFIX = 'FOLLOWUP#';
-const STEP_PREFIX = 'STEP#';
 const OPEN = 'OPEN';
 /** Resolved, with progress still to make (postmortem, announcements, pages to resolve). */
 const SETTLING = 'SETTLING';
-const COUNTER_KEY = { [PK]: 'COUNTER', [SK]: 'INCIDENT' };
 const COUNTER_ATTRIBUTE = 'lastNumber';
-
-const incidentPk = (id: string) => `INCIDENT#${id}`;
-const channelPk = (channelId: string) => `CHANNEL#${channelId}`;
-const claimPk = (key: string) => `CLAIM#${key}`;
-const requestKey = (key: string) => ({ [PK]: `REQUEST#${key}`, [SK]: META });
-const stepKey = (incidentId: string, name: string) => ({
-  [PK]: incidentPk(incidentId),
-  [SK]: `${STEP_PREFIX}${name}`,
-});
 const STEP_FIELDS = [
   'name',
   'state',
@@ -109,7 +96,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: COUNTER_KEY,
+        Key: itemKey.counter(),
         UpdateExpression: 'ADD #n :one',
         ExpressionAttributeNames: { '#n': COUNTER_ATTRIBUTE },
         ExpressionAttributeValues: { ':one': 1 },
@@ -150,7 +137,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { [PK]: incidentPk(id), [SK]: META },
+        Key: itemKey.incident(id),
         // Callers read to update with a version check; a stale read would only buy a conflict.
         ConsistentRead: true,
       }),
@@ -163,7 +150,7 @@ export class DynamoIncidentStore implements IncidentStore {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': incidentPk(id) },
+      ExpressionAttributeValues: { ':pk': partition.incident(id) },
       ConsistentRead: true,
     });
 
@@ -174,9 +161,9 @@ export class DynamoIncidentStore implements IncidentStore {
     for (const item of items) {
       const sk = String(item[SK]);
       if (sk === META) incident = domain<Incident>(item);
-      else if (sk.startsWith(EVENT_PREFIX)) events.push(domain<TimelineEvent>(item));
-      else if (sk.startsWith(FOLLOW_UP_PREFIX)) followUps.push(domain<FollowUp>(item));
-      else if (sk.startsWith(STEP_PREFIX)) {
+      else if (sk.startsWith(incidentSortPrefix.event)) events.push(domain<TimelineEvent>(item));
+      else if (sk.startsWith(incidentSortPrefix.followUp)) followUps.push(domain<FollowUp>(item));
+      else if (sk.startsWith(incidentSortPrefix.step)) {
         const step = toStep(item);
         steps[step.name] = step;
       }
@@ -192,7 +179,7 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { [PK]: channelPk(channelId), [SK]: META, channelId, incidentId },
+        Item: { ...itemKey.channelLink(channelId), channelId, incidentId },
       }),
     );
   }
@@ -201,7 +188,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { [PK]: channelPk(channelId), [SK]: META },
+        Key: itemKey.channelLink(channelId),
         // The channel is linked moments before its first command can arrive.
         ConsistentRead: true,
       }),
@@ -235,7 +222,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const now = this.now().getTime();
     const taken = await updateIf(this.client, {
       TableName: this.tableName,
-      Key: stepKey(incidentId, name),
+      Key: itemKey.step(incidentId, name),
       UpdateExpression:
         'SET #name = :name, #state = :running, #leasedAt = :now, #leaseUntil = :until, ' +
         '#attempts = if_not_exists(#attempts, :zero) + :one, #first = if_not_exists(#first, :now) REMOVE #retryAt',
@@ -271,7 +258,7 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: stepKey(incidentId, name),
+        Key: itemKey.step(incidentId, name),
         UpdateExpression: `SET #name = :name, #state = :done${result ? ', #result = :result' : ''} REMOVE #leaseUntil, #retryAt, #error, #permanent`,
         ExpressionAttributeNames: {
           '#name': 'name',
@@ -317,7 +304,7 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: stepKey(incidentId, name),
+        Key: itemKey.step(incidentId, name),
         UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
         ExpressionAttributeNames: {
           '#name': 'name',
@@ -335,7 +322,7 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async reserveIncidentNumber(key: string, allocate: () => Promise<number>): Promise<number> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: requestKey(key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: itemKey.request(key), ConsistentRead: true }),
     );
     if (typeof Item?.incidentNumber === 'number') return Item.incidentNumber;
     const candidate = await allocate();
@@ -344,7 +331,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: requestKey(key),
+        Key: itemKey.request(key),
         UpdateExpression: 'SET #n = if_not_exists(#n, :n), #ttl = :ttl',
         ExpressionAttributeNames: { '#n': 'incidentNumber', '#ttl': TTL },
         ExpressionAttributeValues: { ':n': candidate, ':ttl': this.expiry(REQUEST_TTL_SECONDS) },
@@ -358,7 +345,7 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async requestResult(key: string): Promise<unknown | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: requestKey(key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: itemKey.request(key), ConsistentRead: true }),
     );
     return Item?.finished === true ? Item.result : undefined;
   }
@@ -367,7 +354,7 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: requestKey(key),
+        Key: itemKey.request(key),
         UpdateExpression: 'SET #finished = :true, #result = :result, #ttl = :ttl',
         ExpressionAttributeNames: { '#finished': 'finished', '#result': 'result', '#ttl': TTL },
         ExpressionAttributeValues: { ':true': true, ':result': result, ':ttl': this.expiry(ttlSeconds) },
@@ -382,16 +369,14 @@ export class DynamoIncidentStore implements IncidentStore {
   addEvent(event: TimelineEvent): Promise<boolean> {
     return this.putIfAbsent({
       ...event,
-      [PK]: incidentPk(event.incidentId),
-      [SK]: `${EVENT_PREFIX}${event.id}`,
+      ...itemKey.event(event.incidentId, event.id),
     });
   }
 
   addFollowUp(followUp: FollowUp): Promise<boolean> {
     return this.putIfAbsent({
       ...followUp,
-      [PK]: incidentPk(followUp.incidentId),
-      [SK]: `${FOLLOW_UP_PREFIX}${followUp.id}`,
+      ...itemKey.followUp(followUp.incidentId, followUp.id),
     });
   }
 
@@ -399,7 +384,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
     return putIf(this.client, {
       TableName: this.tableName,
-      Item: { [PK]: claimPk(key), [SK]: META, [TTL]: nowSeconds + ttlSeconds },
+      Item: { ...itemKey.claim(key), [TTL]: nowSeconds + ttlSeconds },
       // DynamoDB TTL deletes expired items only eventually (and dynalite never), so an expired
       // claim counts as absent here rather than depending on when the sweeper ran.
       ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
@@ -413,15 +398,13 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { [PK]: claimPk(key), [SK]: META, [TTL]: nowSeconds + ttlSeconds },
+        Item: { ...itemKey.claim(key), [TTL]: nowSeconds + ttlSeconds },
       }),
     );
   }
 
   async releaseClaim(key: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { [PK]: claimPk(key), [SK]: META } }),
-    );
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: itemKey.claim(key) }));
   }
 
   private putIfAbsent(item: Item): Promise<boolean> {
@@ -497,7 +480,7 @@ export class DynamoIncidentStore implements IncidentStore {
 }
 
 function incidentItem(incident: Incident): Item {
-  const item: Item = { ...incident, [PK]: incidentPk(incident.id), [SK]: META };
+  const item: Item = { ...incident, ...itemKey.incident(incident.id) };
   if (incident.status !== 'resolved' || !incident.settledAt) {
     item[GSI_PK] = incident.status === 'resolved' ? SETTLING : OPEN;
     item[GSI_SK] = openSortKey(incident);

@@ -5,11 +5,11 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Job } from '../jobs/jobs';
 import type { JobJournal, JournalEntry } from '../jobs/local-jobs';
+import { itemKey, partition } from './items';
 import { queryAll } from './query';
 import { TABLE } from './table';
 
 const { partitionKey: PK, sortKey: SK } = TABLE;
-const JOBS_PK = 'JOBS';
 
 export class DynamoJobJournal implements JobJournal {
   constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string }) {}
@@ -18,14 +18,14 @@ export class DynamoJobJournal implements JobJournal {
     await this.options.client.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { [PK]: JOBS_PK, [SK]: entry.id, job: entry.job, notBefore: entry.notBefore },
+        Item: { ...itemKey.job(entry.id), job: entry.job, notBefore: entry.notBefore },
       }),
     );
   }
 
   async remove(id: string): Promise<void> {
     await this.options.client.send(
-      new DeleteCommand({ TableName: this.options.tableName, Key: { [PK]: JOBS_PK, [SK]: id } }),
+      new DeleteCommand({ TableName: this.options.tableName, Key: itemKey.job(id) }),
     );
   }
 
@@ -34,7 +34,7 @@ export class DynamoJobJournal implements JobJournal {
       TableName: this.options.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': JOBS_PK },
+      ExpressionAttributeValues: { ':pk': partition.jobs },
       ConsistentRead: true,
     });
     return items.map((item) => ({

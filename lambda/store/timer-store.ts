@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { assertSchedulable, normalizeDueAt, type Timer, type TimerPayload } from '../scheduling/scheduler';
 import { deleteIf, putIf } from './conditional';
+import { itemKey, partition, timerDueBound } from './items';
 import { type Item, queryAll } from './query';
 import { TABLE } from './table';
 
@@ -35,14 +36,6 @@ export interface DynamoTimerStoreOptions {
 }
 
 const { partitionKey: PK, sortKey: SK } = TABLE;
-const TIMERS_PK = 'TIMER';
-const META = 'META';
-const keyPk = (id: string) => `TIMER#${id}`;
-const timerSk = (dueAt: string, id: string) => `${dueAt}#${id}`;
-// '~' sorts after '#' and after every character a timer id may contain (see TIMER_ID_PATTERN), so
-// every sort key whose due time is <= now sorts <= this bound and every later one after it.
-const dueBound = (nowIso: string) => `${nowIso}~`;
-
 // A put that keeps meeting concurrent writers of the same id gives up rather than spin.
 const MAX_PUT_ROUNDS = 5;
 
@@ -67,8 +60,7 @@ export class DynamoTimerStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          [PK]: TIMERS_PK,
-          [SK]: timerSk(dueAt, timer.id),
+          ...itemKey.timer(dueAt, timer.id),
           id: timer.id,
           dueAt,
           payload: timer.payload,
@@ -108,7 +100,7 @@ export class DynamoTimerStore {
     await this.deleteTimerItem(timer.id, dueAt);
     await deleteIf(this.client, {
       TableName: this.tableName,
-      Key: { [PK]: keyPk(timer.id), [SK]: META },
+      Key: itemKey.timerId(timer.id),
       ConditionExpression: '#dueAt = :dueAt',
       ExpressionAttributeNames: { '#dueAt': 'dueAt' },
       ExpressionAttributeValues: { ':dueAt': dueAt },
@@ -122,7 +114,7 @@ export class DynamoTimerStore {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { [PK]: TIMERS_PK, [SK]: timerSk(dueAt, id) },
+        Key: itemKey.timer(dueAt, id),
         ConsistentRead: true,
       }),
     );
@@ -134,7 +126,7 @@ export class DynamoTimerStore {
     return this.query({
       KeyConditionExpression: '#pk = :pk AND #sk <= :bound',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': TIMERS_PK, ':bound': dueBound(normalizeDueAt(nowIso)) },
+      ExpressionAttributeValues: { ':pk': partition.timers, ':bound': timerDueBound(normalizeDueAt(nowIso)) },
     });
   }
 
@@ -143,7 +135,7 @@ export class DynamoTimerStore {
     return this.query({
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': TIMERS_PK },
+      ExpressionAttributeValues: { ':pk': partition.timers },
     });
   }
 
@@ -169,7 +161,7 @@ export class DynamoTimerStore {
           };
     return putIf(this.client, {
       TableName: this.tableName,
-      Item: { [PK]: keyPk(id), [SK]: META, id, dueAt },
+      Item: { ...itemKey.timerId(id), id, dueAt },
       ...condition,
     });
   }
@@ -178,7 +170,7 @@ export class DynamoTimerStore {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { [PK]: keyPk(id), [SK]: META },
+        Key: itemKey.timerId(id),
         ConsistentRead: true,
       }),
     );
@@ -190,7 +182,7 @@ export class DynamoTimerStore {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { [PK]: TIMERS_PK, [SK]: timerSk(dueAt, id) },
+        Key: itemKey.timer(dueAt, id),
         ProjectionExpression: '#pk',
         ExpressionAttributeNames: { '#pk': PK },
         ConsistentRead: true,
@@ -200,9 +192,7 @@ export class DynamoTimerStore {
   }
 
   private async deleteTimerItem(id: string, dueAt: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { [PK]: TIMERS_PK, [SK]: timerSk(dueAt, id) } }),
-    );
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: itemKey.timer(dueAt, id) }));
   }
 
   private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Timer[]> {
