@@ -10,11 +10,10 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, TimelineEvent } from '../../lambda/incidents/types';
-import { makeDocumentClient } from '../../lambda/store/client';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { fixedClock, startHarness } from '../helpers/harness';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const TOKEN = 't0ken';
 const NOW = '2024-02-18T16:30:00.000Z';
@@ -79,26 +78,19 @@ interface Posted {
   json: { results?: { key: string; action: string; incidentId?: string }[]; error?: string };
 }
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBDocumentClient;
+let dynamo: TestDynamo;
 let policyFile: string;
-let tableCount = 0;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
   policyFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'incident-bot-grouping-')), 'policy.yaml');
   await writeFile(policyFile, POLICY);
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 async function startBot() {
-  tableCount += 1;
-  const tableName = `alerts-grouping-${process.pid}-${tableCount}`;
+  const tableName = await dynamo.freshTable('alerts-grouping');
   const clock = fixedClock(NOW);
   const harness = await startHarness({
     clock,
@@ -128,7 +120,9 @@ async function startBot() {
   }
 
   async function items(): Promise<string[]> {
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+    const { Items = [] } = await dynamo.client.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true }),
+    );
     return Items.map((item) => JSON.stringify(item)).sort();
   }
 

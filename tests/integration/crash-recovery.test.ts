@@ -9,9 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Incident } from '../../lambda/incidents/types';
-import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { TABLE } from '../../lambda/store/table';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { type SlackApiStub, type StubMessage, startSlackApiStub } from '../../local/slack-api-stub';
@@ -26,6 +24,7 @@ import {
   stopAllBotProcesses,
   waitHealthy,
 } from '../helpers/bot-process';
+import { startTestDynamo } from '../helpers/table';
 import { until } from '../helpers/wait';
 
 const GENERAL = 'C0GENERAL';
@@ -91,15 +90,11 @@ function startBot(dataDir: string): Promise<BotProcess> {
 
 /** Reads the store a stopped bot left in `dataDir`, in this process. */
 async function withStore<T>(dataDir: string, read: (store: DynamoIncidentStore) => Promise<T>): Promise<T> {
-  const embedded = await startEmbeddedDynamo({ dataDir });
+  const dynamo = await startTestDynamo({ dataDir });
   try {
-    const store = new DynamoIncidentStore({
-      client: makeDocumentClient({ endpoint: embedded.endpoint }),
-      tableName: TABLE.defaultName,
-    });
-    return await read(store);
+    return await read(new DynamoIncidentStore({ client: dynamo.client, tableName: TABLE.defaultName }));
   } finally {
-    await embedded.close();
+    await dynamo.close();
   }
 }
 

@@ -5,14 +5,13 @@
  * clock said "not yet" while the engine's said "past due", and the job returned without coming back.
  * The real DynamoDB adapter on dynalite, with the store's and the engine's clocks set apart.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EscalationEngine } from '../../lambda/escalation/engine';
 import { parsePolicy } from '../../lambda/incidents/policy';
 import { incidentId } from '../../lambda/incidents/types';
 import type { Job } from '../../lambda/jobs/jobs';
-import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { anIncident } from '../fixtures/incidents';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const T0 = Date.parse('2026-02-18T15:30:00.000Z');
 const STEP = 'page.sev2.t0.oncall';
@@ -32,8 +31,7 @@ function untouched<T>(name: string): T {
   ) as T;
 }
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBDocumentClient;
+let dynamo: TestDynamo;
 let storeNow = T0;
 let engineNow = T0;
 let store: DynamoIncidentStore;
@@ -42,20 +40,15 @@ let engine: EscalationEngine;
 let lastNumber = 0;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
   store = new DynamoIncidentStore({
-    client,
-    tableName: `early-copy-${process.pid}`,
+    client: dynamo.client,
+    tableName: await dynamo.freshTable('early-copy'),
     now: () => new Date(storeNow),
   });
-  await store.ensureTable();
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 beforeEach(() => {
   storeNow = T0;
@@ -76,17 +69,15 @@ beforeEach(() => {
 async function incidentWaitingForRetry(retryAt: number): Promise<string> {
   lastNumber += 1;
   const id = incidentId(lastNumber);
-  await store.createIncident({
-    id,
-    number: lastNumber,
-    title: 'Checkout returns 502s',
-    severity: 'sev2',
-    status: 'investigating',
-    declaredBy: 'U0DECLARE',
-    startedAt: new Date(T0).toISOString(),
-    declaredAt: new Date(T0).toISOString(),
-    version: 1,
-  });
+  await store.createIncident(
+    anIncident({
+      id,
+      number: lastNumber,
+      startedAt: new Date(T0).toISOString(),
+      declaredAt: new Date(T0).toISOString(),
+      channelId: undefined,
+    }),
+  );
   expect(await store.acquireStep(id, STEP, 45_000)).toBeDefined();
   await store.failStep(id, STEP, { error: 'PagerDuty answered 500', retryAt });
   return id;

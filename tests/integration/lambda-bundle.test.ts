@@ -12,14 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { esbuildBuildOptions, LAMBDA_ENVIRONMENT } from '../../infra/bundling';
-import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const SIGNING_SECRET = 'bundle-test-signing-secret';
-const TABLE = 'incident-bot-bundle-test';
 type Result = { statusCode: number; body?: string };
 
 /**
@@ -79,7 +77,8 @@ function apiGatewayEvent(body: string, headers: Record<string, string>) {
 }
 
 describe('the bundled Slack function', () => {
-  let dynamo: EmbeddedDynamo;
+  let dynamo: TestDynamo;
+  let table: string;
   let slack: SlackApiStub;
   let secrets: Awaited<ReturnType<typeof startSecretsManagerStub>>;
   let bundle: string;
@@ -108,17 +107,14 @@ describe('the bundled Slack function', () => {
       logLevel: 'silent',
     });
     bundle = outfile;
-    dynamo = await startEmbeddedDynamo();
-    await new DynamoIncidentStore({
-      client: makeDocumentClient({ endpoint: dynamo.endpoint }),
-      tableName: TABLE,
-    }).ensureTable();
+    dynamo = await startTestDynamo();
+    table = await dynamo.freshTable('bundle');
     slack = await startSlackApiStub({ channels: [{ id: 'C0GENERAL', name: 'general' }] });
     secrets = await startSecretsManagerStub({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-bundle' });
     env = {
       PATH: process.env.PATH,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      TABLE_NAME: TABLE,
+      TABLE_NAME: table,
       POSTMORTEM_BUCKET: 'postmortems',
       SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack',
       SLACK_API_URL: slack.url,
@@ -157,10 +153,7 @@ describe('the bundled Slack function', () => {
     expect(result?.statusCode).toBe(200);
     expect(JSON.parse(result?.body ?? '{}').text).toContain('INC-1');
     expect(refused?.statusCode).toBe(401);
-    const store = new DynamoIncidentStore({
-      client: makeDocumentClient({ endpoint: dynamo.endpoint }),
-      tableName: TABLE,
-    });
+    const store = new DynamoIncidentStore({ client: dynamo.client, tableName: table });
     expect((await store.getIncident('INC-1'))?.title).toBe('Bundled checkout errors');
     expect(slack.callsTo('conversations.create').map((call) => call.args.name)).toEqual([
       'inc-1-bundled-checkout-errors',
