@@ -13,8 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startPagerDutyStub } from '../local/pagerduty-stub';
-import { startBenchBot } from './bot';
+import { pagerDutyOf, startBenchBot } from './bot';
 import { count, median, ms, p99, performance, progress, type Row, ratio, row, sleep, yesNo } from './stats';
 
 const TOKEN = 'bench-alert-token';
@@ -70,7 +69,6 @@ function notification(groupKey: string, alertname: string, alerts: Alert[]): str
 }
 
 export async function benchAlerts(): Promise<Row[]> {
-  const pagerduty = await startPagerDutyStub();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bench-alerts-'));
   const policyFile = path.join(dir, 'policy.yaml');
   await writeFile(policyFile, POLICY);
@@ -81,9 +79,10 @@ export async function benchAlerts(): Promise<Row[]> {
     aheadMs += MINUTE_MS - (clock.now().getTime() % MINUTE_MS);
   };
   const bot = await startBenchBot(
-    { ALERT_TOKEN: TOKEN, ESCALATION_POLICY: policyFile, PAGERDUTY_EVENTS_URL: pagerduty.url },
-    { log: () => {}, clock },
+    { ALERT_TOKEN: TOKEN, ESCALATION_POLICY: policyFile },
+    { log: () => {}, clock, pagerDuty: true },
   );
+  const pagerduty = pagerDutyOf(bot);
   const url = `${bot.server.url}/alerts/alertmanager`;
   const post = async (body: string): Promise<number> => {
     const start = performance.now();
@@ -209,7 +208,6 @@ export async function benchAlerts(): Promise<Row[]> {
     ];
   } finally {
     await bot.close(5_000);
-    await pagerduty.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

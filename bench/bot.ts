@@ -1,26 +1,23 @@
 /**
- * A running bot for the benchmarks, as the integration tests drive it: the local server (real HTTP,
- * Bolt receiver, dynalite in memory) with the real WebClient talking to the Slack stand-in.
+ * A running bot for the benchmarks, as the integration tests drive it: the sandbox (local/sandbox.ts:
+ * the local server with real HTTP, Bolt receiver and dynalite in memory, its real WebClient talking to
+ * the Slack stand-in), with Slack's rate limits scaled for load.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { loadLocalConfig } from '../lambda/config';
 import type { PageRetryPolicy } from '../lambda/escalation/engine';
 import type { Clock } from '../lambda/incidents/time';
-import { type LocalServer, startLocalServer } from '../local/server';
-import { type SlackApiStub, startSlackApiStub } from '../local/slack-api-stub';
-import { signedHeaders, slashCommandBody } from '../local/slack-signing';
-import { performance, progress } from './stats';
+import type { PagerDutyStub } from '../local/pagerduty-stub';
+import { ALICE, ANNOUNCEMENTS, GENERAL, startSandbox, startSandboxSlack } from '../local/sandbox';
+import type { LocalServer } from '../local/server';
+import type { SlackApiStub } from '../local/slack-api-stub';
+import { progress } from './stats';
 
-export const GENERAL = 'C0GENERAL';
-export const ANNOUNCEMENTS = 'C0INCIDENTS';
-export const ALICE = 'U0ALICE';
+export { ALICE, ANNOUNCEMENTS, GENERAL };
 
 export interface BenchBot {
   server: LocalServer;
   slack: SlackApiStub;
+  /** The PagerDuty stand-in, PAGERDUTY_EVENTS_URL (with `pagerDuty` only). */
+  pagerDuty?: PagerDutyStub;
   /** Jobs that failed after their retries, as `type: message`. */
   jobErrors: string[];
   /** Sends one signed slash command and times it to the end of the response body; never drains. */
@@ -39,75 +36,54 @@ export interface BenchBotOptions {
   log?: (line: string) => void;
   /** The bot's clock (default: the system's). */
   clock?: Clock;
+  /** Start the PagerDuty stand-in too, as PAGERDUTY_EVENTS_URL. */
+  pagerDuty?: boolean;
 }
+
+/**
+ * The benchmarks pack what a busy workspace does in many minutes (a hundred log lines into one
+ * channel, incidents opened back to back) into seconds, and time the bot, not Slack's throttling (the
+ * integration tests hold the bot to Slack's own limits): 20x Slack's numbers.
+ */
+const BENCH_RATE_LIMITS = { scale: 20 };
 
 /** The Slack stand-in every bench bot talks to, with the channels the bot expects. */
 export function startBenchSlack(): Promise<SlackApiStub> {
-  return startSlackApiStub({
-    // The benchmarks pack what a busy workspace does in many minutes (a hundred log lines into one
-    // channel, incidents opened back to back) into seconds, and time the bot, not Slack's throttling
-    // (the integration tests hold the bot to Slack's own limits): 20x Slack's numbers.
-    rateLimits: { scale: 20 },
-    users: [ALICE],
-    channels: [
-      { id: GENERAL, name: 'general' },
-      { id: ANNOUNCEMENTS, name: 'incidents' },
-    ],
-  });
+  return startSandboxSlack({ rateLimits: BENCH_RATE_LIMITS });
 }
 
 export async function startBenchBot(
   env: Record<string, string> = {},
   options: BenchBotOptions = {},
 ): Promise<BenchBot> {
-  const slack = await startBenchSlack();
-  const signingSecret = randomBytes(16).toString('hex');
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bench-'));
-  const config = loadLocalConfig({
-    PORT: '0',
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_BOT_TOKEN: 'xoxb-bench',
-    SLACK_API_URL: slack.url,
-    DATA_DIR: dataDir,
-    INCIDENTS_CHANNEL: ANNOUNCEMENTS,
-    ...env,
-  });
-  const jobErrors: string[] = [];
-  const server = await startLocalServer(config, {
-    inMemory: true,
+  const sandbox = await startSandbox({
+    rateLimits: BENCH_RATE_LIMITS,
+    env,
+    botToken: 'xoxb-bench',
+    tempPrefix: 'bench',
     log: options.log ?? ((line) => progress(`server: ${line}`)),
+    ...(options.pagerDuty ? { pagerDuty: true } : {}),
     ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
-    onJobError: (job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`),
   });
-  const endpoint = `${server.url}/slack/events`;
-
   return {
-    server,
-    slack,
-    jobErrors,
+    server: sandbox.server,
+    slack: sandbox.slack,
+    ...(sandbox.pagerDuty ? { pagerDuty: sandbox.pagerDuty } : {}),
+    jobErrors: sandbox.jobErrors,
     async command(text, channelId = GENERAL) {
-      const body = slashCommandBody({ text, userId: ALICE, channelId, triggerId: slack.issueTriggerId() });
-      const headers = signedHeaders(signingSecret, body);
-      const start = performance.now();
-      const response = await fetch(endpoint, { method: 'POST', headers, body });
-      const raw = await response.text();
-      const elapsed = performance.now() - start;
-      let parsed: { text?: string } = {};
-      try {
-        parsed = JSON.parse(raw);
-      } catch {
-        parsed = { text: raw };
-      }
-      return { status: response.status, text: parsed.text ?? '', ms: elapsed };
+      const { status, text: reply, ms } = await sandbox.command(text, { channelId });
+      return { status, text: reply, ms };
     },
-    async close(drainMs) {
-      // Slack first: a call it holds hung fails now, so its job ends before the store closes under it.
-      await slack.close();
-      await server.close(drainMs);
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: (drainMs) =>
+      sandbox.close({ slackFirst: true, removeDataDir: true, ...(drainMs === undefined ? {} : { drainMs }) }),
   };
+}
+
+/** The PagerDuty stand-in of a bench bot started with `pagerDuty`. */
+export function pagerDutyOf(bot: BenchBot): PagerDutyStub {
+  if (!bot.pagerDuty) throw new Error('this bench bot was started without the PagerDuty stand-in');
+  return bot.pagerDuty;
 }
 
 /** The channel the bot created for an incident (after its setup-channel job ran). */

@@ -6,8 +6,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type PagerDutyEvent, type PagerDutyStub, startPagerDutyStub } from '../local/pagerduty-stub';
-import { type BenchBot, openedId, startBenchBot } from './bot';
+import type { PagerDutyEvent, PagerDutyStub } from '../local/pagerduty-stub';
+import { type BenchBot, openedId, pagerDutyOf, startBenchBot } from './bot';
 import { median, ms, p99, progress, type Row, row, sleep, until, yesNo } from './stats';
 
 const INCIDENTS = 10;
@@ -96,13 +96,13 @@ async function retries(bot: BenchBot, pagerduty: PagerDutyStub) {
 }
 
 export async function benchEscalation(): Promise<Row[]> {
-  const pagerduty = await startPagerDutyStub();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bench-policy-'));
   const policyFile = path.join(dir, 'policy.yaml');
   await writeFile(policyFile, POLICY);
   let bot: BenchBot | undefined;
   try {
-    bot = await startBenchBot({ ESCALATION_POLICY: policyFile, PAGERDUTY_EVENTS_URL: pagerduty.url });
+    bot = await startBenchBot({ ESCALATION_POLICY: policyFile }, { pagerDuty: true });
+    const pagerduty = pagerDutyOf(bot);
     progress(`escalation: ${INCIDENTS} incidents opened back to back, tier 1 after ${TIER1_AFTER_MS} ms`);
     const delays = await tierDelays(bot, pagerduty);
     progress(`escalation: tier-1 delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms`);
@@ -127,7 +127,6 @@ export async function benchEscalation(): Promise<Row[]> {
     ];
   } finally {
     await bot?.close();
-    await pagerduty.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -8,8 +8,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type PagerDutyEvent, type PagerDutyStub, startPagerDutyStub } from '../local/pagerduty-stub';
-import { type BenchBot, openedId, startBenchBot } from './bot';
+import type { PagerDutyEvent, PagerDutyStub } from '../local/pagerduty-stub';
+import { type BenchBot, openedId, pagerDutyOf, startBenchBot } from './bot';
 import { median, ms, p99, progress, type Row, ratio, row, until, yesNo } from './stats';
 
 const RUNS = 7;
@@ -46,20 +46,21 @@ async function firstPage(bot: BenchBot, pagerduty: PagerDutyStub, label: string)
 }
 
 export async function benchFirstPage(): Promise<Row[]> {
-  const pagerduty = await startPagerDutyStub();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bench-first-page-'));
   const policyFile = path.join(dir, 'policy.yaml');
   await writeFile(policyFile, POLICY);
   let bot: BenchBot | undefined;
   try {
     bot = await startBenchBot(
-      { ESCALATION_POLICY: policyFile, PAGERDUTY_EVENTS_URL: pagerduty.url },
+      { ESCALATION_POLICY: policyFile },
       // Hung Slack calls time out and fail in the background; that is expected here, not news.
       {
         log: () => {},
         pageRetry: { baseDelayMs: 20, maxDelayMs: 100, noticeAfterAttempts: 3, maxAttempts: 5 },
+        pagerDuty: true,
       },
     );
+    const pagerduty = pagerDutyOf(bot);
     progress(`first page: warm-up, ${WARMUP} incidents`);
     for (let i = 0; i < WARMUP; i++) await firstPage(bot, pagerduty, `warm-up ${i}`);
     await bot.server.jobs.drain();
@@ -104,7 +105,6 @@ export async function benchFirstPage(): Promise<Row[]> {
   } finally {
     // Closing the Slack stand-in ends the hung calls, so their jobs finish within the drain.
     await bot?.close(5_000);
-    await pagerduty.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,23 +1,19 @@
 /**
  * `npm run demo`: the main job on embedded defaults, no Slack workspace or AWS needed. Starts the local
- * server and a local stand-in for Slack's Web API, replays the seed incident as signed slash commands
- * through the real handlers, prints what the bot posted and where the postmortem was written.
+ * server and a local stand-in for Slack's Web API (the sandbox, local/sandbox.ts), replays the seed
+ * incident as signed slash commands through the real handlers, prints what the bot posted and where
+ * the postmortem was written.
  *
  * Every run gets a fresh directory of its own, so the scenario always declares INC-1, and the demo never
  * deletes anything: not DATA_DIR, not an earlier run.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { loadLocalConfig } from '../lambda/config';
 import { postmortemFileName } from '../lambda/incidents/postmortem';
 import { readScenario, replayScenario } from './replay';
-import { startLocalServer } from './server';
-import { startSlackApiStub } from './slack-api-stub';
+import { ALICE, GENERAL, startSandbox } from './sandbox';
 
 const root = path.resolve(__dirname, '..');
-const GENERAL = 'C0GENERAL';
-const ANNOUNCEMENTS = 'C0INCIDENTS';
 
 /**
  * A directory created by this run and by nothing else: `<DATA_DIR>/demo-<timestamp>-<random>` when
@@ -47,30 +43,21 @@ async function main(): Promise<void> {
   const scenarioFile = process.argv[2] ?? path.join(root, 'examples', 'seed-auth-outage.txt');
   const dataDir = await freshRunDir(); // a fresh store, so the demo always declares INC-1
 
-  const slack = await startSlackApiStub({
-    // The replaying user and the demo policy's on-call: users.info knows only the workspace's users.
-    users: ['U0ALICE', 'U0ONCALL1'],
-    channels: [
-      { id: GENERAL, name: 'general' },
-      { id: ANNOUNCEMENTS, name: 'incidents' },
-    ],
-  });
-  const signingSecret = randomBytes(16).toString('hex');
-  const config = loadLocalConfig({
-    PORT: '0',
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_BOT_TOKEN: 'xoxb-demo',
-    SLACK_API_URL: slack.url,
-    DATA_DIR: dataDir,
-    INCIDENTS_CHANNEL: ANNOUNCEMENTS,
-    INCIDENT_TIMEZONE: process.env.INCIDENT_TIMEZONE ?? 'UTC',
-    ESCALATION_POLICY: path.join(root, 'examples', 'demo-policy.yaml'),
-  });
   const failures: string[] = [];
-  const server = await startLocalServer(config, {
-    log: () => {},
+  const sandbox = await startSandbox({
+    // The replaying user and the demo policy's on-call: users.info knows only the workspace's users.
+    users: [ALICE, 'U0ONCALL1'],
+    botToken: 'xoxb-demo',
+    dataDir,
+    // On disk under the run's directory, next to the postmortem.
+    inMemory: false,
+    env: {
+      INCIDENT_TIMEZONE: process.env.INCIDENT_TIMEZONE ?? 'UTC',
+      ESCALATION_POLICY: path.join(root, 'examples', 'demo-policy.yaml'),
+    },
     onJobError: (job, error) => failures.push(`${job.type} ${job.incidentId}: ${(error as Error).message}`),
   });
+  const { server, slack, signingSecret } = sandbox;
 
   try {
     console.log(`incident-bot demo: local server ${server.url}, Slack stand-in ${slack.url}`);
@@ -80,7 +67,7 @@ async function main(): Promise<void> {
       botUrl: server.url,
       signingSecret,
       slack,
-      userId: 'U0ALICE',
+      userId: ALICE,
       generalChannelId: GENERAL,
       settle: () => server.jobs.drain(),
     });
@@ -133,8 +120,7 @@ async function main(): Promise<void> {
     }
     console.log(`\nPostmortem written to ${shown(written)}`);
   } finally {
-    await server.close();
-    await slack.close();
+    await sandbox.close();
   }
 }
 

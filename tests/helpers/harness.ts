@@ -1,21 +1,17 @@
 /**
- * A running bot for integration tests: the local server (real HTTP, real Bolt receiver, real store on
- * dynalite) with the real WebClient talking to the Slack stand-in on 127.0.0.1.
+ * A running bot for integration tests: the sandbox (local/sandbox.ts: the local server with real HTTP,
+ * real Bolt receiver and real store on dynalite, its real WebClient talking to the Slack stand-in on
+ * 127.0.0.1), with every call waiting for the slow work it queued.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { loadLocalConfig } from '../../lambda/config';
+import { randomUUID } from 'node:crypto';
 import type { PageRetryPolicy } from '../../lambda/escalation/engine';
 import type { Clock } from '../../lambda/incidents/time';
-import { type LocalServer, startLocalServer } from '../../local/server';
-import { type SlackApiStub, type SlackApiStubOptions, startSlackApiStub } from '../../local/slack-api-stub';
-import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
+import { ALICE, ANNOUNCEMENTS, GENERAL, startSandbox } from '../../local/sandbox';
+import type { LocalServer } from '../../local/server';
+import type { SlackApiStub, SlackApiStubOptions } from '../../local/slack-api-stub';
+import { signedHeaders } from '../../local/slack-signing';
 
-export const GENERAL = 'C0GENERAL';
-export const ANNOUNCEMENTS = 'C0INCIDENTS';
-export const ALICE = 'U0ALICE';
+export { ALICE, ANNOUNCEMENTS, GENERAL };
 
 /**
  * The people of the test workspace: every user id the tests and fixtures act as, mention or page
@@ -99,32 +95,16 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startSlackApiStub({
+  const sandbox = await startSandbox({
     ...(options.socketModeUrl ? { socketModeUrl: options.socketModeUrl } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     users: [...WORKSPACE_USERS],
-    channels: [
-      { id: GENERAL, name: 'general' },
-      { id: ANNOUNCEMENTS, name: 'incidents' },
-    ],
-  });
-  const signingSecret = randomBytes(16).toString('hex');
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'incident-bot-test-')));
-  const config = loadLocalConfig({
-    PORT: '0',
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_API_URL: slack.url,
-    DATA_DIR: dataDir,
-    INCIDENTS_CHANNEL: ANNOUNCEMENTS,
-    ...options.env,
-  });
-  const jobErrors: string[] = [];
-  const server = await startLocalServer(config, {
+    botToken: 'xoxb-test',
+    tempPrefix: 'test',
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.env ? { env: options.env } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     inMemory: options.inMemory ?? true,
-    log: () => {},
-    onJobError: (job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`),
     // Pages retried within milliseconds, so a test sees minutes of retries in well under a second.
     pageRetry: options.pageRetry ?? {
       baseDelayMs: 20,
@@ -133,14 +113,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       maxAttempts: 5,
     },
   });
+  const { server, slack, signingSecret, dataDir, jobErrors, post } = sandbox;
   // The token check at start (one auth.test) is not what the tests look at; tests/integration/
   // slack-transport.test.ts checks it on its own.
   const boot = slack.calls.findIndex((call) => call.method === 'auth.test');
   if (boot >= 0) slack.calls.splice(boot, 1);
 
-  const post = async (body: string, headers: Record<string, string>) => {
-    const response = await fetch(`${server.url}/slack/events`, { method: 'POST', headers, body });
-    return { status: response.status, body: await response.text() };
+  /** Lets the slow work queued finish; a job that failed fails the call. */
+  const settle = async () => {
+    await server.jobs.drain();
+    if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
   };
 
   return {
@@ -150,32 +132,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     post,
     async command(text, commandOptions = {}) {
-      const body = slashCommandBody({
-        text,
-        userId: commandOptions.userId ?? ALICE,
-        channelId: commandOptions.channelId ?? GENERAL,
-        triggerId: slack.issueTriggerId(commandOptions.triggerId),
-      });
-      const { status, body: responseBody } = await post(body, {
-        ...signedHeaders(signingSecret, body),
-        ...commandOptions.headers,
-      });
-      await server.jobs.drain();
-      if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
-      let parsed: { text?: string; response_type?: string } = {};
-      try {
-        parsed = JSON.parse(responseBody);
-      } catch {
-        parsed = { text: responseBody };
-      }
-      return { status, text: parsed.text ?? '', responseType: parsed.response_type };
+      const reply = await sandbox.command(text, commandOptions);
+      await settle();
+      return { status: reply.status, text: reply.text, responseType: reply.responseType };
     },
     async interact(payload) {
       if (typeof payload.trigger_id === 'string') slack.issueTriggerId(payload.trigger_id);
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       const response = await post(body, signedHeaders(signingSecret, body));
-      await server.jobs.drain();
-      if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
+      await settle();
       return response;
     },
     async event(event, eventOptions = {}) {
@@ -193,8 +158,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         'content-type': 'application/json',
         ...eventOptions.headers,
       });
-      await server.jobs.drain();
-      if (jobErrors.length) throw new Error(`jobs failed: ${jobErrors.join('; ')}`);
+      await settle();
       return response;
     },
     async channelOf(incidentId) {
@@ -202,9 +166,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!incident?.channelId) throw new Error(`${incidentId} has no channel`);
       return incident.channelId;
     },
-    async close(drainMs) {
-      await server.close(drainMs);
-      await slack.close();
-    },
+    close: (drainMs) => sandbox.close(drainMs === undefined ? {} : { drainMs }),
   };
 }
