@@ -11,12 +11,12 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError } from '../incidents/errors';
+import { ConcurrentUpdateError, IncidentError } from '../incidents/errors';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
 import { type Item, queryAll } from './query';
-import type { IncidentStore } from './store';
+import type { IncidentChange, IncidentStore, TableAdmin } from './store';
 import { TABLE } from './table';
 
 export interface DynamoIncidentStoreOptions {
@@ -62,12 +62,14 @@ const openSortKey = (incident: Incident) =>
   `${incident.declaredAt}#${String(incident.number).padStart(10, '0')}`;
 
 const DEFAULT_TABLE_WAIT_MS = 5 * 60_000;
+/** Rereads `update` makes when other writers keep getting there first, before it gives up. */
+const DEFAULT_UPDATE_RETRIES = 10;
 
 /**
  * The DynamoDB adapter. Every write touches one item, guarded by a condition where a race matters,
  * because dynalite (the local and test backend) has no transactions.
  */
-export class DynamoIncidentStore implements IncidentStore {
+export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => Date;
@@ -131,6 +133,25 @@ export class DynamoIncidentStore implements IncidentStore {
     });
     if (!written) throw new ConcurrentUpdateError(incident.id, incident.version);
     return withoutUndefined(stored);
+  }
+
+  async update(
+    id: string,
+    change: IncidentChange,
+    options: { retries?: number } = {},
+  ): Promise<{ incident: Incident; changed: boolean }> {
+    const retries = options.retries ?? DEFAULT_UPDATE_RETRIES;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getIncident(id);
+      if (!current) throw new IncidentError('INCIDENT_NOT_FOUND', `${id} not found`);
+      const next = await change(current);
+      if (!next) return { incident: current, changed: false };
+      try {
+        return { incident: await this.updateIncident(next), changed: true };
+      } catch (error) {
+        if (!(error instanceof ConcurrentUpdateError) || attempt >= retries) throw error;
+      }
+    }
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {

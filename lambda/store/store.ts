@@ -1,13 +1,14 @@
 /**
- * The one storage interface of the domain. The DynamoDB adapter implements it for Lambda, the local
- * server and the tests alike (against dynalite locally), so the production adapter is the code under test.
+ * The storage ports of the domain, each small enough to fake. The DynamoDB adapter implements them
+ * all for Lambda, the local server and the tests alike (against dynalite locally), so the production
+ * adapter is the code under test. `IncidentStore` is all of them together.
  */
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 
-export interface IncidentStore {
-  /** Creates the table when it does not exist (local runs and tests; the stack creates it in AWS). */
-  ensureTable(): Promise<void>;
+/** What `Incidents.update` calls with the latest stored incident: the incident to store, or undefined to store nothing. */
+export type IncidentChange = (current: Incident) => Promise<Incident | undefined> | Incident | undefined;
 
+export interface Incidents {
   /** Atomically allocates the next incident number (1, 2, 3, ...). */
   nextIncidentNumber(): Promise<number>;
 
@@ -20,14 +21,23 @@ export interface IncidentStore {
    */
   updateIncident(incident: Incident): Promise<Incident>;
 
+  /**
+   * Reads the incident, applies `change` and stores the result with the version check; when another
+   * writer got there first, reads again and applies `change` to what is stored now (up to `retries`
+   * times, default 10, then throws `ConcurrentUpdateError`). `change` returning undefined stores
+   * nothing: the result is then the current incident, `changed: false`. Throws when there is no
+   * such incident.
+   */
+  update(
+    id: string,
+    change: IncidentChange,
+    options?: { retries?: number },
+  ): Promise<{ incident: Incident; changed: boolean }>;
+
   getIncident(id: string): Promise<Incident | undefined>;
 
   /** The incident, its timeline sorted by `at` (ties by `recordedAt`, then `id`) and its follow-ups by `createdAt`. */
   getRecord(id: string): Promise<IncidentRecord | undefined>;
-
-  /** Links a Slack channel to an incident, so commands typed there act on it. */
-  linkChannel(channelId: string, incidentId: string): Promise<void>;
-  findIncidentIdByChannel(channelId: string): Promise<string | undefined>;
 
   /** Incidents that are not resolved, oldest first. */
   listOpenIncidents(): Promise<Incident[]>;
@@ -35,6 +45,23 @@ export interface IncidentStore {
   /** Open incidents and resolved ones not yet settled: what the reconciler looks at. */
   listActiveIncidents(): Promise<Incident[]>;
 
+  /**
+   * Adds one timeline event as its own item. Returns false, writing nothing, when an event with that
+   * id already exists for the incident (a retried request).
+   */
+  addEvent(event: TimelineEvent): Promise<boolean>;
+
+  /** Same contract as `addEvent`, for follow-ups. */
+  addFollowUp(followUp: FollowUp): Promise<boolean>;
+}
+
+export interface ChannelLinks {
+  /** Links a Slack channel to an incident, so commands typed there act on it. */
+  linkChannel(channelId: string, incidentId: string): Promise<void>;
+  findIncidentIdByChannel(channelId: string): Promise<string | undefined>;
+}
+
+export interface Steps {
   /**
    * Takes a step of an incident's progress for one try: true (with the step as now stored, its
    * `attempts` counted) when it is new, failed and due for a retry, or running on a lease that ran
@@ -49,7 +76,9 @@ export interface IncidentStore {
     name: string,
     failure: { error: string; retryAt?: number; permanent?: boolean; result?: Record<string, unknown> },
   ): Promise<void>;
+}
 
+export interface Requests {
   /**
    * The incident number a request declares, the same for every delivery of that request: the first
    * call allocates one with `allocate`, later ones read it back.
@@ -59,16 +88,9 @@ export interface IncidentStore {
   requestResult(requestKey: string): Promise<unknown | undefined>;
   /** Records a request as finished, with its answer, for `ttlSeconds`. */
   finishRequest(requestKey: string, result: unknown, ttlSeconds: number): Promise<void>;
+}
 
-  /**
-   * Adds one timeline event as its own item. Returns false, writing nothing, when an event with that
-   * id already exists for the incident (a retried request).
-   */
-  addEvent(event: TimelineEvent): Promise<boolean>;
-
-  /** Same contract as `addEvent`, for follow-ups. */
-  addFollowUp(followUp: FollowUp): Promise<boolean>;
-
+export interface Claims {
   /**
    * Claims an idempotency key: true the first time, false for every later claim of the same key.
    * `ttlSeconds` sets the item's expiry attribute (DynamoDB TTL removes it in AWS).
@@ -80,4 +102,12 @@ export interface IncidentStore {
 
   /** Gives a claim up, so the next `claim` of the key succeeds (work that failed and may be retried). */
   releaseClaim(key: string): Promise<void>;
+}
+
+export interface IncidentStore extends Incidents, ChannelLinks, Steps, Requests, Claims {}
+
+/** Not the domain's concern: what sets up the table before a store is used. */
+export interface TableAdmin {
+  /** Creates the table when it does not exist (local runs and tests; the stack creates it in AWS). */
+  ensureTable(): Promise<void>;
 }

@@ -160,6 +160,98 @@ describe('incidents', () => {
     expect(await store.getIncident(incident.id)).toEqual(winner);
   });
 
+  it('update applies the change to the stored incident and stores version + 1', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+
+    // act
+    const result = await store.update(incident.id, (current) => ({ ...current, severity: 'sev1' }));
+
+    // assess
+    expect(result).toEqual({ incident: { ...incident, severity: 'sev1', version: 2 }, changed: true });
+    expect(await store.getIncident(incident.id)).toEqual(result.incident);
+  });
+
+  it('update stores nothing when the change returns undefined', async () => {
+    // prepare
+    const incident = anIncident();
+    await store.createIncident(incident);
+
+    // act
+    const result = await store.update(incident.id, async () => undefined);
+
+    // assess
+    expect(result).toEqual({ incident, changed: false });
+    expect(await store.getIncident(incident.id)).toEqual(incident);
+  });
+
+  it('update says INCIDENT_NOT_FOUND for an incident that does not exist', async () => {
+    // act
+    const missing = store.update('INC-999998', (current) => current);
+
+    // assess
+    await expect(missing).rejects.toMatchObject({ code: 'INCIDENT_NOT_FOUND' });
+  });
+
+  it('update lands two concurrent changes: the one that loses the race rereads and applies again', async () => {
+    // prepare: both changes hold until both have read version 1, so one write must conflict
+    const incident = anIncident();
+    await store.createIncident(incident);
+    let firstRoundReads = 0;
+    let releaseBoth: () => void = () => {};
+    const bothRead = new Promise<void>((resolve) => {
+      releaseBoth = resolve;
+    });
+    const seen: number[] = [];
+    const gated = (patch: Partial<Incident>) => async (current: Incident) => {
+      seen.push(current.version);
+      if (firstRoundReads < 2) {
+        firstRoundReads += 1;
+        if (firstRoundReads === 2) releaseBoth();
+        await bothRead;
+      }
+      return { ...current, ...patch };
+    };
+
+    // act
+    const results = await Promise.all([
+      store.update(incident.id, gated({ commander: 'U0SECOND' })),
+      store.update(incident.id, gated({ summaryTs: '1708270200.000100' })),
+    ]);
+
+    // assess
+    expect(seen).toEqual([1, 1, 2]);
+    expect(results.map((result) => result.changed)).toEqual([true, true]);
+    expect(results.map((result) => result.incident.version).sort()).toEqual([2, 3]);
+    expect(await store.getIncident(incident.id)).toEqual({
+      ...incident,
+      commander: 'U0SECOND',
+      summaryTs: '1708270200.000100',
+      version: 3,
+    });
+  });
+
+  it('update gives up with ConcurrentUpdateError once its retries are spent', async () => {
+    // prepare: another writer gets in between every read and write
+    const incident = anIncident();
+    await store.createIncident(incident);
+    let calls = 0;
+    const alwaysRaced = async (current: Incident) => {
+      calls += 1;
+      await store.updateIncident({ ...current, title: `Rival ${calls}` });
+      return { ...current, severity: 'sev1' as const };
+    };
+
+    // act
+    const update = store.update(incident.id, alwaysRaced, { retries: 2 });
+
+    // assess
+    await expect(update).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    expect(calls).toBe(3);
+    expect(await store.getIncident(incident.id)).toMatchObject({ severity: incident.severity, version: 4 });
+  });
+
   it('lists open incidents oldest first and drops one once it is resolved', async () => {
     // prepare: created out of declaration order, one of them later resolved
     const newest = anIncident({ declaredAt: '2024-03-01T12:00:00.000Z' });
