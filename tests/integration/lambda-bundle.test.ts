@@ -6,8 +6,6 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -15,6 +13,7 @@ import { esbuildBuildOptions, LAMBDA_ENVIRONMENT } from '../../infra/bundling';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
+import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const SIGNING_SECRET = 'bundle-test-signing-secret';
@@ -34,33 +33,22 @@ const events = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-/** Answers GetSecretValue the way Secrets Manager's JSON protocol does; records the secret ids asked for. */
-async function startSecretsManagerStub(secret: Record<string, string>) {
-  const asked: string[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
+/** Answers GetSecretValue the way Secrets Manager's JSON protocol does, and anything else 400. */
+function startSecretsManagerStub(secret: Record<string, string>) {
+  const json = { 'content-type': 'application/x-amz-json-1.1' };
+  return startRecordingServer({
+    answer: (request) => {
       if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-        response.end(JSON.stringify({ __type: 'InvalidRequestException', message: 'unexpected call' }));
-        return;
+        return {
+          status: 400,
+          headers: json,
+          body: { __type: 'InvalidRequestException', message: 'unexpected call' },
+        };
       }
-      const { SecretId } = JSON.parse(body) as { SecretId: string };
-      asked.push(SecretId);
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ ARN: SecretId, Name: 'slack', SecretString: JSON.stringify(secret) }));
-    });
+      const { SecretId } = JSON.parse(request.body) as { SecretId: string };
+      return { headers: json, body: { ARN: SecretId, Name: 'slack', SecretString: JSON.stringify(secret) } };
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    asked,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 function apiGatewayEvent(body: string, headers: Record<string, string>) {
@@ -80,7 +68,7 @@ describe('the bundled Slack function', () => {
   let dynamo: TestDynamo;
   let table: string;
   let slack: SlackApiStub;
-  let secrets: Awaited<ReturnType<typeof startSecretsManagerStub>>;
+  let secrets: RecordingServer;
   let bundle: string;
   let env: NodeJS.ProcessEnv;
 
@@ -158,7 +146,10 @@ describe('the bundled Slack function', () => {
     expect(slack.callsTo('conversations.create').map((call) => call.args.name)).toEqual([
       'inc-1-bundled-checkout-errors',
     ]);
-    expect(secrets.asked).toEqual(['arn:aws:secretsmanager:us-east-1:123456789012:secret:slack']);
+    // The secret ids asked for.
+    expect(secrets.json<{ SecretId: string }>().map((asked) => asked.SecretId)).toEqual([
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack',
+    ]);
     // No Web API call just to answer: Bolt's authorize is fixed, so not even auth.test.
     expect(slack.callsTo('auth.test')).toEqual([]);
     // Secrets Manager is read once per container, not per request.

@@ -1,4 +1,4 @@
-import type { Incident, Severity } from '../../lambda/incidents/types';
+import type { Severity } from '../../lambda/incidents/types';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
@@ -6,12 +6,8 @@ import { anIncident, noChat } from '../fixtures/incidents';
 
 const ROUTING_KEY = 'R0UTINGKEY0000000000000000000001';
 
-function incident(overrides: Partial<Incident> = {}): Incident {
-  return anIncident({ ...overrides });
-}
-
 function target(overrides: Partial<PageTarget> = {}): PageTarget {
-  return { incident: incident(), team: 'sre', config: { pagerduty: ROUTING_KEY }, ...overrides };
+  return { incident: anIncident(), team: 'sre', config: { pagerduty: ROUTING_KEY }, ...overrides };
 }
 
 describe('TeamPager → PagerDuty Events API v2 (stand-in on 127.0.0.1)', () => {
@@ -86,7 +82,7 @@ describe('TeamPager → PagerDuty Events API v2 (stand-in on 127.0.0.1)', () => 
     ['sev4', 'info'],
   ])('maps %s to PagerDuty severity %s', async (severity, expected) => {
     // act
-    const outcomes = await pager.page(target({ incident: incident({ severity }) }), 'trigger');
+    const outcomes = await pager.page(target({ incident: anIncident({ severity }) }), 'trigger');
 
     // assess
     expect(outcomes[0]?.ok).toBe(true);

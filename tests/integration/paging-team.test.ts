@@ -1,6 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Incident } from '../../lambda/incidents/types';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
 import { verifyWebhookSignature } from '../../lambda/paging/webhook';
@@ -8,48 +5,21 @@ import { SlackChat } from '../../lambda/slack/chat';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { anIncident } from '../fixtures/incidents';
+import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
 
 const SECRET = 'whsec-test-0123456789';
 const CHANNEL = 'C0INC7';
 
-/** One server on 127.0.0.1 standing in for both Opsgenie and a team's webhook receiver. */
-async function startHttpReceiver() {
-  const received: { url: string; headers: Record<string, unknown>; body: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(req.url?.startsWith('/v2/alerts') ? 202 : 204);
-      res.end();
-    });
+/** One server standing in for both Opsgenie (202 to /v2/alerts…) and a team's webhook receiver (204). */
+const startHttpReceiver = () =>
+  startRecordingServer({
+    answer: (request) => ({ status: request.path.startsWith('/v2/alerts') ? 202 : 204 }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    received,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-type HttpReceiver = Awaited<ReturnType<typeof startHttpReceiver>>;
-
-function incident(overrides: Partial<Incident> = {}): Incident {
-  return anIncident({ severity: 'sev1', channelId: CHANNEL, ...overrides });
-}
 
 describe('TeamPager across every configured channel', () => {
   let pagerDuty: PagerDutyStub;
   let slack: SlackApiStub;
-  let http: HttpReceiver;
+  let http: RecordingServer;
   let pager: TeamPager;
   let target: PageTarget;
 
@@ -61,20 +31,20 @@ describe('TeamPager across every configured channel', () => {
     ]);
     pager = new TeamPager({
       pagerDutyEventsUrl: pagerDuty.url,
-      opsgenieBaseUrl: http.origin,
+      opsgenieBaseUrl: http.url,
       webhookSigningSecret: SECRET,
       chat: new SlackChat({ botToken: 'xoxb-test', slackApiUrl: slack.url }),
       retry: { attempts: 2, sleep: async () => {} },
     });
     target = {
-      incident: incident(),
+      incident: anIncident({ severity: 'sev1', channelId: CHANNEL }),
       team: 'sre',
       config: {
         slack: 'S0SRE',
         users: ['U0BOB'],
         pagerduty: 'R0UTINGKEY0000000000000000000001',
         opsgenie: 'genie-key',
-        webhook: `${http.origin}/hook`,
+        webhook: `${http.url}/hook`,
       },
       tier: 1,
     };
@@ -94,12 +64,12 @@ describe('TeamPager across every configured channel', () => {
       { channel: 'opsgenie', ok: true, attempts: 1, dedupKey: 'incident-bot/INC-7/sre' },
       { channel: 'slack', ok: true, attempts: 1, recipient: CHANNEL },
       { channel: 'slack', ok: true, attempts: 1, recipient: 'U0BOB' },
-      { channel: 'webhook', ok: true, attempts: 1, recipient: new URL(http.origin).host },
+      { channel: 'webhook', ok: true, attempts: 1, recipient: http.host },
     ]);
     expect(pagerDuty.events).toHaveLength(1);
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
-    expect(http.received.map((request) => request.url).sort()).toEqual(['/hook', '/v2/alerts']);
-    const hook = http.received.find((request) => request.url === '/hook');
+    expect(http.requests.map((request) => request.path).sort()).toEqual(['/hook', '/v2/alerts']);
+    const hook = http.requests.find((request) => request.path === '/hook');
     expect(
       verifyWebhookSignature(SECRET, hook?.body ?? '', hook?.headers['x-incident-bot-signature'] as string),
     ).toBe(true);

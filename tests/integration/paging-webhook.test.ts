@@ -1,71 +1,26 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Incident } from '../../lambda/incidents/types';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
 import { signWebhookBody, verifyWebhookSignature } from '../../lambda/paging/webhook';
 import { anIncident, noChat } from '../fixtures/incidents';
+import {
+  type RecordedRequest,
+  type RecordingServer,
+  startRecordingServer,
+} from '../helpers/recording-server';
 
 const SECRET = 'whsec-test-0123456789';
 const NOW = new Date('2024-02-18T15:45:12.345Z');
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A receiver on 127.0.0.1 that records every request and answers with scripted statuses, then 200. */
-async function startReceiver() {
-  const received: Received[] = [];
-  const statuses: number[] = [];
-  let hang = false;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      if (hang) return;
-      res.writeHead(statuses.shift() ?? 200, { 'content-type': 'text/plain' });
-      res.end('thanks');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/incident?token=s3cret`,
-    host: `127.0.0.1:${port}`,
-    received,
-    respondWith: (next: number[]) => statuses.push(...next),
-    hangUp: () => {
-      hang = true;
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-type Receiver = Awaited<ReturnType<typeof startReceiver>>;
-
-function incident(overrides: Partial<Incident> = {}): Incident {
-  return anIncident({ severity: 'sev1', ...overrides });
-}
+/** The receiver's answer: `status` with a short text body. */
+const answer = (status: number) => ({ status, headers: { 'content-type': 'text/plain' }, body: 'thanks' });
 
 describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
-  let receiver: Receiver;
+  let receiver: RecordingServer;
   let pager: TeamPager;
   let target: PageTarget;
 
   beforeEach(async () => {
-    receiver = await startReceiver();
+    receiver = await startRecordingServer({ answer: answer(200) });
     pager = new TeamPager({
       pagerDutyEventsUrl: 'http://127.0.0.1:9/unused',
       webhookSigningSecret: SECRET,
@@ -74,9 +29,9 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
       clock: () => NOW,
     });
     target = {
-      incident: incident(),
+      incident: anIncident({ severity: 'sev1' }),
       team: 'sre',
-      config: { webhook: receiver.url },
+      config: { webhook: `${receiver.url}/hooks/incident?token=s3cret` },
       reason: 'no ack from oncall',
       tier: 1,
     };
@@ -92,10 +47,10 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
 
     // assess
     expect(outcomes).toEqual([{ channel: 'webhook', ok: true, attempts: 1, recipient: receiver.host }]);
-    expect(receiver.received).toHaveLength(1);
-    const request = receiver.received[0] as Received;
+    expect(receiver.requests).toHaveLength(1);
+    const request = receiver.requests[0] as RecordedRequest;
     expect(request.method).toBe('POST');
-    expect(request.url).toBe('/hooks/incident?token=s3cret');
+    expect(request.path).toBe('/hooks/incident?token=s3cret');
     expect(request.headers['content-type']).toBe('application/json');
     expect(JSON.parse(request.body)).toEqual({
       type: 'incident.page',
@@ -127,20 +82,20 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
 
     // assess
     expect(outcomes[0]?.ok).toBe(true);
-    expect(JSON.parse(receiver.received[0]?.body ?? '{}').type).toBe(type);
+    expect(JSON.parse(receiver.requests[0]?.body ?? '{}').type).toBe(type);
   });
 
   it('retries a 503 with the same signed body', async () => {
     // prepare
-    receiver.respondWith([503]);
+    receiver.answerNext(answer(503));
 
     // act
     const outcomes = await pager.page(target, 'trigger');
 
     // assess
     expect(outcomes).toEqual([{ channel: 'webhook', ok: true, attempts: 2, recipient: receiver.host }]);
-    expect(receiver.received).toHaveLength(2);
-    const [first, second] = receiver.received as [Received, Received];
+    expect(receiver.requests).toHaveLength(2);
+    const [first, second] = receiver.requests as [RecordedRequest, RecordedRequest];
     expect(second.body).toBe(first.body);
     expect(second.headers['x-incident-bot-signature']).toBe(first.headers['x-incident-bot-signature']);
     expect(
@@ -150,7 +105,7 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
 
   it('gives up after the attempt limit when the receiver keeps answering 503', async () => {
     // prepare
-    receiver.respondWith([503, 503, 503, 503]);
+    receiver.answerNext(answer(503), answer(503), answer(503), answer(503));
 
     // act
     const outcomes = await pager.page(target, 'trigger');
@@ -166,12 +121,12 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
         retryable: true,
       },
     ]);
-    expect(receiver.received).toHaveLength(3);
+    expect(receiver.requests).toHaveLength(3);
   });
 
   it('does not retry a receiver that refuses the request', async () => {
     // prepare
-    receiver.respondWith([401]);
+    receiver.answerNext(answer(401));
 
     // act
     const outcomes = await pager.page(target, 'trigger');
@@ -182,12 +137,12 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
       attempts: 1,
       error: 'Webhook answered 401 Unauthorized: thanks',
     });
-    expect(receiver.received).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(1);
   });
 
   it('retries a receiver that does not answer in time', async () => {
     // prepare
-    receiver.hangUp();
+    receiver.answerNext('hang', 'hang');
     pager = new TeamPager({
       pagerDutyEventsUrl: 'http://127.0.0.1:9/unused',
       webhookSigningSecret: SECRET,
@@ -205,7 +160,7 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
       attempts: 2,
       error: 'Webhook unreachable: no answer within 100 ms',
     });
-    expect(receiver.received).toHaveLength(2);
+    expect(receiver.requests).toHaveLength(2);
   });
 
   it('refuses to send unsigned when no signing secret is configured', async () => {
@@ -225,7 +180,7 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
         error: 'no webhook signing secret is configured',
       },
     ]);
-    expect(receiver.received).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(0);
   });
 });
 

@@ -4,8 +4,6 @@
  * trustedCertHosts (SNS_TRUSTED_CERT_HOSTS), as the route tests do.
  */
 
-import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import {
   CERT_CACHE_SIZE,
   CERT_MAX_BYTES,
@@ -15,6 +13,7 @@ import {
 } from '../../lambda/alerts/sns-signature';
 import cloudwatchAlarm from '../fixtures/alerts/cloudwatch-alarm-sns.json';
 import subscriptionConfirmation from '../fixtures/alerts/sns-subscription-confirmation.json';
+import { startRecordingServer } from '../helpers/recording-server';
 import {
   type CertServer,
   SNS_OTHER_KEY,
@@ -256,16 +255,12 @@ describe('SNS signatures', () => {
   });
 
   it('does not follow redirects and gives up on a certificate host that does not answer within 5 s', async () => {
-    const sockets = new Set<Socket>();
-    const server = createServer((request, response) => {
-      if (request.url === '/redirect.pem') {
-        response.writeHead(302, { location: certs.certUrl }).end();
-      }
-      // Any other path: never answered.
+    // Any path but /redirect.pem: never answered.
+    const server = await startRecordingServer({
+      answer: (request) =>
+        request.path === '/redirect.pem' ? { status: 302, headers: { location: certs.certUrl } } : 'hang',
     });
-    server.on('connection', (socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { host } = server;
     try {
       const verify = createSnsVerifier({ signatures: 'require', trustedCertHosts: [host, certs.host] });
       const redirected = refused(await verify(signed(cloudwatchAlarm, '1', `http://${host}/redirect.pem`)));
@@ -276,8 +271,7 @@ describe('SNS signatures', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
       expect(Date.now() - started).toBeLessThan(8_000);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 
