@@ -4,64 +4,22 @@
  * App Home.
  */
 import { ANNOUNCEMENTS, GENERAL, type Harness, startHarness } from '../helpers/harness';
+import {
+  click,
+  openedView,
+  SLACK_RESPONSE_URL,
+  selectInput as select,
+  slackUser,
+  viewSubmission as submission,
+  TEAM,
+  textInput as text,
+} from '../helpers/interactions';
 
-const USER = { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0LOCAL' };
-const TEAM = { id: 'T0LOCAL', domain: 'local' };
+const USER = slackUser('U0ALICE');
 
-/** The view the bot last opened, as Slack would echo it back in a view_submission. */
-function openedView(
-  harness: Harness,
-): Record<string, unknown> & { callback_id: string; private_metadata?: string } {
-  const call = harness.slack.callsTo('views.open').at(-1);
-  if (!call) throw new Error('no view was opened');
-  return call.args.view as Record<string, unknown> & { callback_id: string; private_metadata?: string };
-}
-
-function submission(
-  view: Record<string, unknown>,
-  values: Record<string, Record<string, unknown>>,
-  id: string,
-) {
-  return {
-    type: 'view_submission',
-    team: TEAM,
-    user: USER,
-    api_app_id: 'A0LOCAL',
-    token: 'deprecated',
-    trigger_id: `trigger-${id}`,
-    view: { ...view, id, team_id: 'T0LOCAL', type: 'modal', hash: `hash-${id}`, state: { values } },
-  };
-}
-
-const text = (value: string) => ({ value: { type: 'plain_text_input', value } });
-const select = (value: string) => ({
-  value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: value }, value } },
-});
-
-function buttonPress(actionId: string, incidentId: string, channelId: string, id: string) {
-  return {
-    type: 'block_actions',
-    team: TEAM,
-    user: USER,
-    api_app_id: 'A0LOCAL',
-    token: 'deprecated',
-    container: { type: 'message', message_ts: '1.000100', channel_id: channelId, is_ephemeral: false },
-    trigger_id: `trigger-${id}`,
-    channel: { id: channelId, name: 'incident' },
-    message: { type: 'message', ts: '1.000100', text: 'summary' },
-    response_url: 'https://hooks.slack.com/actions/T0LOCAL/1/x',
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: 'incident.summary_actions',
-        value: incidentId,
-        text: { type: 'plain_text', text: 'button' },
-        action_ts: '1700000000.000001',
-      },
-    ],
-  };
-}
+/** A click on the pinned summary's button `actionId` of INC-1 in `channelId`. */
+const press = (harness: Harness, actionId: string, channelId: string, id: string) =>
+  click(harness, { actionId, value: 'INC-1', channelId, id, responseUrl: SLACK_RESPONSE_URL });
 
 describe('Slack interactivity', () => {
   let harness: Harness;
@@ -140,14 +98,14 @@ describe('Slack interactivity', () => {
   });
 
   it('acknowledges from the summary button', async () => {
-    const response = await harness.interact(buttonPress('incident.acknowledge', 'INC-1', channelId, 'A1'));
+    const response = await press(harness, 'incident.acknowledge', channelId, 'A1');
     expect(response.status).toBe(200);
     const incident = await harness.server.store.getIncident('INC-1');
     expect(incident?.acknowledgedBy).toBe('U0ALICE');
     const said = harness.slack.messages.filter((message) => message.channel === channelId).map((m) => m.text);
     expect(said.join('\n')).toContain('acknowledged INC-1');
     // Pressed again: the refusal goes to the presser alone.
-    await harness.interact(buttonPress('incident.acknowledge', 'INC-1', channelId, 'A2'));
+    await press(harness, 'incident.acknowledge', channelId, 'A2');
     expect(harness.slack.ephemerals.at(-1)?.text).toContain('already acknowledged');
   });
 
@@ -244,7 +202,7 @@ describe('Slack interactivity', () => {
   });
 
   it('resolves from the Resolve button through the resolve modal', async () => {
-    await harness.interact(buttonPress('incident.resolve', 'INC-1', channelId, 'R1'));
+    await press(harness, 'incident.resolve', channelId, 'R1');
     const view = openedView(harness);
     expect(view.callback_id).toBe('incident.resolve_modal');
     const empty = await harness.interact(submission(view, { resolution: text('') }, 'V4'));

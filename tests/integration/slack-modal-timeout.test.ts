@@ -5,6 +5,7 @@
  */
 import { FORM_NOT_OPENED } from '../../lambda/slack/listeners';
 import { ALICE, type Harness, startHarness } from '../helpers/harness';
+import { click, SLACK_RESPONSE_URL } from '../helpers/interactions';
 
 describe('a modal Slack does not open in time', () => {
   let harness: Harness;
@@ -53,27 +54,13 @@ describe('a modal Slack does not open in time', () => {
     const started = Date.now();
 
     // act
-    const response = await harness.interact({
-      type: 'block_actions',
-      team: { id: 'T0LOCAL', domain: 'local' },
-      user: { id: ALICE, username: 'alice', name: 'alice', team_id: 'T0LOCAL' },
-      api_app_id: 'A0LOCAL',
-      token: 'deprecated',
-      container: { type: 'message', message_ts: '1.000100', channel_id: channelId, is_ephemeral: false },
-      trigger_id: 'trigger-R1',
-      channel: { id: channelId, name: 'incident' },
-      message: { type: 'message', ts: '1.000100', text: 'summary' },
-      response_url: 'https://hooks.slack.com/actions/T0LOCAL/1/x',
-      actions: [
-        {
-          type: 'button',
-          action_id: 'incident.resolve',
-          block_id: 'incident.summary_actions',
-          value: 'INC-1',
-          text: { type: 'plain_text', text: 'Resolve' },
-          action_ts: '1700000000.000001',
-        },
-      ],
+    const response = await click(harness, {
+      actionId: 'incident.resolve',
+      value: 'INC-1',
+      channelId,
+      id: 'R1',
+      label: 'Resolve',
+      responseUrl: SLACK_RESPONSE_URL,
     });
     const elapsed = Date.now() - started;
 

@@ -5,13 +5,20 @@
  * the interaction's response_url, and nothing relies on chat.postEphemeral into a conversation the
  * bot cannot post in (Slack answers channel_not_found / not_in_channel, and the reply is lost).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SHORTCUT } from '../../lambda/slack/views';
 import { ALICE, fixedClock, type Harness, startHarness } from '../helpers/harness';
+import {
+  click,
+  openedView,
+  selectInput,
+  slackUser,
+  TEAM,
+  textInput,
+  viewSubmission,
+} from '../helpers/interactions';
+import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
 
-const USER = { id: ALICE, username: 'alice', name: 'alice', team_id: 'T0LOCAL' };
-const TEAM = { id: 'T0LOCAL', domain: 'local' };
+const USER = slackUser(ALICE);
 
 /** Where the person typed or clicked. */
 const PLACES = [
@@ -22,25 +29,25 @@ const PLACES = [
 
 describe.each(PLACES)('replies to someone in $name', (place) => {
   let harness: Harness;
-  let receiver: Server;
-  let receiverUrl: string;
-  /** What arrived at the response_urls, by path. */
-  const received: { path: string; body: { text?: string; response_type?: string } }[] = [];
+  /** Stands in for Slack's response_url endpoint. */
+  let receiver: RecordingServer;
+  /** What arrived at the response_urls, in order. */
+  const received = () =>
+    receiver.requests.map((r) => ({
+      path: r.path,
+      body: JSON.parse(r.body) as { text?: string; response_type?: string },
+    }));
   let hooks = 0;
-  const responseUrl = () => `${receiverUrl}/actions/${++hooks}`;
-  const at = (url: string) => received.filter((r) => url.endsWith(r.path)).map((r) => r.body);
+  const responseUrl = () => `${receiver.url}/actions/${++hooks}`;
+  const at = (url: string) =>
+    received()
+      .filter((r) => url.endsWith(r.path))
+      .map((r) => r.body);
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        received.push({ path: request.url ?? '', body: JSON.parse(body) });
-        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      });
+    receiver = await startRecordingServer({
+      answer: { headers: { 'content-type': 'text/plain' }, body: 'ok' },
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     harness = await startHarness({ clock: fixedClock('2024-03-02T10:00:00Z') });
     if (place.id === 'G0SECRET') {
       // Through the stand-in's public API: a private channel of Alice's that the bot was never added to.
@@ -51,7 +58,7 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
   });
   afterAll(async () => {
     await harness.close();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
   });
 
   /** chat.postEphemeral / chat.postMessage calls into the place (only possible where the bot is in it). */
@@ -63,27 +70,12 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
     );
 
   const press = async (actionId: string, incidentId: string, id: string, url = responseUrl()) => {
-    const response = await harness.interact({
-      type: 'block_actions',
-      team: TEAM,
-      user: USER,
-      api_app_id: 'A0LOCAL',
-      token: 'deprecated',
-      container: { type: 'message', message_ts: '1.000100', channel_id: place.id, is_ephemeral: false },
-      trigger_id: `trigger-${id}`,
-      channel: { id: place.id, name: 'somewhere' },
-      message: { type: 'message', ts: '1.000100', text: 'a message with the buttons' },
-      response_url: url,
-      actions: [
-        {
-          type: 'button',
-          action_id: actionId,
-          block_id: 'incident.summary_actions',
-          value: incidentId,
-          text: { type: 'plain_text', text: 'button' },
-          action_ts: '1700000000.000001',
-        },
-      ],
+    const response = await click(harness, {
+      actionId,
+      value: incidentId,
+      channelId: place.id,
+      id,
+      responseUrl: url,
     });
     expect(response.status).toBe(200);
     return url;
@@ -151,7 +143,7 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
   const mark = () => ({
     ephemerals: harness.slack.ephemerals.length,
     messages: harness.slack.messages.length,
-    hooks: received.length,
+    hooks: receiver.requests.length,
   });
   /** What reached Alice since `since` (delivered, not merely tried): ephemerals, DMs, response_urls. */
   const toAlice = (since: ReturnType<typeof mark>) => [
@@ -163,7 +155,9 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
       .slice(since.messages)
       .filter((m) => m.channel === 'D0ALICE' || m.channel === place.id)
       .map((m) => m.text ?? ''),
-    ...received.slice(since.hooks).map((r) => r.body.text ?? ''),
+    ...received()
+      .slice(since.hooks)
+      .map((r) => r.body.text ?? ''),
   ];
 
   it('answers a button whose answer is for the channel (ack), once', async () => {
@@ -217,7 +211,7 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
 
   it('tells a modal submission error in the modal itself', async () => {
     await harness.command('', { channelId: place.id });
-    const view = harness.slack.callsTo('views.open').at(-1)?.args.view as Record<string, unknown>;
+    const view = openedView(harness);
     const response = await harness.interact(declareSubmission(view, '', 'VERR'));
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual({
@@ -230,7 +224,7 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
   // typed, and where Slack refuses that (channel_not_found / not_in_channel) a DM from the bot.
   it('confirms a declaration made in the modal to the user, once', async () => {
     await harness.command('', { channelId: place.id });
-    const view = harness.slack.callsTo('views.open').at(-1)?.args.view as Record<string, unknown>;
+    const view = openedView(harness);
     expect(view.private_metadata).toBe(JSON.stringify({ channelId: place.id }));
     const before = harness.slack.calls.length;
     const response = await harness.interact(declareSubmission(view, 'Payments failing', `V-${place.id}`));
@@ -246,7 +240,7 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
         .slice(before)
         .filter((c) => c.method === 'chat.postMessage' && [ALICE, 'D0ALICE'].includes(String(c.args.channel)))
         .map((c) => String(c.args.text)),
-      ...received.map((r) => r.body.text ?? ''),
+      ...received().map((r) => r.body.text ?? ''),
     ];
     expect(toAlice.filter((text) => confirmation.test(text))).toHaveLength(1);
     const ephemeral = harness.slack.ephemerals.find((e) => confirmation.test(e.text ?? ''));
@@ -258,31 +252,5 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
   });
 });
 
-function declareSubmission(view: Record<string, unknown>, title: string, id: string) {
-  return {
-    type: 'view_submission',
-    team: TEAM,
-    user: USER,
-    api_app_id: 'A0LOCAL',
-    token: 'deprecated',
-    trigger_id: `trigger-${id}`,
-    view: {
-      ...view,
-      id,
-      team_id: 'T0LOCAL',
-      type: 'modal',
-      hash: `hash-${id}`,
-      state: {
-        values: {
-          title: { value: { type: 'plain_text_input', value: title } },
-          severity: {
-            value: {
-              type: 'static_select',
-              selected_option: { text: { type: 'plain_text', text: 'sev2' }, value: 'sev2' },
-            },
-          },
-        },
-      },
-    },
-  };
-}
+const declareSubmission = (view: Record<string, unknown>, title: string, id: string) =>
+  viewSubmission(view, { title: textInput(title), severity: selectInput('sev2') }, id);

@@ -19,6 +19,7 @@ import fc from 'fast-check';
 import { decodeEntities } from '../../lambda/incidents/commands';
 import type { RecordedCall } from '../../local/slack-api-stub';
 import { ALICE, fixedClock, GENERAL, type Harness, startHarness } from '../helpers/harness';
+import { openedView, selectInput, textInput, viewSubmission } from '../helpers/interactions';
 import { LONE_SURROGATE, strings } from '../helpers/request-text';
 
 /** The one broadcast the bot may send: the user group of the team it pages (POLICY below). */
@@ -203,8 +204,6 @@ describe('text through every /incident command that takes it', () => {
 
 describe('text through the declare modal', () => {
   let harness: Harness;
-  const USER = { id: ALICE, username: 'alice', name: 'alice', team_id: 'T0LOCAL' };
-  const input = (value: string) => ({ value: { type: 'plain_text_input', value } });
 
   beforeAll(async () => {
     harness = await startHarness({ clock: fixedClock('2024-03-02T10:00:00Z') });
@@ -218,37 +217,17 @@ describe('text through the declare modal', () => {
       fc.asyncProperty(userText, userText, async (title, description) => {
         const from = harness.slack.calls.length;
         await harness.command('', { channelId: GENERAL });
-        const view = harness.slack.callsTo('views.open').at(-1)?.args.view as Record<string, unknown>;
-        expect(view?.callback_id).toBe('incident.declare');
+        const view = openedView(harness);
+        expect(view.callback_id).toBe('incident.declare');
         const viewId = `V${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
         // harness.interact throws when a job the submission queued failed.
-        const response = await harness.interact({
-          type: 'view_submission',
-          team: { id: 'T0LOCAL', domain: 'local' },
-          user: USER,
-          api_app_id: 'A0LOCAL',
-          token: 'deprecated',
-          trigger_id: `trigger-${viewId}`,
-          view: {
-            ...view,
-            id: viewId,
-            team_id: 'T0LOCAL',
-            type: 'modal',
-            hash: `hash-${viewId}`,
-            state: {
-              values: {
-                title: input(title),
-                severity: {
-                  value: {
-                    type: 'static_select',
-                    selected_option: { text: { type: 'plain_text', text: 'sev2' }, value: 'sev2' },
-                  },
-                },
-                description: input(description),
-              },
-            },
-          },
-        });
+        const response = await harness.interact(
+          viewSubmission(
+            view,
+            { title: textInput(title), severity: selectInput('sev2'), description: textInput(description) },
+            viewId,
+          ),
+        );
         expect(response.status).toBe(200);
         declared += 1;
         const record = await harness.server.store.getRecord(`INC-${declared}`);

@@ -5,13 +5,13 @@
  * the first click wins and a later one is told who leads, through the interaction's response_url.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { messageProblems } from '../../local/block-kit-limits';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { ALICE, type Harness, startHarness } from '../helpers/harness';
+import { buttonClick } from '../helpers/interactions';
+import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
 
 const TOKEN = 'lead-t0ken';
 const BOB = 'U0BOB';
@@ -43,30 +43,18 @@ function alertmanagerBody(alertname: string): string {
   });
 }
 
-function leadClick(user: string, incidentId: string, channelId: string, id: string, responseUrl: string) {
-  return {
-    type: 'block_actions',
-    team: { id: 'T0LOCAL', domain: 'local' },
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0LOCAL' },
-    api_app_id: 'A0LOCAL',
-    token: 'deprecated',
-    container: { type: 'message', message_ts: '1.000100', channel_id: channelId, is_ephemeral: false },
-    trigger_id: `trigger-${id}`,
-    channel: { id: channelId, name: 'incident' },
-    message: { type: 'message', ts: '1.000100', text: 'summary' },
-    response_url: responseUrl,
-    actions: [
-      {
-        type: 'button',
-        action_id: 'incident.lead',
-        block_id: 'incident.lead',
-        value: incidentId,
-        text: { type: 'plain_text', text: "I'll lead" },
-        action_ts: '1700000000.000001',
-      },
-    ],
-  };
-}
+/** `user` clicks "I'll lead" on the incident's summary; the bot answers refusals at `responseUrl`. */
+const leadClick = (user: string, incidentId: string, channelId: string, id: string, responseUrl: string) =>
+  buttonClick({
+    actionId: 'incident.lead',
+    blockId: 'incident.lead',
+    label: "I'll lead",
+    value: incidentId,
+    channelId,
+    id,
+    user,
+    responseUrl,
+  });
 
 type Block = {
   type: string;
@@ -77,25 +65,20 @@ type Block = {
 
 describe("an alert-opened incident asks someone to lead it ('I'll lead')", () => {
   let harness: Harness;
-  let receiver: Server;
+  /** Stands in for Slack's response_url endpoint. */
+  let receiver: RecordingServer;
   let responseUrl: string;
-  const answered: { path: string; body: { response_type?: string; text?: string } }[] = [];
+  const answered = () => receiver.json<{ response_type?: string; text?: string }>();
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        answered.push({ path: request.url ?? '', body: JSON.parse(body) });
-        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      });
+    receiver = await startRecordingServer({
+      answer: { headers: { 'content-type': 'text/plain' }, body: 'ok' },
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    responseUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/actions/1`;
+    responseUrl = `${receiver.url}/actions/1`;
   });
-  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+  afterAll(() => receiver.close());
   beforeEach(async () => {
-    answered.length = 0;
+    receiver.reset();
     harness = await startHarness({ env: { ALERT_TOKEN: TOKEN } });
   });
   afterEach(() => harness.close());
@@ -171,7 +154,7 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
     expect(leadBlock(pinned.blocks)).toBeUndefined();
     expect(JSON.stringify(pinned.blocks)).not.toContain('incident.lead');
     expect(JSON.stringify(pinned.blocks)).toContain(`<@${BOB}>`);
-    expect(answered).toEqual([]);
+    expect(receiver.requests).toEqual([]);
   });
 
   it('a second click, by someone else, is told who leads through the response_url; nothing changes', async () => {
@@ -182,13 +165,11 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
 
     await harness.interact(leadClick(ALICE, incident.id, channelId, 'L2', responseUrl));
 
-    expect(answered).toEqual([
+    expect(receiver.requests.map((request) => request.path)).toEqual(['/actions/1']);
+    expect(answered()).toEqual([
       {
-        path: '/actions/1',
-        body: {
-          response_type: 'ephemeral',
-          text: expect.stringContaining(`<@${BOB}> is already leading ${incident.id}`),
-        },
+        response_type: 'ephemeral',
+        text: expect.stringContaining(`<@${BOB}> is already leading ${incident.id}`),
       },
     ]);
     const after = await harness.server.store.getRecord(incident.id);
@@ -211,7 +192,7 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
     const leader = record?.incident.commander;
     expect([BOB, ALICE]).toContain(leader);
     expect(record?.events.filter((event) => event.kind === 'commander')).toHaveLength(1);
-    expect(answered.map((answer) => answer.body.text)).toEqual([
+    expect(answered().map((answer) => answer.text)).toEqual([
       expect.stringContaining(`<@${leader}> is already leading ${incident.id}`),
     ]);
   });
@@ -220,7 +201,7 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
     const { incident, channelId } = await alertOpened();
     await harness.interact(leadClick(BOB, incident.id, channelId, 'L1', responseUrl));
     await harness.interact(leadClick(BOB, incident.id, channelId, 'L2', responseUrl));
-    expect(answered.map((answer) => answer.body.text)).toEqual([
+    expect(answered().map((answer) => answer.text)).toEqual([
       expect.stringContaining(`You are already leading ${incident.id}`),
     ]);
     const record = await harness.server.store.getRecord(incident.id);
@@ -237,32 +218,25 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
 
 describe('pages link to the incident channel, also when they went out before it existed', () => {
   let pagerduty: PagerDutyStub;
-  let receiver: Server;
-  let receiverUrl: string;
+  /** Opsgenie's Alert API and the team's webhook, on one loopback receiver. */
+  let receiver: RecordingServer;
   /** The team with every pager, and one without Slack (nothing in Slack waits for the channel). */
   const policyFiles: Record<'every pager' | 'no Slack', string> = { 'every pager': '', 'no Slack': '' };
   let harness: Harness;
-  const received: { url: string; body: Record<string, unknown> }[] = [];
+  const received = () =>
+    receiver.requests.map((r) => ({ url: r.path, body: JSON.parse(r.body) as Record<string, unknown> }));
 
   beforeAll(async () => {
     pagerduty = await startPagerDutyStub();
-    // Opsgenie's Alert API and the team's webhook, on one loopback receiver.
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        received.push({ url: request.url ?? '', body: JSON.parse(body) });
-        response.writeHead(202, { 'content-type': 'application/json' }).end('{"result":"ok"}');
-      });
+    receiver = await startRecordingServer({
+      answer: { status: 202, headers: { 'content-type': 'application/json' }, body: { result: 'ok' } },
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-lead-'));
     const policy = (slack: string) => `teams:
   oncall:
 ${slack}    pagerduty: R0UTINGKEY0ONCALL000000000000000
     opsgenie: genie-key-oncall
-    webhook: ${receiverUrl}/hook
+    webhook: ${receiver.url}/hook
 escalation:
   default:
     - { after: 0s, notify: [oncall] }
@@ -274,17 +248,17 @@ escalation:
   });
   afterAll(async () => {
     await pagerduty.close();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
   });
   async function start(team: keyof typeof policyFiles): Promise<void> {
-    received.length = 0;
+    receiver.reset();
     pagerduty.reset();
     harness = await startHarness({
       env: {
         ALERT_TOKEN: TOKEN,
         ESCALATION_POLICY: policyFiles[team],
         PAGERDUTY_EVENTS_URL: pagerduty.url,
-        OPSGENIE_API_URL: receiverUrl,
+        OPSGENIE_API_URL: receiver.url,
         WEBHOOK_SIGNING_SECRET: 'whsec-lead-test',
       },
     });
@@ -315,9 +289,9 @@ escalation:
 
       // Opsgenie: the alert it opened has the link as its `channel` detail, at creation or added after.
       const alias = encodeURIComponent(dedupKey);
-      const created = received.filter((r) => r.url === '/v2/alerts');
+      const created = received().filter((r) => r.url === '/v2/alerts');
       expect(created).toHaveLength(1);
-      const detailed = received.filter((r) => r.url === `/v2/alerts/${alias}/details?identifierType=alias`);
+      const detailed = received().filter((r) => r.url === `/v2/alerts/${alias}/details?identifierType=alias`);
       const channelDetails = [
         (created[0]?.body.details as Record<string, string> | undefined)?.channel,
         ...detailed.map((r) => (r.body.details as Record<string, string>).channel),
@@ -325,7 +299,7 @@ escalation:
       expect(channelDetails).toEqual([link]);
 
       // The webhook: its page, or the `incident.channel` that follows it, names the channel's URL.
-      const hooks = received.filter((r) => r.url === '/hook');
+      const hooks = received().filter((r) => r.url === '/hook');
       expect(hooks.map((r) => r.body.type)).toContain('incident.page');
       const urls = hooks.map((r) => (r.body.incident as { channelUrl?: string }).channelUrl).filter(Boolean);
       expect(urls).toEqual([link]);

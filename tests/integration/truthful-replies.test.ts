@@ -5,12 +5,12 @@
  */
 
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type PagerDutyStub, startPagerDutyStub } from '../../local/pagerduty-stub';
 import { ALICE, GENERAL, type Harness, startHarness } from '../helpers/harness';
+import { click, openedView, selectInput, textInput, viewSubmission } from '../helpers/interactions';
+import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
 
 const POLICY = `
 teams:
@@ -23,31 +23,6 @@ escalation:
   sev1:
     - { after: 0s, notify: [oncall, sre] }
 `;
-
-const USER = { id: ALICE, username: 'alice', name: 'alice', team_id: 'T0LOCAL' };
-
-function buttonPress(actionId: string, incidentId: string, channelId: string, id: string) {
-  return {
-    type: 'block_actions',
-    team: { id: 'T0LOCAL', domain: 'local' },
-    user: USER,
-    api_app_id: 'A0LOCAL',
-    token: 'deprecated',
-    container: { type: 'message', message_ts: '1.000100', channel_id: channelId, is_ephemeral: false },
-    trigger_id: `trigger-${id}`,
-    channel: { id: channelId, name: 'incident' },
-    message: { type: 'message', ts: '1.000100', text: 'summary' },
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: 'incident.summary_actions',
-        value: incidentId,
-        action_ts: '1.000200',
-      },
-    ],
-  };
-}
 
 describe('truthful escalate', () => {
   let pagerduty: PagerDutyStub;
@@ -104,7 +79,7 @@ describe('truthful escalate', () => {
   it('the Escalate button says the same when no tier is left', async () => {
     await harness.command('open sev1 Everything down');
     const channelId = await harness.channelOf('INC-1');
-    await harness.interact(buttonPress('incident.escalate', 'INC-1', channelId, 'E1'));
+    await click(harness, { actionId: 'incident.escalate', value: 'INC-1', channelId, id: 'E1' });
     const said = harness.slack.messages.filter((m) => m.channel === channelId).map((m) => m.text ?? '');
     const told = [...said, ...harness.slack.ephemerals.map((e) => e.text ?? '')].filter((text) =>
       /Escalated INC-1/.test(text),
@@ -180,25 +155,17 @@ describe('actions from another channel', () => {
 
 describe('replies reach people where they are', () => {
   let harness: Harness;
-  let receiver: Server;
-  let receiverUrl: string;
-  const received: { path: string; body: Record<string, unknown> }[] = [];
+  /** Stands in for Slack's response_url endpoint. */
+  let receiver: RecordingServer;
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        received.push({ path: request.url ?? '', body: JSON.parse(body) });
-        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      });
+    receiver = await startRecordingServer({
+      answer: { headers: { 'content-type': 'text/plain' }, body: 'ok' },
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+  afterAll(() => receiver.close());
   beforeEach(async () => {
-    received.length = 0;
+    receiver.reset();
     harness = await startHarness();
   });
   afterEach(() => harness.close());
@@ -208,15 +175,16 @@ describe('replies reach people where they are', () => {
     const channelId = await harness.channelOf('INC-1');
     await harness.command('ack', { channelId });
     const ephemerals = harness.slack.ephemerals.length;
-    await harness.interact({
-      ...buttonPress('incident.acknowledge', 'INC-1', channelId, 'A2'),
-      response_url: `${receiverUrl}/actions/1`,
+    await click(harness, {
+      actionId: 'incident.acknowledge',
+      value: 'INC-1',
+      channelId,
+      id: 'A2',
+      responseUrl: `${receiver.url}/actions/1`,
     });
-    expect(received).toEqual([
-      {
-        path: '/actions/1',
-        body: { response_type: 'ephemeral', text: expect.stringContaining('already acknowledged') },
-      },
+    expect(receiver.requests.map((request) => request.path)).toEqual(['/actions/1']);
+    expect(receiver.json()).toEqual([
+      { response_type: 'ephemeral', text: expect.stringContaining('already acknowledged') },
     ]);
     expect(harness.slack.ephemerals).toHaveLength(ephemerals);
   });
@@ -225,9 +193,12 @@ describe('replies reach people where they are', () => {
     await harness.command('open sev2 Checkout errors');
     const channelId = await harness.channelOf('INC-1');
     await harness.command('ack', { channelId });
-    await harness.interact({
-      ...buttonPress('incident.acknowledge', 'INC-1', channelId, 'A3'),
-      response_url: 'http://127.0.0.1:1/actions/closed',
+    await click(harness, {
+      actionId: 'incident.acknowledge',
+      value: 'INC-1',
+      channelId,
+      id: 'A3',
+      responseUrl: 'http://127.0.0.1:1/actions/closed',
     });
     expect(harness.slack.ephemerals.at(-1)?.text).toContain('already acknowledged');
   });
@@ -235,34 +206,13 @@ describe('replies reach people where they are', () => {
   it('the declare modal confirms in the channel where /incident was typed', async () => {
     harness.slack.channels.get(GENERAL)?.members.add(ALICE); // chat.postEphemeral needs a member
     await harness.command('', { channelId: GENERAL });
-    const view = harness.slack.callsTo('views.open').at(-1)?.args.view as Record<string, unknown>;
-    const value = (v: string) => ({ value: { type: 'plain_text_input', value: v } });
-    await harness.interact({
-      type: 'view_submission',
-      team: { id: 'T0LOCAL', domain: 'local' },
-      user: USER,
-      api_app_id: 'A0LOCAL',
-      token: 'deprecated',
-      trigger_id: 'trigger-V1',
-      view: {
-        ...view,
-        id: 'V1',
-        team_id: 'T0LOCAL',
-        type: 'modal',
-        hash: 'hash-V1',
-        state: {
-          values: {
-            title: value('Payments failing'),
-            severity: {
-              value: {
-                type: 'static_select',
-                selected_option: { text: { type: 'plain_text', text: 'sev2' }, value: 'sev2' },
-              },
-            },
-          },
-        },
-      },
-    });
+    await harness.interact(
+      viewSubmission(
+        openedView(harness),
+        { title: textInput('Payments failing'), severity: selectInput('sev2') },
+        'V1',
+      ),
+    );
     expect(await harness.server.store.getIncident('INC-1')).toBeDefined();
     const confirmation = harness.slack.ephemerals.find((e) => e.channel === GENERAL && e.user === ALICE);
     expect(confirmation?.text).toMatch(/^:rotating_light: Declared \*INC-1\* \(sev2\): Payments failing\./);
