@@ -18,6 +18,8 @@
  * the first winner was merely slower than the lease, never an alarm that can open nothing again.
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../incidents/time';
+import { type ClockOptions, clockFrom } from './clock';
 import { putIf, updateIf } from './conditional';
 import { itemKey } from './items';
 import { TABLE } from './table';
@@ -36,11 +38,10 @@ export interface AlertLink {
   reservedAt: number;
 }
 
-export interface DynamoAlertLinksOptions {
+/** `clock` (or `now`): for the lease. */
+export interface DynamoAlertLinksOptions extends ClockOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Clock for the lease; tests pass one they move. */
-  now?: () => Date;
   /** How long an 'opening' reservation holds before another caller may take it over. */
   leaseMs?: number;
 }
@@ -52,13 +53,13 @@ const { partitionKey: PK } = TABLE;
 export class DynamoAlertLinks {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   readonly leaseMs: number;
 
   constructor(options: DynamoAlertLinksOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.now = options.now ?? (() => new Date());
+    this.clock = clockFrom(options);
     this.leaseMs = options.leaseMs ?? DEFAULT_ALERT_LEASE_MS;
   }
 
@@ -69,7 +70,7 @@ export class DynamoAlertLinks {
    * is kept on the reservation (see AlertLink.replacing).
    */
   async reserve(key: string, replacing?: string): Promise<boolean> {
-    const now = this.now().getTime();
+    const now = this.clock.now().getTime();
     const names: Record<string, string> = { '#pk': PK, '#state': 'state', '#reservedAt': 'reservedAt' };
     const values: Record<string, unknown> = { ':opening': 'opening', ':expired': now - this.leaseMs };
     let condition = 'attribute_not_exists(#pk) OR (#state = :opening AND #reservedAt <= :expired)';
@@ -158,6 +159,6 @@ export class DynamoAlertLinks {
 
   /** True when an 'opening' reservation may be taken over by `reserve`. */
   isLeaseExpired(link: AlertLink): boolean {
-    return link.state === 'opening' && link.reservedAt <= this.now().getTime() - this.leaseMs;
+    return link.state === 'opening' && link.reservedAt <= this.clock.now().getTime() - this.leaseMs;
   }
 }

@@ -12,18 +12,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, IncidentError } from '../incidents/errors';
+import type { Clock } from '../incidents/time';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
+import { type ClockOptions, clockFrom } from './clock';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
 import { type Item, queryAll } from './query';
 import type { IncidentChange, IncidentStore, TableAdmin } from './store';
 import { TABLE } from './table';
 
-export interface DynamoIncidentStoreOptions {
+/** `clock` (or `now`): for step leases and claim and request expiry. */
+export interface DynamoIncidentStoreOptions extends ClockOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Clock for claim expiry; tests pass a fixed one. */
-  now?: () => Date;
   /** How long `ensureTable` waits for the table to become ACTIVE. */
   tableWaitTimeoutMs?: number;
   /**
@@ -72,7 +73,7 @@ const DEFAULT_UPDATE_RETRIES = 10;
 export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly tableWaitTimeoutMs: number;
   private readonly leasesBefore: number;
   private tableReady: Promise<void> | undefined;
@@ -80,7 +81,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   constructor(options: DynamoIncidentStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.now = options.now ?? (() => new Date());
+    this.clock = clockFrom(options);
     this.tableWaitTimeoutMs = options.tableWaitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
     this.leasesBefore = options.leasesBefore ?? 0;
   }
@@ -240,7 +241,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   }
 
   async acquireStep(incidentId: string, name: string, leaseMs: number): Promise<StepState | undefined> {
-    const now = this.now().getTime();
+    const now = this.clock.now().getTime();
     const taken = await updateIf(this.client, {
       TableName: this.tableName,
       Key: itemKey.step(incidentId, name),
@@ -384,7 +385,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   }
 
   private expiry(ttlSeconds: number): number {
-    return Math.floor(this.now().getTime() / 1000) + ttlSeconds;
+    return Math.floor(this.clock.now().getTime() / 1000) + ttlSeconds;
   }
 
   addEvent(event: TimelineEvent): Promise<boolean> {
@@ -402,7 +403,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
     return putIf(this.client, {
       TableName: this.tableName,
       Item: { ...itemKey.claim(key), [TTL]: nowSeconds + ttlSeconds },
@@ -415,7 +416,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   }
 
   async renewClaim(key: string, ttlSeconds: number): Promise<void> {
-    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,

@@ -29,7 +29,7 @@ beforeEach(async () => {
   tableName = `alert-links-test-${process.pid}-${tableCount}`;
   await new DynamoIncidentStore({ client, tableName }).ensureTable();
   now = new Date(T0);
-  links = new DynamoAlertLinks({ client, tableName, now: () => now, leaseMs: LEASE_MS });
+  links = new DynamoAlertLinks({ client, tableName, clock: { now: () => now }, leaseMs: LEASE_MS });
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ let nowMs = T0;
 let store: DynamoIncidentStore;
 
 function storeWith(options: { leasesBefore?: number } = {}): DynamoIncidentStore {
-  return new DynamoIncidentStore({ client, tableName, now: () => new Date(nowMs), ...options });
+  return new DynamoIncidentStore({ client, tableName, clock: { now: () => new Date(nowMs) }, ...options });
 }
 
 beforeAll(async () => {
@@ -362,7 +362,7 @@ describe('listing incidents', () => {
     const listStore = new DynamoIncidentStore({
       client,
       tableName: `${tableName}-lists`,
-      now: () => new Date(nowMs),
+      clock: { now: () => new Date(nowMs) },
     });
     await listStore.ensureTable();
     const open = anIncident({ declaredAt: '2024-02-18T15:01:00.000Z' });

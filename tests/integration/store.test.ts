@@ -478,7 +478,7 @@ describe('claims', () => {
   it('grants a key again once its claim has expired, whether or not TTL has removed it', async () => {
     // prepare
     let now = new Date('2024-02-18T15:00:00.000Z');
-    const clocked = new DynamoIncidentStore({ client, tableName, now: () => now });
+    const clocked = new DynamoIncidentStore({ client, tableName, clock: { now: () => now } });
     await clocked.claim('slack:Ev0003', 60);
 
     // act
