@@ -1,4 +1,3 @@
-import type { Incident } from '../../lambda/incidents/types';
 import { appHome, declareModal, pinnedSummary, resolveModal, summaryActions } from '../../lambda/slack/views';
 import {
   MESSAGE_TEXT_MAX,
@@ -6,6 +5,7 @@ import {
   slackCharacters,
   viewProblems,
 } from '../../local/block-kit-limits';
+import { anIncident } from '../fixtures/incidents';
 
 // ---------------------------------------------------------------------------------------------------
 // Builders
@@ -611,18 +611,12 @@ describe('view rules', () => {
 
 describe("the bot's own payloads", () => {
   const ctx = { tz: 'UTC', now: '2024-02-18T20:00:00.000Z' };
-  const incident: Incident = {
-    id: 'INC-7',
-    number: 7,
+  const incident = anIncident({
     title: 'Login failures on auth 🔐',
-    severity: 'sev2',
-    status: 'investigating',
     declaredBy: 'U0DECLARER',
     startedAt: '2024-02-18T16:45:00.000Z',
     declaredAt: '2024-02-18T16:50:00.000Z',
-    channelId: 'C0INC7',
-    version: 1,
-  };
+  });
 
   it('accepts the pinned summary with its buttons', () => {
     const summary = pinnedSummary(incident, ctx, ['PagerDuty answered 500']);

@@ -28,7 +28,7 @@ import {
   type StepState,
   type TimelineEvent,
 } from '../../lambda/incidents/types';
-import { anIncident, aRecord, minutesAfterDeclared, THREE_TEAMS } from '../fixtures/incidents';
+import { anEvent, anIncident, aRecord, minutesAfterDeclared, THREE_TEAMS } from '../fixtures/incidents';
 
 // anIncident() is sev2, declared at 15:30Z.
 const at = minutesAfterDeclared;
@@ -96,22 +96,20 @@ const failedStep = (name: string, permanent: boolean): StepState => ({
 
 /** `/incident escalate` as stored: typed by a person, with the teams it pages fixed on the event. */
 function manualEscalation(id: string, pageTeams: string[], text = 'Need the database people'): TimelineEvent {
-  return {
+  return anEvent({
     id,
-    incidentId: 'INC-7',
     at: iso(2),
     recordedAt: iso(2),
     kind: 'escalation',
     text,
     author: 'U0ALICE',
     pageTeams,
-  };
+  });
 }
 /** The escalation event the bot writes when a page went out (or failed everywhere). */
 function botPage(team: string, failed = false): TimelineEvent {
-  return {
+  return anEvent({
     id: `page-${team}`,
-    incidentId: 'INC-7',
     at: iso(1),
     recordedAt: iso(1),
     kind: 'escalation',
@@ -119,7 +117,7 @@ function botPage(team: string, failed = false): TimelineEvent {
     author: BOT_AUTHOR,
     team,
     page: { tier: 0, channels: failed ? [] : ['slack'], failed },
-  };
+  });
 }
 
 describe('planTiers: which tiers a severity calls for and when each is due', () => {

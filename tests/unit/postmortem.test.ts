@@ -11,6 +11,7 @@ import type {
   TimelineEvent,
 } from '../../lambda/incidents/types';
 import { withMentions } from '../../lambda/service/command-service';
+import { anEvent, anIncident } from '../fixtures/incidents';
 import { missingSeedSentences, PRODUCT_HEADINGS, sectionsOfPostmortem } from '../helpers/seed-sections';
 
 const SEED = readFileSync(join(__dirname, '..', 'fixtures', 'postmortem-seed.md'), 'utf8');
@@ -35,33 +36,19 @@ function linesUnder(markdown: string, heading: string, occurrence = 0): string[]
 }
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
+  return anIncident({
     title: 'Login failures on the user authentication service',
-    severity: 'sev2',
-    status: 'investigating',
     declaredBy: 'U_DECLARER',
-    startedAt: '2024-02-18T15:30:00.000Z',
-    declaredAt: '2024-02-18T15:30:00.000Z',
-    version: 1,
+    channelId: undefined,
     ...overrides,
-  };
+  });
 }
 
 let sequence = 0;
 function event(kind: EventKind, at: string, text: string, extra: Partial<TimelineEvent> = {}): TimelineEvent {
   sequence += 1;
-  return {
-    id: `ev-${String(sequence).padStart(4, '0')}`,
-    incidentId: 'INC-7',
-    at,
-    recordedAt: at,
-    kind,
-    text,
-    author: 'U_RESPONDER',
-    ...extra,
-  };
+  const id = `ev-${String(sequence).padStart(4, '0')}`;
+  return anEvent({ id, at, recordedAt: at, kind, text, author: 'U_RESPONDER', ...extra });
 }
 
 function followUp(type: FollowUpType, text: string, owner?: string, createdAt = '2024-02-18T18:40:00.000Z') {

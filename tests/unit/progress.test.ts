@@ -21,7 +21,7 @@ import {
   type StepState,
   type TimelineEvent,
 } from '../../lambda/incidents/types';
-import { aRecord, minutesAfterDeclared, THREE_TEAMS } from '../fixtures/incidents';
+import { anEvent, aRecord, minutesAfterDeclared, THREE_TEAMS } from '../fixtures/incidents';
 
 // anIncident() is declared at 15:30Z; tiers below are due at +0, +15 and +30 minutes.
 const at = minutesAfterDeclared;
@@ -79,16 +79,16 @@ const RESOLVED_SLACK_DONE = [
 const RESOLVED = { status: 'resolved', resolvedAt: '2024-02-18T16:30:00.000Z' } as const;
 
 function manualEscalation(id: string, pageTeams: string[], author = 'U0ALICE'): TimelineEvent {
-  return {
+  const at = '2024-02-18T15:32:00.000Z';
+  return anEvent({
     id,
-    incidentId: 'INC-7',
-    at: '2024-02-18T15:32:00.000Z',
-    recordedAt: '2024-02-18T15:32:00.000Z',
+    at,
+    recordedAt: at,
     kind: 'escalation',
     text: 'Need the database people',
     author,
     pageTeams,
-  };
+  });
 }
 
 describe('pendingSlackSteps', () => {

@@ -27,8 +27,9 @@ import {
   wellFormed,
 } from '../../lambda/slack/text';
 import { addToTimelineModal, appHome, pinnedSummary } from '../../lambda/slack/views';
+import { anIncident } from '../fixtures/incidents';
+import { LONE_SURROGATE, strings } from '../helpers/request-text';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const CTX = { tz: 'UTC', now: '2024-02-18T20:00:00.000Z' };
 
 describe('escapeText', () => {
@@ -200,11 +201,8 @@ const userText = (maxLength: number) =>
 const BOT_GROUP = 'S0SRE';
 
 function incidentOf(title: string, impact: string, cause: string): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
+  return anIncident({
     title,
-    severity: 'sev2',
     status: 'resolved',
     commander: 'U0ANNA',
     declaredBy: 'U0BOB',
@@ -215,22 +213,7 @@ function incidentOf(title: string, impact: string, cause: string): Incident {
     resolvedAt: '2024-02-18T19:00:00.000Z',
     impact,
     rootCause: cause,
-    channelId: 'C0INC7',
-    version: 1,
-  };
-}
-
-/** Every string in a JSON-able value, with the key path it sits at. */
-function strings(value: unknown, path = '', out: Array<[string, string]> = []): Array<[string, string]> {
-  if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value))
-    value.forEach((item, i) => {
-      strings(item, `${path}[${i}]`, out);
-    });
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) strings(item, path ? `${path}.${key}` : key, out);
-  }
-  return out;
+  });
 }
 
 function expectSafe(where: string, text: string): void {
