@@ -6,8 +6,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { errorMessage } from '../incidents/errors';
-import { type LogKeys, lambdaLogger } from './log';
-import { lambdaMetrics } from './metrics';
+import { type LogKeys, lambdaLogger, type StructuredLog } from './log';
+import { type BotMetrics, lambdaMetrics } from './metrics';
 
 export interface ObservabilityOptions<E> {
   /**
@@ -19,6 +19,10 @@ export interface ObservabilityOptions<E> {
   keys?: (event: E) => LogKeys | undefined;
   /** Keys removed when the invocation ends: those of `keys`, and any the entry appends itself. */
   removeKeys?: string[];
+  /** @default the container's Powertools logger */
+  log?: () => StructuredLog & { addContext?(context: Context): void };
+  /** @default the container's metrics */
+  metrics?: () => BotMetrics;
 }
 
 export function withObservability<E, C extends Partial<Context> | undefined, R>(
@@ -26,18 +30,18 @@ export function withObservability<E, C extends Partial<Context> | undefined, R>(
   options: ObservabilityOptions<E> = {},
 ): (event: E, context: C) => Promise<R> {
   return async (event, context) => {
-    const logger = lambdaLogger();
-    if (context) logger.addContext(context as Context);
+    const logger = options.log?.() ?? lambdaLogger();
+    if (context) logger.addContext?.(context as Context);
     const keys = options.keys?.(event);
-    if (keys) logger.appendKeys(keys);
+    if (keys) logger.appendKeys?.(keys);
     try {
       return await handler(event, context);
     } catch (error) {
       if (options.failure) logger.error(options.failure, { error: errorMessage(error) });
       throw error;
     } finally {
-      if (options.removeKeys) logger.removeKeys(options.removeKeys);
-      lambdaMetrics().flush();
+      if (options.removeKeys) logger.removeKeys?.(options.removeKeys);
+      (options.metrics?.() ?? lambdaMetrics()).flush();
     }
   };
 }
