@@ -38,7 +38,7 @@ export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Schedu
   jobs: (runner: JobRunner) => J;
   /** Builds the timer adapter around what a due timer does (EventBridge Scheduler, or the local one). */
   scheduler: (fire: (timer: Timer) => Promise<void>) => S;
-  /** The bot's table, where the alert service keeps its alert links (alerts/alert-links.ts). */
+  /** The bot's table, where the alert service keeps its alert links (store/alert-links.ts). */
   alertLinks: { client: DynamoDBDocumentClient; tableName: string };
   pagers?: {
     webhookSigningSecret?: string;
