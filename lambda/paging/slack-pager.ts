@@ -7,7 +7,7 @@ import { ErrorCode } from '@slack/web-api';
 import { errorMessage } from '../incidents/errors';
 import type { ChatGateway } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
-import { channelMention, escapeClip, groupMention, userMention } from '../slack/text';
+import { channelPageText, directPageText, groupNeedsChannel } from '../slack/page-text';
 import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
 import { PageError } from './retry';
 
@@ -33,34 +33,8 @@ export function pageErrorFromSlack(error: unknown, what: string): PageError {
   });
 }
 
-// Title and reason are user or alert text: escaped (text.ts) and cut so a page stays a short message.
-const MAX_TITLE = 500;
-const MAX_REASON = 2000;
-
-function summary(target: PageTarget): string {
-  const { incident, tier, reason } = target;
-  // Tiers are 0-based inside (timer ids, step names); people count them from 1.
-  const tierText = tier === undefined ? '' : `, tier ${tier + 1}`;
-  const reasonText = reason ? ` — ${escapeClip(reason, MAX_REASON)}` : '';
-  return `*${incident.id}: ${escapeClip(incident.title, MAX_TITLE)}* (${incident.severity}${tierText})${reasonText}`;
-}
-
-/**
- * The channel message: the group when there is one, else the listed users, so someone is pinged. These
- * mentions are the bot's own, built from the policy's ids, and stay real mentions.
- */
-export function channelPageText(target: PageTarget): string {
-  const { config, team } = target;
-  const mentions = config.slack
-    ? groupMention(config.slack)
-    : (config.users ?? []).map((user) => userMention(user)).join(' ');
-  return `:rotating_light: Paging *${escapeClip(team, 100)}*${mentions ? ` ${mentions}` : ''}: ${summary(target)}`;
-}
-
-export function directPageText(target: PageTarget): string {
-  const where = target.incident.channelId ? ` Join ${channelMention(target.incident.channelId)}.` : '';
-  return `:rotating_light: You are paged as on call for *${escapeClip(target.team, 100)}*: ${summary(target)}.${where}`;
-}
+// The texts are Slack's (slack/page-text.ts); re-exported for the tests that read them here.
+export { channelPageText, directPageText };
 
 export class SlackPager implements PageAdapter {
   constructor(private readonly chat: ChatGateway) {}
@@ -77,7 +51,7 @@ export class SlackPager implements PageAdapter {
       // The group can be mentioned only in a channel; saying so keeps this page from vanishing.
       deliveries.push({
         channel: 'slack',
-        blocked: `${incident.id} has no channel to mention <!subteam^${config.slack}> in`,
+        blocked: groupNeedsChannel(incident.id, config.slack),
       });
     }
     const dm = directPageText(target);

@@ -9,10 +9,10 @@ import type { Incident } from '../../lambda/incidents/types';
 import { opsgenieRequest } from '../../lambda/paging/opsgenie';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { pagerDutyEvent } from '../../lambda/paging/pagerduty';
-import { channelPageText, directPageText } from '../../lambda/paging/slack-pager';
 import { TeamPager } from '../../lambda/paging/team-pager';
 import { webhookBody } from '../../lambda/paging/webhook';
 import type { ChatGateway, ChatMessage } from '../../lambda/slack/chat';
+import { channelPageText, directPageText } from '../../lambda/slack/page-text';
 
 const REASON = 'db looks fine, need eyes on the <LB> & DNS';
 const ESCAPED = 'db looks fine, need eyes on the &lt;LB&gt; &amp; DNS';
