@@ -187,8 +187,6 @@ export interface SlackApiStub {
   ): StubChannel;
   /** Latency added to every request (benchmarks: instant vs 800 ms). */
   setDelay(ms: number): void;
-  /** Where `apps.connections.open` sends Socket Mode clients. */
-  setSocketModeUrl(url: string): void;
   /**
    * Calls of `method` (`'*'`: of every method) misbehave as `fault` says, for `fault.times` calls or
    * until cleared. Faults of a method apply in the order they were added, each until used up; a
@@ -349,7 +347,7 @@ class LocalSlackApi implements SlackApiStub {
   private readonly timers = new Set<NodeJS.Timeout>();
   private topicMeta = new Map<string, { creator: string; lastSet: number }>();
   private delayMs: number;
-  private socketModeUrl: string | undefined;
+  private readonly socketModeUrl: string | undefined;
   private idSeq = 0;
   private lastTsMicros = 0;
   private closed = false;
@@ -452,10 +450,6 @@ class LocalSlackApi implements SlackApiStub {
 
   setDelay(ms: number): void {
     this.delayMs = Math.max(0, ms);
-  }
-
-  setSocketModeUrl(url: string): void {
-    this.socketModeUrl = url;
   }
 
   fault(method: string, fault: SlackFault): void {
