@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
 import { AlertService, createAlertService } from '../../lambda/alerts/alert-service';
 import { ALERT_AUTH_CHALLENGE } from '../../lambda/alerts/auth';
@@ -20,9 +20,8 @@ import type { Incident, TimelineEvent } from '../../lambda/incidents/types';
 import { memoryLog } from '../../lambda/observability/log';
 import { CommandService } from '../../lambda/service/command-service';
 import { DynamoAlertLinks } from '../../lambda/store/alert-links';
-import { makeDocumentClient } from '../../lambda/store/client';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { fixedClock, startHarness } from '../helpers/harness';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const TOKEN = 't0ken';
 const NOW = '2024-02-18T16:30:00.000Z';
@@ -71,27 +70,20 @@ interface Posted {
   json: { results?: { key: string; action: string; incidentId?: string }[]; error?: string };
 }
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBDocumentClient;
+let dynamo: TestDynamo;
 let policyFile: string;
-let tableCount = 0;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
   policyFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'incident-bot-alerts-')), 'policy.yaml');
   await writeFile(policyFile, POLICY);
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 /** A bot on a table of its own, its alert routes open to TOKEN unless `env` says otherwise. */
 async function startBot(env: Record<string, string> = { ALERT_TOKEN: TOKEN }) {
-  tableCount += 1;
-  const tableName = `alerts-test-${process.pid}-${tableCount}`;
+  const tableName = await dynamo.freshTable('alerts-test');
   const clock = fixedClock(NOW);
   const harness = await startHarness({
     clock,
@@ -116,7 +108,7 @@ async function startBot(env: Record<string, string> = { ALERT_TOKEN: TOKEN }) {
     commands,
     store: harness.server.store,
     jobs: harness.server.jobs,
-    client,
+    client: dynamo.client,
     tableName,
     clock,
   });
@@ -140,7 +132,9 @@ async function startBot(env: Record<string, string> = { ALERT_TOKEN: TOKEN }) {
 
   /** Every item in the table, to show that a refused request wrote nothing at all. */
   async function items(): Promise<string[]> {
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+    const { Items = [] } = await dynamo.client.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true }),
+    );
     return Items.map((item) => JSON.stringify(item)).sort();
   }
 
@@ -589,17 +583,21 @@ describe('Alertmanager webhooks', () => {
 });
 
 describe('refused requests', () => {
+  // One bot for every refusal: each writes nothing, which each test checks.
   let bot: Bot;
 
-  afterEach(() => bot.harness.close());
+  beforeAll(async () => {
+    bot = await startBot();
+  });
+  afterAll(() => bot.harness.close());
 
-  async function expectNothingWritten(send: () => Promise<Posted>): Promise<Posted> {
-    const before = await bot.items();
-    const calls = bot.harness.slack.calls.length;
+  async function expectNothingWritten(send: () => Promise<Posted>, to = bot): Promise<Posted> {
+    const before = await to.items();
+    const calls = to.harness.slack.calls.length;
     const posted = await send();
-    expect(await bot.items()).toEqual(before);
-    expect(await bot.incidents()).toEqual([]);
-    expect(bot.harness.slack.calls.length).toBe(calls);
+    expect(await to.items()).toEqual(before);
+    expect(await to.incidents()).toEqual([]);
+    expect(to.harness.slack.calls.length).toBe(calls);
     return posted;
   }
 
@@ -608,9 +606,6 @@ describe('refused requests', () => {
     ['a wrong bearer token', bearer('not-the-token')],
     ['a wrong basic-auth password', basic('not-the-token')],
   ])('answers 401 with a challenge to %s, writing nothing', async (_, headers) => {
-    // prepare
-    bot = await startBot();
-
     // act
     const cloudwatch = await expectNothingWritten(() => bot.post('cloudwatch', ALARM, headers));
     const alertmanager = await expectNothingWritten(() =>
@@ -626,13 +621,20 @@ describe('refused requests', () => {
 
   it('refuses every alert when no ALERT_TOKEN is configured', async () => {
     // prepare
-    bot = await startBot({});
+    const tokenless = await startBot({});
 
-    // act
-    const posted = await expectNothingWritten(() => bot.post('cloudwatch', ALARM, bearer(TOKEN)));
+    try {
+      // act
+      const posted = await expectNothingWritten(
+        () => tokenless.post('cloudwatch', ALARM, bearer(TOKEN)),
+        tokenless,
+      );
 
-    // assess
-    expect(posted.status).toBe(401);
+      // assess
+      expect(posted.status).toBe(401);
+    } finally {
+      await tokenless.harness.close();
+    }
   });
 
   it.each([
@@ -650,9 +652,6 @@ describe('refused requests', () => {
   ] as const)(
     'answers 400 with the reason to a malformed %s payload, writing nothing',
     async (route, body, reason) => {
-      // prepare
-      bot = await startBot();
-
       // act
       const posted = await expectNothingWritten(() => bot.post(route, body));
 
@@ -803,7 +802,7 @@ describe('deliveries that overlap', () => {
   beforeEach(async () => {
     bot = await startBot();
     clock = fixedClock(NOW);
-    links = new DynamoAlertLinks({ client, tableName: bot.tableName, now: () => clock.now() });
+    links = new DynamoAlertLinks({ client: dynamo.client, tableName: bot.tableName, now: () => clock.now() });
   });
   afterEach(() => bot.harness.close());
 

@@ -6,31 +6,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LocalScheduler, type LocalSchedulerOptions, type TimerFailure } from '../../lambda/scheduling/local';
 import { makeTimer, type Timer } from '../../lambda/scheduling/scheduler';
-import { makeDocumentClient } from '../../lambda/store/client';
-import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { DynamoTimerStore } from '../../lambda/store/timer-store';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBDocumentClient;
-let tableName: string;
+let dynamo: TestDynamo;
 let timers: DynamoTimerStore;
-let tableCount = 0;
 const started: LocalScheduler[] = [];
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
 });
 
 beforeEach(async () => {
-  tableCount += 1;
-  tableName = `local-scheduler-test-${process.pid}-${tableCount}`;
-  await new DynamoIncidentStore({ client, tableName }).ensureTable();
-  timers = new DynamoTimerStore({ client, tableName });
+  timers = new DynamoTimerStore({
+    client: dynamo.client,
+    tableName: await dynamo.freshTable('local-scheduler-test'),
+  });
 });
 
 afterEach(async () => {
@@ -38,10 +31,7 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((scheduler) => scheduler.stop()));
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 const T0 = Date.parse('2024-02-18T15:00:00.000Z');
 
@@ -244,11 +234,10 @@ describe('restarts', () => {
     const a = recordingFire();
     const b = recordingFire();
     try {
-      const firstDynamo = await startEmbeddedDynamo({ dataDir });
-      const firstClient = makeDocumentClient({ endpoint: firstDynamo.endpoint });
-      await new DynamoIncidentStore({ client: firstClient, tableName }).ensureTable();
+      const first = await startTestDynamo({ dataDir });
+      const firstTable = await first.freshTable('local-scheduler-restart');
       const schedulerA = new LocalScheduler({
-        timers: new DynamoTimerStore({ client: firstClient, tableName }),
+        timers: new DynamoTimerStore({ client: first.client, tableName: firstTable }),
         fire: a.fire,
         clock,
         pollMs: 10,
@@ -257,21 +246,18 @@ describe('restarts', () => {
       await schedulerA.schedule(timer);
       await sleep(50);
       await schedulerA.stop();
-      firstClient.destroy();
-      await firstDynamo.close();
+      await first.close();
       clock.advance(120_000);
 
       // act: scheduler B starts on the same data after the due time
-      const secondDynamo = await startEmbeddedDynamo({ dataDir });
-      const secondClient = makeDocumentClient({ endpoint: secondDynamo.endpoint });
-      const secondTimers = new DynamoTimerStore({ client: secondClient, tableName });
+      const second = await startTestDynamo({ dataDir });
+      const secondTimers = new DynamoTimerStore({ client: second.client, tableName: firstTable });
       const schedulerB = new LocalScheduler({ timers: secondTimers, fire: b.fire, clock, pollMs: 10 });
       startScheduler(schedulerB);
       await waitFor(() => b.calls.length > 0, 'scheduler B to fire');
       await schedulerB.stop();
       const left = await secondTimers.listAll();
-      secondClient.destroy();
-      await secondDynamo.close();
+      await second.close();
 
       // assess
       expect(a.calls).toEqual([]);
