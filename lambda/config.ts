@@ -10,6 +10,7 @@ import { ConfigError } from './incidents/errors';
 import { checkPolicy, type EscalationPolicy, parsePolicy } from './incidents/policy';
 import { isValidTimeZone } from './incidents/time';
 import { TABLE } from './store/table';
+import { describeIssues } from './validation';
 
 type Env = Record<string, string | undefined>;
 
@@ -171,8 +172,7 @@ export interface LambdaConfig extends BotSettings {
 function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Bad environment:\n${lines.join('\n')}`);
+    throw new ConfigError(`Bad environment:\n${describeIssues(result.error).join('\n')}`);
   }
   return result.data;
 }

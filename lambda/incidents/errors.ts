@@ -1,3 +1,5 @@
+import { type Message, plainText } from './message';
+
 /**
  * Named errors with a stable code, so callers (the Slack listener, tests) branch on `code`, never on
  * message text. Messages are written for the responder who will read them in Slack.
@@ -17,11 +19,15 @@ export type IncidentErrorCode =
 
 export class IncidentError extends Error {
   override readonly name = 'IncidentError';
+  /** What the responder reads, with the people it names as ids (rendered by slack/). */
+  readonly said: Message;
   constructor(
     readonly code: IncidentErrorCode,
-    message: string,
+    message: string | Message,
   ) {
-    super(message);
+    const said = typeof message === 'string' ? [message] : message;
+    super(plainText(said));
+    this.said = said;
   }
 }
 

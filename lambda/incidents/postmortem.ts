@@ -165,7 +165,8 @@ function eventBullet(event: TimelineEvent, ctx: RenderContext, withKind: boolean
   const time = ctx.showDates ? formatShortDateTime(event.at, ctx.tz) : formatClock(event.at, ctx.tz);
   const parts = [time];
   if (withKind) parts.push(`**${event.kind}**`);
-  const text = namedMentions(inline(event.text), ctx);
+  const said = namedMentions(inline(event.text), ctx);
+  const text = event.subject ? `${who(event.subject, ctx)} ${said}` : said;
   if (text) parts.push(text);
   if (event.kind === 'escalation' && event.team) {
     parts.push(`team paged: ${inline(event.team)}`);
@@ -251,7 +252,7 @@ export function mentionedUsers(record: IncidentRecord): string[] {
     ...record.events.map((event) => event.text),
     ...record.followUps.map((item) => item.text),
   ];
-  const ids = new Set<string>();
+  const ids = new Set<string>(record.events.flatMap((event) => (event.subject ? [event.subject] : [])));
   for (const text of texts) for (const match of (text ?? '').matchAll(MENTIONS)) ids.add(match[1] as string);
   return [...ids];
 }

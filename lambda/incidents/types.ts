@@ -37,6 +37,8 @@ export const CHANGE_KINDS = [
   'commander',
   'acknowledged',
   'resolved',
+  /** A status update (`/incident update`), announced as well as kept. */
+  'update',
 ] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
@@ -96,7 +98,10 @@ export interface TimelineEvent {
   /** When the bot recorded it. */
   recordedAt: string;
   kind: EventKind;
+  /** What happened, in words; when `subject` is set, what the subject did ("acknowledged the page"). */
   text: string;
+  /** The person the event is about, by Slack user id: shown before `text` (`@anna acknowledged the page`). */
+  subject?: string;
   /** Slack user id of the responder, or `bot`. */
   author: string;
   /** Escalation events: the team paged, when one was. */
@@ -170,6 +175,9 @@ export interface IncidentRecord {
 
 /** The author of what the bot records itself (alerts, pages) and the declarer of alert incidents. */
 export const BOT_AUTHOR = 'bot';
+
+/** An incident id as the bot writes it (`INC-7`): the one pattern every boundary checks ids against. */
+export const INCIDENT_ID_PATTERN = /^INC-[1-9]\d*$/;
 
 export function incidentId(number: number): string {
   return `INC-${number}`;

@@ -4,65 +4,97 @@
  * incident, so a job run late or twice acts on what is stored now. Jobs make things fast; what a lost
  * job would have done, the reconciler finds missing in the incident's progress record and does.
  */
-import type { LogKind, Severity } from '../incidents/types';
+import { z } from 'zod';
+import { messageSchema } from '../incidents/message';
+import { INCIDENT_ID_PATTERN, LOG_KINDS, SEVERITIES } from '../incidents/types';
 
-export type Job =
+const incidentId = z.string().regex(INCIDENT_ID_PATTERN, { error: 'expected an incident id like INC-7' });
+
+/**
+ * Every job, as queued and as it arrives from the queue: validated there, since a malformed message
+ * must not crash a batch. `Job` is inferred from it.
+ */
+export const jobSchema = z.discriminatedUnion('type', [
   /** Create the incident channel, invite, post and pin the summary, announce. */
-  | { type: 'setup-channel'; incidentId: string }
+  z.object({ type: z.literal('setup-channel'), incidentId }),
   /** Edit the pinned summary (and topic) in place after a change. */
-  | { type: 'refresh-summary'; incidentId: string }
+  z.object({ type: z.literal('refresh-summary'), incidentId }),
   /** After resolve: compile, store and upload the postmortem, post the summary. */
-  | { type: 'publish-postmortem'; incidentId: string }
+  z.object({ type: z.literal('publish-postmortem'), incidentId }),
   /** After a late fact on a resolved incident: recompile and replace the stored document. */
-  | { type: 'store-postmortem'; incidentId: string }
+  z.object({ type: z.literal('store-postmortem'), incidentId }),
   /** Escalation: start the policy's tiers, stop them on ack, resolve pages, re-plan, page by hand. */
-  | { type: 'escalation-start'; incidentId: string }
-  | { type: 'escalation-ack'; incidentId: string }
-  | { type: 'escalation-resolve'; incidentId: string }
-  | { type: 'escalation-replan'; incidentId: string; previous: Severity }
-  /** Brings paging up to date after `/incident escalate` (the request is on the timeline). */
-  | { type: 'escalate'; incidentId: string }
+  z.object({ type: z.literal('escalation-start'), incidentId }),
+  z.object({ type: z.literal('escalation-ack'), incidentId }),
+  z.object({ type: z.literal('escalation-resolve'), incidentId }),
+  z.object({ type: z.literal('escalation-replan'), incidentId, previous: z.enum(SEVERITIES) }),
+  /**
+   * Brings paging up to date after `/incident escalate` (the request is on the timeline). Messages
+   * queued before `team` and `requestId` were dropped (nothing read them) still parse: the object
+   * strips them.
+   */
+  z.object({ type: z.literal('escalate'), incidentId }),
   /** One team's page for one tier (or one `/incident escalate`): the step named `step`. */
-  | { type: 'page'; incidentId: string; step: string }
+  z.object({ type: z.literal('page'), incidentId, step: z.string().min(1) }),
   /** Do whatever the incident's progress record says is missing (the reconciler's unit of work). */
-  | { type: 'reconcile-incident'; incidentId: string }
+  z.object({ type: z.literal('reconcile-incident'), incidentId }),
   /** Tell the announcement channel that the severity changed. */
-  | { type: 'announce-severity'; incidentId: string; previous: Severity }
+  z.object({ type: z.literal('announce-severity'), incidentId, previous: z.enum(SEVERITIES) }),
+  /** Post a status update (`/incident update`, the event `eventId`) in the announcement channel. */
+  z.object({ type: z.literal('announce-update'), incidentId, eventId: z.string().min(1) }),
   /**
    * Put a Slack message on the timeline (📌 reaction or the message shortcut): fetch what the job
    * was not given (text, author), add the permalink, record one event under `eventId`.
    */
-  | {
-      type: 'capture-message';
-      incidentId: string;
-      channelId: string;
-      messageTs: string;
-      kind: LogKind;
-      eventId: string;
-      text?: string;
-      author?: string;
-      capturedBy: string;
-    }
+  z.object({
+    type: z.literal('capture-message'),
+    incidentId,
+    channelId: z.string().min(1),
+    messageTs: z.string().regex(/^\d+\.\d+$/),
+    kind: z.enum(LOG_KINDS),
+    eventId: z.string().min(1),
+    text: z.string().optional(),
+    author: z.string().optional(),
+    capturedBy: z.string().min(1),
+  }),
   /** Tell someone what a button or modal did: in the channel, or to that user alone. */
-  | {
-      type: 'reply';
-      incidentId?: string;
-      channelId: string;
-      userId: string;
-      text: string;
-      visibility: 'channel' | 'user';
-      /** The interaction's response_url: an ephemeral answer there reaches people where they are. */
-      responseUrl?: string;
-    }
+  z.object({
+    type: z.literal('reply'),
+    incidentId: incidentId.optional(),
+    channelId: z.string().min(1),
+    userId: z.string().min(1),
+    text: z.string().min(1),
+    visibility: z.enum(['channel', 'user']),
+    /** The interaction's response_url: an ephemeral answer there reaches people where they are. */
+    responseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  }),
   /**
    * Tell the incident channel about an action taken elsewhere (who, what, from where): once per
-   * request `key`, in the incident's lane so it follows the channel's creation.
+   * request `key`, in the incident's lane so it follows the channel's creation. `message` is rendered
+   * by the worker; `text` (already Slack text) is what jobs queued by earlier versions carry.
    */
-  | { type: 'echo'; incidentId: string; text: string; key: string }
+  z
+    .object({
+      type: z.literal('echo'),
+      incidentId,
+      key: z.string().min(1),
+      message: messageSchema.optional(),
+      text: z.string().min(1).optional(),
+    })
+    .refine((job) => job.message !== undefined || job.text !== undefined, {
+      error: 'an echo needs a message',
+    }),
   /** Invite someone (a new commander) to the incident channel; already a member is fine. */
-  | { type: 'invite'; incidentId: string; userId: string }
+  z.object({ type: z.literal('invite'), incidentId, userId: z.string().min(1) }),
   /** Publish a user's App Home with the open incidents. */
-  | { type: 'publish-home'; incidentId?: undefined; userId: string };
+  z.object({
+    type: z.literal('publish-home'),
+    incidentId: z.undefined().optional(),
+    userId: z.string().min(1),
+  }),
+]);
+
+export type Job = z.infer<typeof jobSchema>;
 
 export interface EnqueueOptions {
   /** Run no sooner than this (a page's backoff, a rate limit's Retry-After). */

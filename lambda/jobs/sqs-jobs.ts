@@ -3,8 +3,6 @@
  * as the intent is stored. The queue's redrive policy moves a job that keeps failing to a DLQ.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
-import { LOG_KINDS, SEVERITIES } from '../incidents/types';
 import type { Job, Jobs } from './jobs';
 
 /** SQS delays a message by 15 minutes at most. */
@@ -32,45 +30,4 @@ export class SqsJobs implements Jobs {
   }
 }
 
-const incidentId = z.string().regex(/^INC-\d+$/, { error: 'expected an incident id like INC-7' });
-
-/** A job as it arrives from the queue: validated, since a malformed message must not crash a batch. */
-export const jobSchema: z.ZodType<Job> = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('setup-channel'), incidentId }),
-  z.object({ type: z.literal('refresh-summary'), incidentId }),
-  z.object({ type: z.literal('publish-postmortem'), incidentId }),
-  z.object({ type: z.literal('store-postmortem'), incidentId }),
-  z.object({ type: z.literal('escalation-start'), incidentId }),
-  z.object({ type: z.literal('escalation-ack'), incidentId }),
-  z.object({ type: z.literal('escalation-resolve'), incidentId }),
-  z.object({ type: z.literal('escalation-replan'), incidentId, previous: z.enum(SEVERITIES) }),
-  // Messages queued before `team` and `requestId` were dropped (nothing read them) still parse: the
-  // object strips them.
-  z.object({ type: z.literal('escalate'), incidentId }),
-  z.object({ type: z.literal('page'), incidentId, step: z.string().min(1) }),
-  z.object({ type: z.literal('reconcile-incident'), incidentId }),
-  z.object({ type: z.literal('announce-severity'), incidentId, previous: z.enum(SEVERITIES) }),
-  z.object({
-    type: z.literal('capture-message'),
-    incidentId,
-    channelId: z.string().min(1),
-    messageTs: z.string().regex(/^\d+\.\d+$/),
-    kind: z.enum(LOG_KINDS),
-    eventId: z.string().min(1),
-    text: z.string().optional(),
-    author: z.string().optional(),
-    capturedBy: z.string().min(1),
-  }),
-  z.object({
-    type: z.literal('reply'),
-    incidentId: incidentId.optional(),
-    channelId: z.string().min(1),
-    userId: z.string().min(1),
-    text: z.string().min(1),
-    visibility: z.enum(['channel', 'user']),
-    responseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  }),
-  z.object({ type: z.literal('echo'), incidentId, text: z.string().min(1), key: z.string().min(1) }),
-  z.object({ type: z.literal('invite'), incidentId, userId: z.string().min(1) }),
-  z.object({ type: z.literal('publish-home'), userId: z.string().min(1) }),
-]);
+export { jobSchema } from './jobs';

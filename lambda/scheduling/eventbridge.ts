@@ -9,6 +9,7 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../incidents/time';
+import { describeIssues } from '../validation';
 import { assertSchedulable, type Scheduler, type Timer, timerSchema } from './scheduler';
 
 export interface EventBridgeSchedulerOptions {
@@ -127,11 +128,7 @@ export function parseTimerEvent(event: unknown): Timer {
   }
   const result = timerSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join('.') : '(event)';
-    return `${path}: ${issue.message}`;
-  });
-  throw new TimerEventError(`Bad timer event: ${problems.join('; ')}`);
+  throw new TimerEventError(`Bad timer event: ${describeIssues(result.error, '(event)').join('; ')}`);
 }
 
 // By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.

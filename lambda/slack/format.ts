@@ -2,16 +2,25 @@
  * Slack-facing text: channel names and Block Kit messages. Pure functions of stored facts.
  */
 import type { KnownBlock } from '@slack/types';
-import { formatDateTime, formatDuration } from '../incidents/time';
+import { formatClock, formatDateTime, formatDuration } from '../incidents/time';
 import {
   BOT_AUTHOR,
   type FollowUp,
   type Incident,
   type IncidentRecord,
   type Severity,
+  type TimelineEvent,
 } from '../incidents/types';
 import type { ChatMessage } from './chat';
-import { channelMention, clipMrkdwn, escapeClip, escapeText, joinLinesWithin, userMention } from './text';
+import {
+  channelMention,
+  clipMrkdwn,
+  escapeClip,
+  escapeText,
+  joinLinesWithin,
+  userMention,
+  withMentions,
+} from './text';
 
 export { escapeText };
 
@@ -190,6 +199,18 @@ export function severityAnnouncement(incident: Incident, previous: Severity): Ch
   const direction = previous > incident.severity ? 'raised' : 'lowered';
   return {
     text: `${SEVERITY_EMOJI[incident.severity]} ${incident.id} ${direction} from ${previous} to ${incident.severity}: ${title(incident)}${where}.`,
+  };
+}
+
+/** A status update (`/incident update`) in the announcements channel: what, who, where to follow it. */
+export function updateAnnouncement(
+  incident: Incident,
+  event: TimelineEvent,
+  ctx: FormatContext,
+): ChatMessage {
+  const where = incident.channelId ? ` Follow in ${channelMention(incident.channelId)}.` : '';
+  return {
+    text: `:mega: ${SEVERITY_EMOJI[incident.severity]} *${incident.id}* update (${incident.severity} · ${incident.status}, ${formatClock(event.at, ctx.tz)}) from ${userMention(event.author)}: ${withMentions(event.text)}${where}`,
   };
 }
 

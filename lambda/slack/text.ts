@@ -156,3 +156,19 @@ export function inertMrkdwn(text: string): string {
     return `&lt;${inner}&gt;`;
   });
 }
+
+const MENTION = /<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>/g;
+
+/**
+ * A responder's text: escaped, except the user mentions it holds (`<@U…>`, `<@U…|name>`), which stay
+ * real mentions (`<@U…>`) instead of showing as literal text.
+ */
+export function withMentions(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    out += escapeText(text.slice(last, match.index)) + userMention(match[1] as string);
+    last = match.index + match[0].length;
+  }
+  return out + escapeText(text.slice(last));
+}

@@ -4,6 +4,7 @@
  * a decision (or an IncidentError) out. No store, no Slack, no clock.
  */
 import { IncidentError, type IncidentErrorCode } from '../../lambda/incidents/errors';
+import { renderMessage } from '../../lambda/slack/message';
 import {
   type DecideContext,
   type Decision,
@@ -123,7 +124,7 @@ describe('decide: what each verb records', () => {
       { verb: 'commander', user: 'U0DAVE' },
       {
         incident: { ...OPEN, commander: 'U0DAVE' },
-        event: { at: NOW, kind: 'commander', text: '<@U0DAVE> is now the incident commander' },
+        event: { at: NOW, kind: 'commander', text: 'is now the incident commander', subject: 'U0DAVE' },
       },
     ],
     [
@@ -132,7 +133,7 @@ describe('decide: what each verb records', () => {
       { verb: 'commander', user: 'U0BOB', ifVacant: true },
       {
         incident: { ...LEADERLESS, commander: 'U0BOB' },
-        event: { at: NOW, kind: 'commander', text: '<@U0BOB> is now the incident commander' },
+        event: { at: NOW, kind: 'commander', text: 'is now the incident commander', subject: 'U0BOB' },
       },
     ],
     [
@@ -141,7 +142,7 @@ describe('decide: what each verb records', () => {
       { verb: 'ack' },
       {
         incident: { ...OPEN, acknowledgedAt: NOW, acknowledgedBy: 'U0BOB' },
-        event: { at: NOW, kind: 'acknowledged', text: '<@U0BOB> acknowledged the page' },
+        event: { at: NOW, kind: 'acknowledged', text: 'acknowledged the page', subject: 'U0BOB' },
       },
     ],
     [
@@ -153,7 +154,7 @@ describe('decide: what each verb records', () => {
         event: {
           at: '2024-02-18T15:33:00.000Z',
           kind: 'acknowledged',
-          text: '<@U0BOB> acknowledged the page',
+          text: 'acknowledged the page', subject: 'U0BOB',
         },
       },
     ],
@@ -217,7 +218,7 @@ describe('decide: what each verb records', () => {
           resolvedBy: 'U0BOB',
           resolution: 'Rolled back v42',
         },
-        event: { at: NOW, kind: 'resolved', text: '<@U0BOB> resolved the incident' },
+        event: { at: NOW, kind: 'resolved', text: 'resolved the incident', subject: 'U0BOB' },
       },
     ],
     [
@@ -231,7 +232,7 @@ describe('decide: what each verb records', () => {
           resolvedAt: '2024-02-18T15:55:00.000Z',
           resolvedBy: 'U0BOB',
         },
-        event: { at: '2024-02-18T15:55:00.000Z', kind: 'resolved', text: '<@U0BOB> resolved the incident' },
+        event: { at: '2024-02-18T15:55:00.000Z', kind: 'resolved', text: 'resolved the incident', subject: 'U0BOB' },
       },
     ],
     ['postmortem records nothing', OPEN, { verb: 'postmortem' }, {}],
@@ -379,6 +380,8 @@ describe('decide: refusals, each with the message the responder reads', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(IncidentError);
-    expect(thrown).toMatchObject({ code, message });
+    expect(thrown).toMatchObject({ code });
+    // As the responder reads it in Slack: people as mentions.
+    expect(renderMessage((thrown as IncidentError).said)).toBe(message);
   });
 });

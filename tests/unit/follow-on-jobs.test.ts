@@ -15,6 +15,7 @@ import type {
 } from '../../lambda/incidents/types';
 import type { Job, Jobs } from '../../lambda/jobs/jobs';
 import { type CommandContext, CommandService, type Reply } from '../../lambda/service/command-service';
+import { renderMessage } from '../../lambda/slack/message';
 import type { IncidentStore } from '../../lambda/store/store';
 import { anIncident, THREE_TEAMS } from '../fixtures/incidents';
 
@@ -170,6 +171,12 @@ describe('follow-on jobs: what each verb queues after its decision is stored', (
       ],
     ],
     [
+      'a status update is announced (its event names it)',
+      OPEN,
+      { verb: 'update', text: 'rollback at 50%' },
+      [{ type: 'announce-update', incidentId: id, eventId: 't-T1' }],
+    ],
+    [
       'a manual escalation queues the page job',
       OPEN,
       { verb: 'escalate', team: 'sre', reason: 'db' },
@@ -292,7 +299,10 @@ describe('follow-on jobs: a command taken outside the incident channel is echoed
     store.channels.set('C0OTHER', 'INC-7');
     await service.execute(intent, input);
     const echoes = jobs.jobs.filter((job) => job.type === 'echo');
-    expect(echoes).toEqual(echo ? [{ type: 'echo', incidentId: id, text: echo, key: 't-T1' }] : []);
+    // As the incident channel reads it.
+    expect(echoes.map((job) => ({ ...job, message: renderMessage(job.message ?? []) }))).toEqual(
+      echo ? [{ type: 'echo', incidentId: id, message: echo, key: 't-T1' }] : [],
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import type {
   IncidentRecord,
   TimelineEvent,
 } from '../../lambda/incidents/types';
-import { withMentions } from '../../lambda/service/command-service';
+import { withMentions } from '../../lambda/slack/text';
 import { anEvent, anIncident } from '../fixtures/incidents';
 import { missingSeedSentences, PRODUCT_HEADINGS, sectionsOfPostmortem } from '../helpers/seed-sections';
 
