@@ -25,17 +25,21 @@ export interface ObservabilityOptions<E> {
   metrics?: () => BotMetrics;
 }
 
-export function withObservability<E, C extends Partial<Context> | undefined, R>(
-  handler: (event: E, context: C) => Promise<R>,
-  options: ObservabilityOptions<E> = {},
-): (event: E, context: C) => Promise<R> {
-  return async (event, context) => {
+/** A Lambda entry: an event, and the context Lambda passes (tests may leave it out). */
+type Entry = (event: never, context: never) => Promise<unknown>;
+
+/** The entry, observed; its type (the event, the answer, an optional context) is kept as it is. */
+export function withObservability<H extends Entry>(
+  handler: H,
+  options: ObservabilityOptions<Parameters<H>[0]> = {},
+): H {
+  const observed = async (event: Parameters<H>[0], context?: Context) => {
     const logger = options.log?.() ?? lambdaLogger();
-    if (context) logger.addContext?.(context as Context);
+    if (context) logger.addContext?.(context);
     const keys = options.keys?.(event);
     if (keys) logger.appendKeys?.(keys);
     try {
-      return await handler(event, context);
+      return await handler(event, context as never);
     } catch (error) {
       if (options.failure) logger.error(options.failure, { error: errorMessage(error) });
       throw error;
@@ -44,4 +48,5 @@ export function withObservability<E, C extends Partial<Context> | undefined, R>(
       (options.metrics?.() ?? lambdaMetrics()).flush();
     }
   };
+  return observed as unknown as H;
 }
