@@ -1,7 +1,9 @@
 /**
- * Slack's interactive payloads in their real shapes (a button click, a modal submission), for
+ * Slack's interactive payloads in their real shapes (a button click, a message shortcut, a modal
+ * submission), for
  * `harness.interact`, which signs them and posts them to the local server as Slack does.
  */
+import { SHORTCUT } from '../../lambda/slack/views';
 import { ALICE, type Harness } from './harness';
 
 export const TEAM = { id: 'T0LOCAL', domain: 'local' };
@@ -63,6 +65,37 @@ export function buttonClick(click: Click) {
 /** Sends a button click, signed, through the local server; waits for the work it queued. */
 export function click(harness: Harness, options: Click): Promise<{ status: number; body: string }> {
   return harness.interact(buttonClick(options));
+}
+
+export interface Shortcut {
+  /** The channel of the message the shortcut was used on. */
+  channelId: string;
+  /** That message. */
+  message: { ts: string; text: string; user: string };
+  /** Makes the trigger id (`trigger-<id>`) unique. */
+  id: string;
+  /** Who used it; Alice unless given. */
+  user?: string;
+  /** Where the bot may answer; one on Slack's host unless given. */
+  responseUrl?: string;
+}
+
+/** A message_action payload: the "Add to incident timeline" message shortcut used on a message. */
+export function messageShortcut(shortcut: Shortcut) {
+  return {
+    type: 'message_action',
+    callback_id: SHORTCUT,
+    team: TEAM,
+    user: slackUser(shortcut.user),
+    api_app_id: 'A0LOCAL',
+    token: 'deprecated',
+    channel: { id: shortcut.channelId, name: 'incident' },
+    message: { type: 'message', ...shortcut.message },
+    message_ts: shortcut.message.ts,
+    trigger_id: `trigger-${shortcut.id}`,
+    response_url: shortcut.responseUrl ?? 'https://hooks.slack.com/app/T0LOCAL/1/x',
+    action_ts: '1700000301.000600',
+  };
 }
 
 /** The view the bot last opened, as Slack would echo it back in a view_submission. */

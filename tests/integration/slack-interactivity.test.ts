@@ -6,16 +6,13 @@
 import { ANNOUNCEMENTS, GENERAL, type Harness, startHarness } from '../helpers/harness';
 import {
   click,
+  messageShortcut,
   openedView,
   SLACK_RESPONSE_URL,
   selectInput as select,
-  slackUser,
   viewSubmission as submission,
-  TEAM,
   textInput as text,
 } from '../helpers/interactions';
-
-const USER = slackUser('U0ALICE');
 
 /** A click on the pinned summary's button `actionId` of INC-1 in `channelId`. */
 const press = (harness: Harness, actionId: string, channelId: string, id: string) =>
@@ -147,18 +144,13 @@ describe('Slack interactivity', () => {
   });
 
   it('adds a message with a chosen kind through the message shortcut', async () => {
-    await harness.interact({
-      type: 'message_action',
-      callback_id: 'add_to_incident_timeline',
-      team: TEAM,
-      user: USER,
-      channel: { id: channelId, name: 'incident' },
-      message: { type: 'message', ts: '1700000300.000500', text: 'Rolled back deploy 4821', user: 'U0CAROL' },
-      trigger_id: 'trigger-S1',
-      response_url: 'https://hooks.slack.com/app/T0LOCAL/1/x',
-      message_ts: '1700000300.000500',
-      action_ts: '1700000301.000600',
-    });
+    await harness.interact(
+      messageShortcut({
+        channelId,
+        message: { ts: '1700000300.000500', text: 'Rolled back deploy 4821', user: 'U0CAROL' },
+        id: 'S1',
+      }),
+    );
     const view = openedView(harness);
     expect(view.callback_id).toBe('incident.add_to_timeline');
     await harness.interact(submission(view, { kind: select('action') }, 'V3'));
@@ -170,16 +162,13 @@ describe('Slack interactivity', () => {
   it('answers the shortcut outside an incident channel without writing anything', async () => {
     const before = (await harness.server.store.getRecord('INC-1'))?.events.length;
     harness.slack.channels.get(GENERAL)?.members.add('U0ALICE'); // whoever uses a shortcut is in the channel
-    await harness.interact({
-      type: 'message_action',
-      callback_id: 'add_to_incident_timeline',
-      team: TEAM,
-      user: USER,
-      channel: { id: GENERAL, name: 'general' },
-      message: { type: 'message', ts: '1700000400.000700', text: 'hello', user: 'U0CAROL' },
-      trigger_id: 'trigger-S2',
-      response_url: 'https://hooks.slack.com/app/T0LOCAL/1/x',
-    });
+    await harness.interact(
+      messageShortcut({
+        channelId: GENERAL,
+        message: { ts: '1700000400.000700', text: 'hello', user: 'U0CAROL' },
+        id: 'S2',
+      }),
+    );
     expect(harness.slack.ephemerals.at(-1)?.text).toContain('belongs to no incident');
     expect((await harness.server.store.getRecord('INC-1'))?.events.length).toBe(before);
   });

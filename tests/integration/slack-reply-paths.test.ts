@@ -5,20 +5,16 @@
  * the interaction's response_url, and nothing relies on chat.postEphemeral into a conversation the
  * bot cannot post in (Slack answers channel_not_found / not_in_channel, and the reply is lost).
  */
-import { SHORTCUT } from '../../lambda/slack/views';
 import { ALICE, fixedClock, type Harness, startHarness } from '../helpers/harness';
 import {
   click,
+  messageShortcut,
   openedView,
   selectInput,
-  slackUser,
-  TEAM,
   textInput,
   viewSubmission,
 } from '../helpers/interactions';
 import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
-
-const USER = slackUser(ALICE);
 
 /** Where the person typed or clicked. */
 const PLACES = [
@@ -190,18 +186,14 @@ describe.each(PLACES)('replies to someone in $name', (place) => {
   it("answers the message shortcut through the interaction's response_url", async () => {
     const before = postsInto().length;
     const url = responseUrl();
-    const response = await harness.interact({
-      type: 'message_action',
-      team: TEAM,
-      user: USER,
-      api_app_id: 'A0LOCAL',
-      token: 'deprecated',
-      callback_id: SHORTCUT,
-      trigger_id: `trigger-S-${place.id}`,
-      channel: { id: place.id, name: 'somewhere' },
-      message: { type: 'message', ts: '1700000000.000100', text: 'the db is on fire', user: ALICE },
-      response_url: url,
-    });
+    const response = await harness.interact(
+      messageShortcut({
+        channelId: place.id,
+        message: { ts: '1700000000.000100', text: 'the db is on fire', user: ALICE },
+        id: `S-${place.id}`,
+        responseUrl: url,
+      }),
+    );
     expect(response.status).toBe(200);
     expect(at(url)).toEqual([
       { response_type: 'ephemeral', text: expect.stringContaining('belongs to no incident') },
