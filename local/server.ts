@@ -1,7 +1,10 @@
 /**
  * The local server (`npm start`): the Lambda handlers served over HTTP on one machine, with the
  * embedded DynamoDB-compatible store on disk under DATA_DIR and an in-process job queue. Socket Mode
- * when SLACK_APP_TOKEN is set.
+ * when SLACK_APP_TOKEN is set. It supplies the local adapters (store, SlackChat, file archive, local
+ * jobs and timers); the bot, its alert service and its Bolt apps are built by the composition root
+ * (lambda/runtime.ts, lambda/slack-app.ts). The demo, the tests and the bench start it through
+ * local/sandbox.ts.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
