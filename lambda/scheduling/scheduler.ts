@@ -4,25 +4,44 @@
  * the same ids and deliver the same JSON, so the escalation handler cannot tell them apart.
  */
 import { z } from 'zod';
-import { SEVERITIES, type Severity } from '../incidents/types';
+import { INCIDENT_ID_PATTERN, SEVERITIES } from '../incidents/types';
 
-export type EscalationTierPayload = {
-  type: 'escalation-tier';
-  incidentId: string;
-  severity: Severity;
-  tier: number;
-};
-export type ReminderPayload = { type: 'reminder'; incidentId: string };
+/** EventBridge Scheduler's rule for schedule names; the local adapter enforces it too. */
+export const TIMER_ID_PATTERN = /^[0-9A-Za-z_.-]{1,64}$/;
+// Ids are built from these parts joined by '.', so a part must not contain one.
+const ID_PART = /^[0-9A-Za-z_-]+$/;
 
 /** What fires when a timer is due; kept small and JSON-serialisable (it crosses EventBridge). */
-export type TimerPayload = EscalationTierPayload | ReminderPayload;
+const payloadSchema = z.discriminatedUnion(
+  'type',
+  [
+    /** A tier of the escalation policy falls due. */
+    z.object({
+      type: z.literal('escalation-tier'),
+      incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'expected an incident id like INC-7' }),
+      severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }),
+      tier: z.number({ error: 'expected a tier number (0, 1, 2, ...)' }).int().nonnegative(),
+    }),
+    /** The channel has had no update for the reminder interval. */
+    z.object({
+      type: z.literal('reminder'),
+      incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'expected an incident id like INC-7' }),
+    }),
+  ],
+  { error: 'expected type escalation-tier or reminder' },
+);
 
-export interface Timer {
-  id: string;
-  /** ISO-8601 UTC. */
-  dueAt: string;
-  payload: TimerPayload;
-}
+/** A timer as JSON: what EventBridge delivers and what the local store holds. */
+export const timerSchema = z.object({
+  id: z.string().regex(TIMER_ID_PATTERN, { error: 'expected a schedule name ([0-9A-Za-z_.-], at most 64)' }),
+  dueAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time' }),
+  payload: payloadSchema,
+});
+
+export type TimerPayload = z.infer<typeof payloadSchema>;
+export type EscalationTierPayload = Extract<TimerPayload, { type: 'escalation-tier' }>;
+export type ReminderPayload = Extract<TimerPayload, { type: 'reminder' }>;
+export type Timer = z.infer<typeof timerSchema>;
 
 /**
  * Delivery is at least once and may be late (EventBridge works to the minute) or, after a cancel
@@ -35,11 +54,7 @@ export interface Scheduler {
   cancel(timerId: string): Promise<void>;
 }
 
-/** EventBridge Scheduler's rule for schedule names; the local adapter enforces it too. */
-export const TIMER_ID_PATTERN = /^[0-9A-Za-z_.-]{1,64}$/;
-
 // Ids are built from these parts joined by '.', so a part must not contain one.
-const ID_PART = /^[0-9A-Za-z_-]+$/;
 
 /**
  * The timer's name, the same for the same payload (and, for reminders, the same due second), so
@@ -98,27 +113,3 @@ export function assertSchedulable(timer: Timer): void {
   }
   normalizeDueAt(timer.dueAt);
 }
-
-const payloadSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.object({
-      type: z.literal('escalation-tier'),
-      incidentId: z.string().regex(ID_PART, { error: 'expected an incident id like INC-7' }),
-      severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }),
-      tier: z.number({ error: 'expected a tier number (0, 1, 2, ...)' }).int().nonnegative(),
-    }),
-    z.object({
-      type: z.literal('reminder'),
-      incidentId: z.string().regex(ID_PART, { error: 'expected an incident id like INC-7' }),
-    }),
-  ],
-  { error: 'expected type escalation-tier or reminder' },
-);
-
-/** A timer as JSON: what EventBridge delivers and what the local store holds. */
-export const timerSchema = z.object({
-  id: z.string().regex(TIMER_ID_PATTERN, { error: 'expected a schedule name ([0-9A-Za-z_.-], at most 64)' }),
-  dueAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time' }),
-  payload: payloadSchema,
-});
