@@ -32,6 +32,7 @@ import { CHANNEL_LINK, deliveryKey, type PageAction, type PageOutcome, type Page
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
 import { channelLink, pageFailureNotice, reminderText } from '../slack/page-text';
+import { claimKey } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 
 export interface PageRetryPolicy {
@@ -489,7 +490,7 @@ export class EscalationEngine {
     );
     const now = new Date(this.nowMs()).toISOString();
     const intervals = Math.floor((Date.parse(now) - Date.parse(lastUpdate)) / (seconds * 1000));
-    const nudge = `nudge.${incidentId}.${lastUpdate}.${intervals}`;
+    const nudge = claimKey.nudge(incidentId, lastUpdate, intervals);
     if (intervals >= 1 && incident.channelId && (await this.deps.store.claim(nudge, seconds * 2))) {
       await this.deps.chat.postMessage(incident.channelId, {
         text: reminderText(incident.id, formatDuration(lastUpdate, now)),
