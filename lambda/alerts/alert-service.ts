@@ -17,7 +17,6 @@
  * notification as detection, alerts joining or resolving later as notes, each once however often
  * Alertmanager re-sends. truncatedAlerts and the whole group resolving are notes too.
  */
-import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AlertRules, DEFAULT_ALERT_RULES } from '../incidents/policy';
 import type { Clock } from '../incidents/time';
@@ -26,6 +25,7 @@ import type { Jobs } from '../jobs/jobs';
 import type { CommandService } from '../service/command-service';
 import { escapeText } from '../slack/text';
 import { type AlertLink, DynamoAlertLinks } from '../store/alert-links';
+import { alertDigestKey } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 import { type AlertGroupSignal, type AlertSignal, type GroupAlert, isGroupSignal } from './payloads';
 
@@ -91,12 +91,11 @@ export class AlertBusyError extends Error {
 
 /** Timeline event id for a signal: the same for every delivery of one state change of one alert. */
 export function alertEventId(signal: Pick<AlertSignal, 'key' | 'state' | 'at'>): string {
-  const digest = createHash('sha256').update(`${signal.key}\n${signal.state}\n${signal.at}`).digest('hex');
-  return `alert.${digest.slice(0, 32)}`;
+  return alertDigestKey(signal.key, signal.state, signal.at);
 }
 
 function digestId(...parts: string[]): string {
-  return `alert.${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
+  return alertDigestKey(...parts);
 }
 
 /**

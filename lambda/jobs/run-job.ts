@@ -18,13 +18,7 @@ import {
   type SlackStep,
 } from '../incidents/progress';
 import type { Clock } from '../incidents/time';
-import {
-  BOT_AUTHOR,
-  type Incident,
-  type IncidentRecord,
-  type Severity,
-  type StepState,
-} from '../incidents/types';
+import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from '../incidents/types';
 import type { ChatGateway, ChatMessage } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import {
@@ -35,6 +29,7 @@ import {
   severityAnnouncement,
 } from '../slack/format';
 import { appHome, pinnedSummary } from '../slack/views';
+import { claimKey } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
@@ -54,25 +49,6 @@ export interface JobDeps {
   fetch?: typeof fetch;
   /** Where failures nobody can be told about in Slack go (the local server's log, CloudWatch). */
   log?: (line: string) => void;
-}
-
-/** Applies `change` to the latest stored incident, re-reading on a concurrent update. */
-export async function updateWithRetry(
-  store: IncidentStore,
-  id: string,
-  change: (incident: Incident) => Incident | undefined,
-): Promise<Incident> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await store.getIncident(id);
-    if (!current) throw unknownIncident(id);
-    const next = change(current);
-    if (!next) return current;
-    try {
-      return await store.updateIncident(next);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'CONCURRENT_UPDATE' || attempt >= 10) throw error;
-    }
-  }
 }
 
 /** Longer than one step can take (one or two Slack calls, each bounded by the client's timeout). */
@@ -122,14 +98,14 @@ export function createJobRunner(deps: JobDeps): JobRunner {
 
   /** A one-off post outside the progress record (a severity announcement): once, however often its job runs. */
   async function once(key: string, post: () => Promise<void>): Promise<void> {
-    if (!(await store.claim(`once#${key}`, SLACK_STEP_LEASE_MS / 1000))) return;
+    if (!(await store.claim(claimKey.once(key), SLACK_STEP_LEASE_MS / 1000))) return;
     try {
       await post();
     } catch (error) {
-      await store.releaseClaim(`once#${key}`).catch(() => undefined);
+      await store.releaseClaim(claimKey.once(key)).catch(() => undefined);
       throw error;
     }
-    await store.renewClaim(`once#${key}`, ONCE_SECONDS);
+    await store.renewClaim(claimKey.once(key), ONCE_SECONDS);
   }
 
   async function compileAndStore(record: IncidentRecord): Promise<{ markdown: string; location: string }> {
@@ -174,9 +150,10 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           const channel = await chat.createChannel(incidentChannelName(incident.number, incident.title), {
             adoptCreatedAfter: Date.parse(incident.declaredAt) - 60_000,
           });
-          current = await updateWithRetry(store, incident.id, (latest) =>
+          const linked = await store.update(incident.id, (latest) =>
             latest.channelId ? undefined : { ...latest, channelId: channel.id, channelName: channel.name },
           );
+          current = linked.incident;
         }
         const id = current.channelId as string;
         await store.linkChannel(id, incident.id);
@@ -193,7 +170,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         if (!channelId) return { skipped: 'no channel' };
         if (!incident.summaryTs) {
           const ts = await postOnce(channelId, pinnedSummary(incident, ctx(), progressProblems(record)));
-          await updateWithRetry(store, incident.id, (latest) =>
+          await store.update(incident.id, (latest) =>
             latest.summaryTs ? undefined : { ...latest, summaryTs: ts },
           );
         }
@@ -308,7 +285,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     const record = await load(incidentId);
     if (record.incident.settledAt || !isSettled(record, progress)) return;
     const now = clock.now().toISOString();
-    await updateWithRetry(store, incidentId, (latest) =>
+    await store.update(incidentId, (latest) =>
       latest.settledAt || latest.status !== 'resolved' ? undefined : { ...latest, settledAt: now },
     );
   }

@@ -3,7 +3,7 @@
  * alert source or the clock gives us again on a redelivery, so a retried request finds the work its
  * first delivery did instead of doing it twice. Where each kind is stored: store/table.ts.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** The request that declares an incident: every delivery of it declares the same incident number. */
 export const declareRequestKey = {
@@ -32,6 +32,15 @@ export const eventIdFor = {
   /** A message pinned with 📌: once, however many people pin it. */
   pinnedMessage: (channelId: string, messageTs: string) => `msg.${channelId}.${messageTs}.pin`,
 } as const;
+
+/**
+ * An id derived from an alert (`alert.<digest>`): a timeline event id, or the request key of the
+ * incident it opens. The parts are what identifies the alert's change, the same on every delivery and
+ * from both members of an HA pair; hashed because alert keys and labels can be long.
+ */
+export function alertDigestKey(...parts: string[]): string {
+  return `alert.${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
+}
 
 /** The event id of a request: from its trigger id when it has one. */
 export function requestEventId(triggerId: string | undefined): string {
