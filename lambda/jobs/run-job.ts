@@ -27,7 +27,9 @@ import {
   incidentChannelName,
   resolutionSummary,
   severityAnnouncement,
+  updateAnnouncement,
 } from '../slack/format';
+import { renderMessage } from '../slack/message';
 import { appHome, pinnedSummary } from '../slack/views';
 import { claimKey } from '../store/keys';
 import type { IncidentStore } from '../store/store';
@@ -314,6 +316,18 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     );
   }
 
+  /** A status update, in the announcements channel: once per update. */
+  async function announceUpdate(incidentId: string, eventId: string): Promise<void> {
+    const announcements = settings.incidentsChannel;
+    if (!announcements) return;
+    const { incident, events } = await load(incidentId);
+    const event = events.find((candidate) => candidate.id === eventId);
+    if (!event) return;
+    await once(`${incidentId}.announce-update.${eventId}`, async () => {
+      await chat.postMessage(announcements, updateAnnouncement(incident, event, ctx()));
+    });
+  }
+
   async function captureMessage(job: Extract<Job, { type: 'capture-message' }>): Promise<void> {
     const { incident } = await load(job.incidentId);
     const fetched = job.text === undefined ? await chat.getMessage(job.channelId, job.messageTs) : undefined;
@@ -419,6 +433,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return escalation?.page(job.incidentId, job.step);
       case 'announce-severity':
         return slackJob(job, () => announceSeverity(job.incidentId, job.previous));
+      case 'announce-update':
+        return slackJob(job, () => announceUpdate(job.incidentId, job.eventId));
       case 'capture-message':
         return slackJob(job, () => captureMessage(job));
       case 'reply':
@@ -432,8 +448,9 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           const { incident } = await load(job.incidentId);
           const channelId = incident.channelId;
           if (!channelId) return; // no channel yet: its summary will show the state
+          const text = job.message ? renderMessage(job.message) : (job.text ?? '');
           await once(`${job.incidentId}.echo.${job.key}`, async () => {
-            await chat.postMessage(channelId, { text: job.text });
+            await chat.postMessage(channelId, { text });
           });
         });
       case 'invite':
