@@ -124,7 +124,7 @@ export async function startLocalServer(
   const store = new DynamoIncidentStore({
     client,
     tableName: config.tableName,
-    now: () => clock.now(),
+    clock,
     ...(leasesBefore ? { leasesBefore } : {}),
   });
   await store.ensureTable();
