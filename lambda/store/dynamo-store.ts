@@ -389,14 +389,14 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   }
 
   addEvent(event: TimelineEvent): Promise<boolean> {
-    return this.putIfAbsent({
+    return this.writeOnce({
       ...event,
       ...itemKey.event(event.incidentId, event.id),
     });
   }
 
   addFollowUp(followUp: FollowUp): Promise<boolean> {
-    return this.putIfAbsent({
+    return this.writeOnce({
       ...followUp,
       ...itemKey.followUp(followUp.incidentId, followUp.id),
     });
@@ -429,7 +429,8 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: itemKey.claim(key) }));
   }
 
-  private putIfAbsent(item: Item): Promise<boolean> {
+  /** Events and follow-ups: an id is written once, so a retried request adds nothing. */
+  private writeOnce(item: Item): Promise<boolean> {
     return putIfAbsent(this.client, { TableName: this.tableName, Item: withoutUndefined(item) });
   }
 
