@@ -29,10 +29,12 @@ import {
   strictObject,
   string,
   tuple,
+  undefined as undefinedOf,
   union,
   unknown,
   url,
   ZodError,
+  ZodObject,
   ZodType,
 } from '../../node_modules/zod/v4/classic/external.js';
 
@@ -61,10 +63,12 @@ export const z = {
   strictObject,
   string,
   tuple,
+  undefined: undefinedOf,
   union,
   unknown,
   url,
   ZodError,
+  ZodObject,
   ZodType,
 };
 export default z;

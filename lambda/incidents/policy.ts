@@ -3,6 +3,7 @@
  * start, so a bad file stops the server with every bad field named by its path.
  */
 import { z } from 'zod';
+import { describeIssues } from '../validation';
 import { ConfigError } from './errors';
 import type { Severity } from './types';
 
@@ -210,14 +211,6 @@ export interface Tier {
 }
 
 /** `escalation.sev1[0].after` */
-function formatPath(path: PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('');
-}
-
 /**
  * Parses and validates policy YAML; throws ConfigError listing every bad field, each named by its path
  * (`teams.sre.webhook: …`): the schema's issues, teams that page nobody, tiers naming unknown teams.
@@ -247,8 +240,7 @@ export function checkPolicy(raw: unknown, source = 'escalation policy'): Escalat
     ...unknownTeams(raw),
   ];
   if (!result.success || issues.length > 0) {
-    const lines = issues.map((issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
-    throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
+    throw new ConfigError(`${source} is invalid:\n${describeIssues(issues, '(top level)').join('\n')}`);
   }
   return result.data;
 }

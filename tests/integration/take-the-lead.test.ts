@@ -139,8 +139,8 @@ describe("an alert-opened incident asks someone to lead it ('I'll lead')", () =>
     expect(after?.commander).toBe(BOB);
     const record = await harness.server.store.getRecord(incident.id);
     const logged = record?.events.filter((event) => event.kind === 'commander') ?? [];
-    expect(logged.map((event) => [event.author, event.text])).toEqual([
-      [BOB, `<@${BOB}> is now the incident commander`],
+    expect(logged.map((event) => [event.author, event.subject, event.text])).toEqual([
+      [BOB, BOB, 'is now the incident commander'],
     ]);
     expect(harness.slack.channels.get(channelId)?.members.has(BOB)).toBe(true);
     // Said in the channel, where the button was clicked, as `/incident commander` typed there would.
