@@ -2,36 +2,29 @@
  * Every write of every store/ adapter, against a real dynalite, then a scan: each item's keys must be
  * of a kind store/table.ts lists (ITEM_KINDS), and each listed kind must be one something writes.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { incidentId } from '../../lambda/incidents/types';
 import { DynamoAlertLinks } from '../../lambda/store/alert-links';
-import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { itemKindOf } from '../../lambda/store/items';
 import { DynamoJobJournal } from '../../lambda/store/job-journal';
 import { scanAll } from '../../lambda/store/query';
 import { ITEM_KINDS, TABLE } from '../../lambda/store/table';
 import { DynamoTimerStore } from '../../lambda/store/timer-store';
 import { anIncident } from '../fixtures/incidents';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBDocumentClient;
+let dynamo: TestDynamo;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 it('writes only item kinds that store/table.ts lists, and every kind it lists', async () => {
-  const tableName = `item-kinds-${process.pid}`;
+  const { client } = dynamo;
+  const tableName = await dynamo.freshTable('item-kinds');
   const store = new DynamoIncidentStore({ client, tableName });
-  await store.ensureTable();
   const timers = new DynamoTimerStore({ client, tableName });
   const journal = new DynamoJobJournal({ client, tableName });
   const links = new DynamoAlertLinks({ client, tableName });
