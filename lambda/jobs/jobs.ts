@@ -58,16 +58,22 @@ export const jobSchema = z.discriminatedUnion('type', [
     capturedBy: z.string().min(1),
   }),
   /** Tell someone what a button or modal did: in the channel, or to that user alone. */
-  z.object({
-    type: z.literal('reply'),
-    incidentId: incidentId.optional(),
-    channelId: z.string().min(1),
-    userId: z.string().min(1),
-    text: z.string().min(1),
-    visibility: z.enum(['channel', 'user']),
-    /** The interaction's response_url: an ephemeral answer there reaches people where they are. */
-    responseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  }),
+  z
+    .object({
+      type: z.literal('reply'),
+      incidentId: incidentId.optional(),
+      channelId: z.string().min(1),
+      userId: z.string().min(1),
+      /** Rendered by the worker; `text` (already Slack text) is what earlier versions queued. */
+      message: messageSchema.optional(),
+      text: z.string().min(1).optional(),
+      visibility: z.enum(['channel', 'user']),
+      /** The interaction's response_url: an ephemeral answer there reaches people where they are. */
+      responseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .refine((job) => job.message !== undefined || job.text !== undefined, {
+      error: 'a reply needs a message',
+    }),
   /**
    * Tell the incident channel about an action taken elsewhere (who, what, from where): once per
    * request `key`, in the incident's lane so it follows the channel's creation. `message` is rendered

@@ -439,9 +439,10 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return slackJob(job, () => captureMessage(job));
       case 'reply':
         return slackJob(job, async () => {
-          if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text: job.text });
-          else if (!(job.responseUrl && (await respond(job.responseUrl, job.text))))
-            await chat.postEphemeral(job.channelId, job.userId, job.text);
+          const text = job.message ? renderMessage(job.message) : (job.text ?? '');
+          if (job.visibility === 'channel') await chat.postMessage(job.channelId, { text });
+          else if (!(job.responseUrl && (await respond(job.responseUrl, text))))
+            await chat.postEphemeral(job.channelId, job.userId, text);
         });
       case 'echo':
         return slackJob(job, async () => {

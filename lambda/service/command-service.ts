@@ -25,11 +25,8 @@ import {
 import type { Change, Decision, GeneralVerb, IncidentVerb, Said } from '../incidents/verb';
 import { VERBS } from '../incidents/verbs';
 import type { Jobs } from '../jobs/jobs';
-import { type Reply, toReply } from '../slack/message';
 import { commandRequestKey, requestEventId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
-
-export type { Reply };
 
 export interface CommandInput {
   text: string;
@@ -83,16 +80,6 @@ export class CommandService {
 
   private now(): string {
     return this.deps.clock.now().toISOString();
-  }
-
-  /** A typed `/incident …`, answered as Slack text. */
-  async handle(input: CommandInput): Promise<Reply> {
-    return toReply(await this.command(input));
-  }
-
-  /** An intent however it arrived (a button, a modal), answered as Slack text. */
-  async execute(intent: Intent, input: CommandContext): Promise<Reply> {
-    return toReply(await this.run(intent, input));
   }
 
   /** A typed `/incident …`: parsed, then run; a command that cannot be read is answered with its usage. */

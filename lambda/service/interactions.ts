@@ -4,14 +4,14 @@
  * that make each request idempotent (store/keys.ts), the declaration from the modal, the capture jobs,
  * and where a reply goes. Commands and their decisions stay in the command service.
  */
+import { type Outcome, toUser } from '../incidents/message';
 import type { Clock } from '../incidents/time';
 import type { Incident } from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
-import { declaredFromModal } from '../slack/replies';
 import type { DeclareSubmission, ResolveSubmission, TimelineSubmission } from '../slack/views';
-import { declareRequestKey, eventIdFor } from '../store/keys';
+import { declareRequestKey, eventIdFor, viewTriggerId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
-import type { CommandService, Reply } from './command-service';
+import type { CommandService } from './command-service';
 
 /** Where a reply to a button, modal, shortcut or reaction goes. */
 export interface Addressee {
@@ -24,18 +24,10 @@ export interface Addressee {
 }
 
 export interface InteractionsDeps {
-  commands: Pick<CommandService, 'declare' | 'execute'>;
+  commands: Pick<CommandService, 'declare' | 'run'>;
   store: Pick<IncidentStore, 'findIncidentIdByChannel' | 'getIncident'>;
   jobs: Jobs;
   clock: Clock;
-}
-
-/**
- * The resolve modal stands in a trigger id with its view id (a view is submitted once), so a
- * redelivered submission finds the resolve it already applied.
- */
-function viewTriggerId(viewId: string): string {
-  return `v-${viewId}`;
 }
 
 export class Interactions {
@@ -45,14 +37,14 @@ export class Interactions {
    * Shows a reply where a button or modal was used: to the channel, or to the user alone. Sent by the
    * worker (a `reply` job), so the answer to Slack never waits for the Web API.
    */
-  async show(to: Addressee, reply: Reply): Promise<void> {
+  async show(to: Addressee, outcome: Outcome): Promise<void> {
     if (!to.channelId) return;
-    const visibility = reply.response_type === 'in_channel' ? 'channel' : 'user';
+    const { visibility, message } = outcome;
     await this.deps.jobs.enqueue({
       type: 'reply',
       channelId: to.channelId,
       userId: to.userId,
-      text: reply.text,
+      message,
       visibility,
       ...(to.incidentId ? { incidentId: to.incidentId } : {}),
       ...(to.responseUrl && visibility === 'user' ? { responseUrl: to.responseUrl } : {}),
@@ -68,7 +60,7 @@ export class Interactions {
     submission: DeclareSubmission,
     userId: string,
     viewId: string,
-  ): Promise<{ incident: Incident; reply: Reply }> {
+  ): Promise<{ incident: Incident; outcome: Outcome }> {
     const { title, severity, description, detectedAt } = submission;
     const incident = await this.deps.commands.declare({
       title,
@@ -87,7 +79,16 @@ export class Interactions {
           ]
         : [],
     });
-    return { incident, reply: { response_type: 'ephemeral', text: declaredFromModal(incident) } };
+    const outcome = toUser(
+      ':rotating_light: Declared ',
+      { strong: incident.id },
+      ` (${incident.severity}): `,
+      { quoted: incident.title },
+      '. Opening ',
+      { newChannelOf: incident },
+      '…',
+    );
+    return { incident, outcome };
   }
 
   /**
@@ -98,15 +99,15 @@ export class Interactions {
     submission: ResolveSubmission,
     userId: string,
     viewId: string,
-  ): Promise<{ reply: Reply; to: Addressee }> {
+  ): Promise<{ outcome: Outcome; to: Addressee }> {
     const { incidentId, resolution } = submission;
     const incident = await this.deps.store.getIncident(incidentId);
     const channelId = incident?.channelId;
-    const reply = await this.deps.commands.execute(
+    const outcome = await this.deps.commands.run(
       { verb: 'resolve', ref: incidentId, resolution },
       { userId, channelId: channelId ?? '', triggerId: viewTriggerId(viewId) },
     );
-    return { reply, to: { userId, incidentId, ...(channelId ? { channelId } : {}) } };
+    return { outcome, to: { userId, incidentId, ...(channelId ? { channelId } : {}) } };
   }
 
   /** The incident a channel belongs to, if any: where the add-to-timeline shortcut may be used. */

@@ -7,12 +7,14 @@ import type { App, CodedError, Logger } from '@slack/bolt';
 import { z } from 'zod';
 import type { BotSettings } from '../config';
 import type { Intent } from '../incidents/intents';
+import { toUser } from '../incidents/message';
 import type { Clock } from '../incidents/time';
 import type { Jobs } from '../jobs/jobs';
-import type { CommandService, Reply } from '../service/command-service';
+import type { CommandService } from '../service/command-service';
 import { type Addressee, Interactions } from '../service/interactions';
 import type { IncidentStore } from '../store/store';
 import type { ChatGateway } from './chat';
+import { type Reply, renderOutcome, toReply } from './message';
 import { FORM_NOT_OPENED, NOT_AN_INCIDENT_CHANNEL, SOMETHING_WENT_WRONG, VIEW_NOT_OPENED } from './replies';
 import {
   ACTIONS,
@@ -147,7 +149,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     logger.error(error.message, error.cause);
     if (!error.tell) return;
     await interactions
-      .show(error.tell, ephemeral(SOMETHING_WENT_WRONG))
+      .show(error.tell, toUser(SOMETHING_WENT_WRONG))
       .catch((failure) => logger.error('failure reply not queued', failure));
   });
 
@@ -173,7 +175,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         await answer.ack();
         return;
       }
-      await answer.ack(await commands.handle({ text, userId, channelId, triggerId }));
+      await answer.ack(toReply(await commands.command({ text, userId, channelId, triggerId })));
     } catch (error) {
       if (answer.sent) throw new ListenerFailure('slash command', error, { channelId, userId });
       await answer.ack(ephemeral(SOMETHING_WENT_WRONG));
@@ -191,9 +193,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     // Confirmed where `/incident` was typed (best effort: a view submission has no response_url).
     const to: Addressee = { channelId: submission.value.channelId, userId: body.user.id };
     try {
-      const { reply } = await interactions.declareFromModal(submission.value, body.user.id, view.id);
+      const { outcome } = await interactions.declareFromModal(submission.value, body.user.id, view.id);
       await interactions
-        .show(to, reply)
+        .show(to, outcome)
         .catch((error) => logger.warn('declare confirmation not queued', error));
     } catch (error) {
       throw new ListenerFailure('declare modal', error, to);
@@ -208,12 +210,15 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const { user, channel, trigger_id: triggerId, actions, response_url: responseUrl } = payload.data;
       const incidentId = actions[0]?.value as string;
       try {
-        const reply = await commands.execute(intentFor(incidentId, user.id), {
+        const outcome = await commands.run(intentFor(incidentId, user.id), {
           userId: user.id,
           channelId: channel?.id ?? '',
           triggerId,
         });
-        await interactions.show({ channelId: channel?.id, userId: user.id, incidentId, responseUrl }, reply);
+        await interactions.show(
+          { channelId: channel?.id, userId: user.id, incidentId, responseUrl },
+          outcome,
+        );
       } catch (error) {
         throw new ListenerFailure('button', error, { channelId: channel?.id, userId: user.id, responseUrl });
       }
@@ -236,7 +241,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     } catch (error) {
       logger.warn('resolve modal not opened', error);
       try {
-        await interactions.show(to, ephemeral(VIEW_NOT_OPENED));
+        await interactions.show(to, toUser(VIEW_NOT_OPENED));
       } catch (failure) {
         throw new ListenerFailure('resolve button', failure, to);
       }
@@ -254,14 +259,15 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     try {
       const resolved = await interactions.resolveFromModal(submission.value, body.user.id, view.id);
       to = resolved.to;
-      if (resolved.reply.response_type === 'ephemeral') {
+      if (resolved.outcome.visibility === 'user') {
         // Refused (already resolved, say): keep the modal open and say why beside the field.
-        const why = resolved.reply.text.split('\n')[0] ?? resolved.reply.text;
+        const said = renderOutcome(resolved.outcome);
+        const why = said.split('\n')[0] ?? said;
         await answer.ack({ response_action: 'errors', errors: { resolution: why } });
         return;
       }
       await answer.ack();
-      await interactions.show(to, resolved.reply);
+      await interactions.show(to, resolved.outcome);
     } catch (error) {
       if (answer.sent) throw new ListenerFailure('resolve modal', error, to);
       // Not acked yet: the modal stays open and says it beside the field, so nothing typed is lost.
@@ -279,7 +285,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     try {
       const incidentId = await interactions.incidentOfChannel(channel.id);
       if (!incidentId) {
-        await interactions.show(to, ephemeral(NOT_AN_INCIDENT_CHANNEL));
+        await interactions.show(to, toUser(NOT_AN_INCIDENT_CHANNEL));
         return;
       }
       try {
@@ -295,7 +301,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         );
       } catch (error) {
         logger.warn('add-to-timeline modal not opened', error);
-        await interactions.show({ ...to, incidentId }, ephemeral(VIEW_NOT_OPENED));
+        await interactions.show({ ...to, incidentId }, toUser(VIEW_NOT_OPENED));
       }
     } catch (error) {
       throw new ListenerFailure('add-to-timeline shortcut', error, to);

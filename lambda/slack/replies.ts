@@ -1,10 +1,8 @@
 /**
  * Replies to Slack's buttons, modals, shortcut and reactions that are not a command's answer (those
  * come from the command service): what the user reads when a form did not open, when something
- * failed, or when the declare modal declared.
+ * or failed.
  */
-import type { Incident } from '../incidents/types';
-import { escapeText, incidentChannelName } from './format';
 
 /** When Slack is too slow to open the declare modal inside the trigger_id's 3 s. */
 export const FORM_NOT_OPENED =
@@ -20,8 +18,3 @@ export const SOMETHING_WENT_WRONG =
 /** The add-to-timeline shortcut used outside an incident channel. */
 export const NOT_AN_INCIDENT_CHANNEL =
   'This channel belongs to no incident: use the shortcut on a message in an incident channel.';
-
-/** The declare modal's confirmation, where `/incident` was typed. */
-export function declaredFromModal(incident: Incident): string {
-  return `:rotating_light: Declared *${incident.id}* (${incident.severity}): ${escapeText(incident.title)}. Opening #${incidentChannelName(incident.number, incident.title)}…`;
-}

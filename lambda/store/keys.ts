@@ -42,6 +42,14 @@ export function alertDigestKey(...parts: string[]): string {
   return `alert.${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The resolve modal stands in a trigger id with its view id (a view is submitted once), so a
+ * redelivered submission finds the resolve it already applied: its keys are `command#v-…`, `t-v-…`.
+ */
+export function viewTriggerId(viewId: string): string {
+  return eventIdFor.view(viewId);
+}
+
 /** The event id of a request: from its trigger id when it has one. */
 export function requestEventId(triggerId: string | undefined): string {
   return triggerId === undefined ? eventIdFor.unkeyed() : eventIdFor.trigger(triggerId);

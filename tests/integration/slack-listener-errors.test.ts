@@ -12,6 +12,7 @@ import { boltLogger, memoryLog } from '../../lambda/observability/log';
 import type { CommandService } from '../../lambda/service/command-service';
 import type { ChatGateway } from '../../lambda/slack/chat';
 import { registerListeners } from '../../lambda/slack/listeners';
+import { renderMessage } from '../../lambda/slack/message';
 import { SOMETHING_WENT_WRONG } from '../../lambda/slack/replies';
 import { CALLBACKS, resolveModal } from '../../lambda/slack/views';
 import type { IncidentStore } from '../../lambda/store/store';
@@ -51,7 +52,7 @@ function setup() {
   };
   const store = { findIncidentIdByChannel: fail, getIncident: fail } as unknown as IncidentStore;
   // The command service as it behaves when its store throws: the error reaches the listener.
-  const commands = { handle: fail, execute: fail, declare: fail } as unknown as CommandService;
+  const commands = { command: fail, run: fail, declare: fail } as unknown as CommandService;
   const jobs: Jobs & { enqueued: Job[] } = {
     enqueued: [],
     async enqueue(job) {
@@ -75,7 +76,13 @@ function setup() {
   const lambda = receiver.toHandler();
   const handler = (request: APIGatewayProxyEventV2) => lambda(request, {} as Context);
   const errors = () => log.lines.filter((line) => line.level === 'error').map((line) => line.message);
-  const replies = () => jobs.enqueued.filter((job) => job.type === 'reply');
+  // Each reply job with its message as the user reads it.
+  const replies = () =>
+    jobs.enqueued.flatMap((job) => {
+      if (job.type !== 'reply') return [];
+      const { message, ...rest } = job;
+      return [{ ...rest, text: message ? renderMessage(message) : job.text }];
+    });
   return { handler, errors, replies, jobs };
 }
 

@@ -4,7 +4,6 @@
  * a decision (or an IncidentError) out. No store, no Slack, no clock.
  */
 import { IncidentError, type IncidentErrorCode } from '../../lambda/incidents/errors';
-import { renderMessage } from '../../lambda/slack/message';
 import {
   type DecideContext,
   type Decision,
@@ -14,6 +13,7 @@ import {
 } from '../../lambda/incidents/incident';
 import type { IncidentIntent } from '../../lambda/incidents/intents';
 import type { Incident } from '../../lambda/incidents/types';
+import { renderMessage } from '../../lambda/slack/message';
 import { anIncident } from '../fixtures/incidents';
 
 // anIncident() started and was declared at 15:30Z, is sev2, investigating, led by nobody (set below).
@@ -154,7 +154,8 @@ describe('decide: what each verb records', () => {
         event: {
           at: '2024-02-18T15:33:00.000Z',
           kind: 'acknowledged',
-          text: 'acknowledged the page', subject: 'U0BOB',
+          text: 'acknowledged the page',
+          subject: 'U0BOB',
         },
       },
     ],
@@ -232,7 +233,12 @@ describe('decide: what each verb records', () => {
           resolvedAt: '2024-02-18T15:55:00.000Z',
           resolvedBy: 'U0BOB',
         },
-        event: { at: '2024-02-18T15:55:00.000Z', kind: 'resolved', text: 'resolved the incident', subject: 'U0BOB' },
+        event: {
+          at: '2024-02-18T15:55:00.000Z',
+          kind: 'resolved',
+          text: 'resolved the incident',
+          subject: 'U0BOB',
+        },
       },
     ],
     ['postmortem records nothing', OPEN, { verb: 'postmortem' }, {}],

@@ -4,10 +4,12 @@
  * (the view id, the message's channel and ts), so a redelivered request finds its first delivery's work.
  */
 import type { Intent } from '../../lambda/incidents/intents';
+import { type Outcome, toChannel } from '../../lambda/incidents/message';
 import type { Incident } from '../../lambda/incidents/types';
 import type { Job, Jobs } from '../../lambda/jobs/jobs';
-import type { CommandContext, DeclareRequest, Reply } from '../../lambda/service/command-service';
+import type { CommandContext, DeclareRequest } from '../../lambda/service/command-service';
 import { Interactions } from '../../lambda/service/interactions';
+import { toReply } from '../../lambda/slack/message';
 
 const NOW = '2024-02-18T15:40:00.000Z';
 
@@ -24,7 +26,7 @@ const INCIDENT: Incident = {
   version: 1,
 };
 
-function setup(reply: Reply = { response_type: 'in_channel', text: 'Resolved INC-7' }) {
+function setup(outcome: Outcome = toChannel('Resolved INC-7')) {
   const declared: DeclareRequest[] = [];
   const executed: Array<{ intent: Intent; context: CommandContext }> = [];
   const lookups: string[] = [];
@@ -40,9 +42,9 @@ function setup(reply: Reply = { response_type: 'in_channel', text: 'Resolved INC
         declared.push(request);
         return INCIDENT;
       },
-      execute: async (intent: Intent, context: CommandContext) => {
+      run: async (intent: Intent, context: CommandContext) => {
         executed.push({ intent, context });
-        return reply;
+        return outcome;
       },
     },
     store: {
@@ -67,7 +69,7 @@ describe('interactions', () => {
     const { interactions, declared } = setup();
 
     // act
-    const { reply } = await interactions.declareFromModal(
+    const { outcome } = await interactions.declareFromModal(
       { title: 'Checkout <latency>', severity: 'sev2', description: 'p99 at 4 s', channelId: 'C0GENERAL' },
       'U0ALICE',
       'V0DECLARE',
@@ -84,7 +86,7 @@ describe('interactions', () => {
         events: [{ at: NOW, kind: 'note', text: 'Description: p99 at 4 s' }],
       },
     ]);
-    expect(reply).toEqual({
+    expect(toReply(outcome)).toEqual({
       response_type: 'ephemeral',
       text: ':rotating_light: Declared *INC-7* (sev2): Checkout &lt;latency&gt;. Opening #inc-7-checkout-latency…',
     });
@@ -114,7 +116,7 @@ describe('interactions', () => {
     const { interactions, executed } = setup();
 
     // act
-    const { reply, to } = await interactions.resolveFromModal(
+    const { outcome, to } = await interactions.resolveFromModal(
       { incidentId: 'INC-7', resolution: 'Rolled back' },
       'U0ALICE',
       'V0RESOLVE',
@@ -127,7 +129,7 @@ describe('interactions', () => {
         context: { userId: 'U0ALICE', channelId: 'C0INC7', triggerId: 'v-V0RESOLVE' },
       },
     ]);
-    expect(reply.text).toBe('Resolved INC-7');
+    expect(toReply(outcome).text).toBe('Resolved INC-7');
     expect(to).toEqual({ channelId: 'C0INC7', userId: 'U0ALICE', incidentId: 'INC-7' });
   });
 
@@ -209,9 +211,9 @@ describe('interactions', () => {
     };
 
     // act
-    await interactions.show(to, { response_type: 'in_channel', text: 'to all' });
-    await interactions.show(to, { response_type: 'ephemeral', text: 'to Alice' });
-    await interactions.show({ userId: 'U0ALICE' }, { response_type: 'ephemeral', text: 'nowhere' });
+    await interactions.show(to, { visibility: 'channel', message: ['to all'] });
+    await interactions.show(to, { visibility: 'user', message: ['to Alice'] });
+    await interactions.show({ userId: 'U0ALICE' }, { visibility: 'user', message: ['nowhere'] });
 
     // assess
     expect(jobs.enqueued).toEqual([
@@ -219,7 +221,7 @@ describe('interactions', () => {
         type: 'reply',
         channelId: 'C0INC7',
         userId: 'U0ALICE',
-        text: 'to all',
+        message: ['to all'],
         visibility: 'channel',
         incidentId: 'INC-7',
       },
@@ -227,7 +229,7 @@ describe('interactions', () => {
         type: 'reply',
         channelId: 'C0INC7',
         userId: 'U0ALICE',
-        text: 'to Alice',
+        message: ['to Alice'],
         visibility: 'user',
         incidentId: 'INC-7',
         responseUrl: 'https://hooks/x',
