@@ -9,6 +9,7 @@ import type { BotSettings } from '../config';
 import type { Intent } from '../incidents/intents';
 import { toUser } from '../incidents/message';
 import type { Clock } from '../incidents/time';
+import { INCIDENT_ID_PATTERN } from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
 import type { CommandService } from '../service/command-service';
 import { type Addressee, Interactions } from '../service/interactions';
@@ -73,7 +74,7 @@ const buttonSchema = z.object({
   channel: z.object({ id: z.string().min(1) }).optional(),
   trigger_id: z.string().min(1),
   response_url: responseUrlSchema,
-  actions: z.array(z.object({ value: z.string().regex(/^INC-\d+$/) })).min(1),
+  actions: z.array(z.object({ value: z.string().regex(INCIDENT_ID_PATTERN) })).min(1),
 });
 
 const reactionSchema = z.object({

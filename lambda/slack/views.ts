@@ -18,14 +18,16 @@ import { formatDateTime, formatDuration } from '../incidents/time';
 import {
   DEFAULT_LOG_KIND,
   DEFAULT_SEVERITY,
+  INCIDENT_ID_PATTERN,
   type Incident,
   LOG_KINDS,
   type LogKind,
   SEVERITIES,
   type Severity,
 } from '../incidents/types';
+import { MAX_TEXT_LENGTH } from '../incidents/verb';
 import type { ChatMessage } from './chat';
-import { type FormatContext, incidentSummary, SEVERITY_EMOJI } from './format';
+import { type FormatContext, incidentSummary, MAX_SECTION_TEXT, SEVERITY_EMOJI } from './format';
 import {
   channelMention,
   clip,
@@ -67,11 +69,12 @@ export const NO_LEADER = 'No one is leading this incident.';
 /** Every input in these modals has this action id, so a value is always at `values[block].value`. */
 const INPUT = 'value';
 
-// Block Kit limits this module has to respect (https://docs.slack.dev/reference/block-kit).
-const MAX_TEXT = 3000;
+// Block Kit limits this module has to respect (https://docs.slack.dev/reference/block-kit); the text
+// limit is format.ts's. A typed field is held to the rule every free text is held to (MAX_TEXT_LENGTH).
+const MAX_TEXT = MAX_SECTION_TEXT;
 const MAX_METADATA = 3000;
 const MAX_MODAL_TITLE = 24;
-const MAX_INPUT_LENGTH = 3000;
+const MAX_INPUT_LENGTH = MAX_TEXT_LENGTH;
 /** Home tab: header, count, 45 × (section + divider), "and N more", footer: 94 of Slack's 100 blocks. */
 export const HOME_MAX_INCIDENTS = 45;
 /** Alert titles are not held to TITLE_MAX_LENGTH, so the Home tab cuts long ones itself. */
@@ -377,8 +380,6 @@ export function resolveModal(incidentId: string): ModalView {
   };
 }
 
-const INCIDENT_ID = /^INC-[1-9]\d*$/;
-
 const resolveValuesSchema = z.object({
   resolution: textInput
     .refine((text) => text.length > 0, 'Say how it was resolved; the postmortem quotes it.')
@@ -388,7 +389,7 @@ const resolveValuesSchema = z.object({
 export function parseResolveSubmission(view: unknown): Submission<ResolveSubmission> {
   const { values, metadata } = readView(view);
   // The form cannot repair a lost incident id, but Slack only shows errors next to input blocks.
-  if (!INCIDENT_ID.test(metadata)) {
+  if (!INCIDENT_ID_PATTERN.test(metadata)) {
     return {
       ok: false,
       errors: { resolution: 'This form lost track of its incident; close it and use `/incident resolve`.' },
@@ -410,7 +411,7 @@ export function parseResolveSubmission(view: unknown): Submission<ResolveSubmiss
 // Add-to-timeline modal (message shortcut)
 
 const timelineMetadataSchema = z.object({
-  incidentId: z.string().regex(INCIDENT_ID),
+  incidentId: z.string().regex(INCIDENT_ID_PATTERN),
   text: z.string(),
   author: z.string().min(1),
   messageTs: z.string().min(1),
