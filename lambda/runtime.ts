@@ -107,7 +107,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
         opsgenieBaseUrl: settings.opsgenieApiUrl,
         webhookSigningSecret: adapters.pagers?.webhookSigningSecret,
         chat,
-        clock: () => clock.now(),
+        clock,
         retry: adapters.pagers?.retry ?? QUICK_PAGE_RETRY,
         ...(adapters.pagers?.fetch ? { fetch: adapters.pagers.fetch } : {}),
         ...(adapters.pagers?.timeoutMs === undefined ? {} : { timeoutMs: adapters.pagers.timeoutMs }),

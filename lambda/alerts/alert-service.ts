@@ -455,7 +455,7 @@ export function createAlertService(options: CreateAlertServiceOptions): AlertSer
   return new AlertService({
     commands: options.commands,
     store: options.store,
-    links: new DynamoAlertLinks({ client, tableName, now: () => clock.now() }),
+    links: new DynamoAlertLinks({ client, tableName, clock }),
     clock,
     jobs: options.jobs,
     reopenAfterSeconds: (options.rules ?? DEFAULT_ALERT_RULES).reopenAfterSeconds,

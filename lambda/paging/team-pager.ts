@@ -5,6 +5,7 @@
  */
 
 import { errorMessage } from '../incidents/errors';
+import type { Clock } from '../incidents/time';
 import type { ChatGateway } from '../slack/chat';
 import type { FetchLike } from './http';
 import { OpsgeniePager } from './opsgenie';
@@ -35,7 +36,7 @@ export interface TeamPagerOptions {
   /** Per HTTP request. */
   timeoutMs?: number;
   /** Stamps webhook bodies (`sentAt`). */
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 export class TeamPager implements Pager {

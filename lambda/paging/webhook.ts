@@ -5,6 +5,7 @@
  * `X-Incident-Bot-Timestamp` repeats it (Unix seconds) for receivers that check before parsing.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type Clock, systemClock } from '../incidents/time';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, postJson } from './http';
 import { CHANNEL_LINK, type Delivery, type PageAction, type PageAdapter, type PageTarget } from './pager';
 
@@ -48,7 +49,7 @@ export interface WebhookBody {
 export interface WebhookOptions {
   signingSecret: string;
   fetch?: FetchLike;
-  clock?: () => Date;
+  clock?: Clock;
   timeoutMs?: number;
 }
 
@@ -103,13 +104,13 @@ function host(url: string): string {
 export class WebhookPager implements PageAdapter {
   private readonly signingSecret: string;
   private readonly fetch: FetchLike;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private readonly timeoutMs: number;
 
   constructor(options: WebhookOptions) {
     this.signingSecret = options.signingSecret;
     this.fetch = options.fetch ?? fetch;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -124,7 +125,7 @@ export class WebhookPager implements PageAdapter {
       ];
     }
     // Built once: a retry resends the same bytes with the same signature.
-    const sentAt = this.clock();
+    const sentAt = this.clock.now();
     const send = (kind: PageAction | 'channel') => {
       const body = JSON.stringify(webhookBody(target, kind, sentAt));
       const headers = {

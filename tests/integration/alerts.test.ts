@@ -802,7 +802,7 @@ describe('deliveries that overlap', () => {
   beforeEach(async () => {
     bot = await startBot();
     clock = fixedClock(NOW);
-    links = new DynamoAlertLinks({ client: dynamo.client, tableName: bot.tableName, now: () => clock.now() });
+    links = new DynamoAlertLinks({ client: dynamo.client, tableName: bot.tableName, clock });
   });
   afterEach(() => bot.harness.close());
 

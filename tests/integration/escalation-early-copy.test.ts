@@ -44,7 +44,7 @@ beforeAll(async () => {
   store = new DynamoIncidentStore({
     client: dynamo.client,
     tableName: await dynamo.freshTable('early-copy'),
-    now: () => new Date(storeNow),
+    clock: { now: () => new Date(storeNow) },
   });
 });
 

@@ -26,7 +26,7 @@ describe('TeamPager → signed webhook (receiver on 127.0.0.1)', () => {
       webhookSigningSecret: SECRET,
       chat: noChat,
       retry: { attempts: 3, sleep: async () => {} },
-      clock: () => NOW,
+      clock: { now: () => NOW },
     });
     target = {
       incident: anIncident({ severity: 'sev1' }),

@@ -130,7 +130,7 @@ describe('one page to a team with every service', () => {
       chat,
       fetch,
       retry: { sleep: async () => {} },
-      clock: () => new Date('2024-02-18T15:40:00.000Z'),
+      clock: { now: () => new Date('2024-02-18T15:40:00.000Z') },
     });
 
     // act
