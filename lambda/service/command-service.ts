@@ -25,6 +25,7 @@ import {
 import type { Change, Decision, GeneralVerb, IncidentVerb, Said } from '../incidents/verb';
 import { VERBS } from '../incidents/verbs';
 import type { Jobs } from '../jobs/jobs';
+import { isConditionFailure } from '../store/conditional';
 import { commandRequestKey, requestEventId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 
@@ -69,7 +70,6 @@ export interface CommandServiceDeps {
 const REQUEST_TTL_SECONDS = 24 * 3600;
 /** Requests remembered on the incident item, newest last: far more than can be in flight at once. */
 const APPLIED_KEPT = 50;
-const CONFLICT_RETRIES = 10;
 
 export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
@@ -242,36 +242,32 @@ export class CommandService {
 
     const now = this.now();
     const context = { now, tz: this.tz, actor: input.userId };
-    let applied = incident.applied?.find((entry) => entry.request === requestId);
+    // Optimistic concurrency (store.update): on a conflicting write, decide again on what is stored now.
+    let applied: AppliedRequest | undefined;
+    let decision: Decision = {};
+    ({ incident } = await this.deps.store.update(
+      incident.id,
+      async (current) => {
+        // An earlier (or a concurrent) delivery of this very request stored it: finish it instead.
+        applied = current.applied?.find((entry) => entry.request === requestId);
+        if (applied) return undefined;
+        decision = await this.withPages(verb, intent, current, decide(current, intent, context));
+        if (!decision.incident) return undefined;
+        const entry: AppliedRequest = { request: requestId };
+        const decided = this.event(decision, current, input, requestId, now);
+        if (decided) entry.event = decided;
+        if (decision.incident.severity !== current.severity) entry.previousSeverity = current.severity;
+        return { ...decision.incident, applied: [...(current.applied ?? []), entry].slice(-APPLIED_KEPT) };
+      },
+      { from: incident },
+    ));
     let event: TimelineEvent | undefined;
     if (applied) {
-      // An earlier delivery stored this change and crashed before it finished: finish it.
+      // Its event is written once, whoever writes it (a crash may have stopped the first delivery).
       event = applied.event;
       if (event) await this.deps.store.addEvent(event);
     } else {
-      let decision = await this.withPages(verb, intent, incident, decide(incident, intent, context));
-      // Optimistic concurrency: on a conflicting write, re-read and decide again on what is stored now.
-      for (let attempt = 0; decision.incident; attempt++) {
-        const entry: AppliedRequest = { request: requestId };
-        const decided = this.event(decision, incident, input, requestId, now);
-        if (decided) entry.event = decided;
-        if (decision.incident.severity !== incident.severity) entry.previousSeverity = incident.severity;
-        try {
-          incident = await this.deps.store.updateIncident({
-            ...decision.incident,
-            applied: [...(incident.applied ?? []), entry].slice(-APPLIED_KEPT),
-          });
-          break;
-        } catch (error) {
-          if ((error as { code?: string }).code !== 'CONCURRENT_UPDATE' || attempt >= CONFLICT_RETRIES)
-            throw error;
-          incident = (await this.deps.store.getIncident(incident.id)) as Incident;
-          applied = incident.applied?.find((candidate) => candidate.request === requestId);
-          if (applied) break; // a concurrent delivery of this very request won
-          decision = await this.withPages(verb, intent, incident, decide(incident, intent, context));
-        }
-      }
-      event = applied ? applied.event : await this.record(decision, incident, input, requestId, now);
+      event = await this.record(decision, incident, input, requestId, now);
     }
     // A redelivery queues the same follow-on work (each job runs its work once), as if from the
     // incident before the change, and what is not in the progress record.
@@ -376,9 +372,4 @@ export class CommandService {
     await this.deps.store.addEvent(event);
     return event;
   }
-}
-
-// By name rather than instanceof: a second copy of the SDK in the bundle would defeat instanceof.
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -139,11 +139,11 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   async update(
     id: string,
     change: IncidentChange,
-    options: { retries?: number } = {},
+    options: { retries?: number; from?: Incident } = {},
   ): Promise<{ incident: Incident; changed: boolean }> {
     const retries = options.retries ?? DEFAULT_UPDATE_RETRIES;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.getIncident(id);
+      const current = attempt === 0 && options.from ? options.from : await this.getIncident(id);
       if (!current) throw new IncidentError('INCIDENT_NOT_FOUND', `${id} not found`);
       const next = await change(current);
       if (!next) return { incident: current, changed: false };

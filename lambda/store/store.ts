@@ -26,12 +26,12 @@ export interface Incidents {
    * writer got there first, reads again and applies `change` to what is stored now (up to `retries`
    * times, default 10, then throws `ConcurrentUpdateError`). `change` returning undefined stores
    * nothing: the result is then the current incident, `changed: false`. Throws when there is no
-   * such incident.
+   * such incident. `from`: the incident as the caller just read it, tried first instead of a read.
    */
   update(
     id: string,
     change: IncidentChange,
-    options?: { retries?: number },
+    options?: { retries?: number; from?: Incident },
   ): Promise<{ incident: Incident; changed: boolean }>;
 
   getIncident(id: string): Promise<Incident | undefined>;

@@ -68,6 +68,18 @@ class FakeStore {
     this.incidents.set(incident.id, next);
     return next;
   }
+  async update(
+    id: string,
+    change: (current: Incident) => Promise<Incident | undefined> | Incident | undefined,
+    options: { from?: Incident } = {},
+  ) {
+    const current = options.from ?? this.incidents.get(id);
+    if (!current) throw new Error(`${id} not found (not expected here)`);
+    const next = await change(current);
+    return next
+      ? { incident: await this.updateIncident(next), changed: true }
+      : { incident: current, changed: false };
+  }
   async addEvent(event: TimelineEvent) {
     if (this.events.some((e) => e.id === event.id && e.incidentId === event.incidentId)) return false;
     this.events.push(event);
