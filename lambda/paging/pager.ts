@@ -21,10 +21,15 @@ export interface PageTarget {
 
 export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
 
-export type PageChannel = 'pagerduty' | 'opsgenie' | 'slack' | 'webhook';
+/**
+ * The paging services a team can be paged through. A page's `channel` field names one (it is stored
+ * on pages and their progress as `channel`, so the field keeps its name); it is never a Slack channel.
+ */
+export type PagingService = 'pagerduty' | 'opsgenie' | 'slack' | 'webhook';
 
 export interface PageOutcome {
-  channel: PageChannel;
+  /** The paging service this outcome is of. */
+  channel: PagingService;
   ok: boolean;
   /** Requests made; 0 when nothing could be sent (a configuration gap). */
   attempts: number;
@@ -41,7 +46,7 @@ export interface PageOutcome {
 }
 
 /** Names one delivery of a page (`pagerduty:`, `slack:U0ANNA`), so a retry re-sends only what failed. */
-export function deliveryKey(delivery: { channel: PageChannel; recipient?: string }): string {
+export function deliveryKey(delivery: { channel: PagingService; recipient?: string }): string {
   return `${delivery.channel}:${delivery.recipient ?? ''}`;
 }
 
@@ -56,7 +61,7 @@ export interface Pager {
 }
 
 interface DeliveryBase {
-  channel: PageChannel;
+  channel: PagingService;
   recipient?: string;
   dedupKey?: string;
   /**

@@ -14,7 +14,7 @@ import {
   deliveryKey,
   type PageAction,
   type PageAdapter,
-  type PageChannel,
+  type PagingService,
   type PageOptions,
   type PageOutcome,
   type Pager,
@@ -40,7 +40,7 @@ export interface TeamPagerOptions {
 }
 
 export class TeamPager implements Pager {
-  private readonly adapters: { channel: PageChannel; adapter: PageAdapter }[];
+  private readonly adapters: { channel: PagingService; adapter: PageAdapter }[];
   private readonly retry: RetryOptions;
 
   constructor(options: TeamPagerOptions) {
