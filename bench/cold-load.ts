@@ -33,7 +33,7 @@ export interface BundleInfo {
   largest: { name: string; bytes: number }[];
 }
 
-/** Entries that Lambda runs: files in lambda/handlers/ exporting `handler` (not environment.ts). */
+/** Entries that Lambda runs: files in lambda/handlers/ exporting `handler` (not lambda-bot.ts). */
 async function handlerEntries(handlersDir: string): Promise<{ name: string; entry: string }[]> {
   const files = (await readdir(handlersDir)).filter((file) => file.endsWith('.ts')).sort();
   const entries: { name: string; entry: string }[] = [];

@@ -1,11 +1,11 @@
 /**
  * The bot's Bolt `App` on a given receiver: the one place the listeners are registered, for the
  * AwsLambdaReceiver (the Slack function, and the local server's HTTP path) and the SocketModeReceiver
- * (the local server with SLACK_APP_TOKEN). Part of the composition root (runtime.ts builds the bot it
+ * (the local server with SLACK_APP_TOKEN). Part of the composition root (bot.ts builds the bot it
  * serves), in a module of its own so that only the Slack function bundles Bolt.
  */
 import { App, type Logger, LogLevel, type Receiver } from '@slack/bolt';
-import type { Bot } from './runtime';
+import type { Bot } from './bot';
 import { registerListeners } from './slack/listeners';
 
 /** What the listeners use of the bot. */

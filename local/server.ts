@@ -3,7 +3,7 @@
  * embedded DynamoDB-compatible store on disk under DATA_DIR and an in-process job queue. Socket Mode
  * when SLACK_APP_TOKEN is set. It supplies the local adapters (store, SlackChat, file archive, local
  * jobs and timers); the bot, its alert service and its Bolt apps are built by the composition root
- * (lambda/runtime.ts, lambda/slack-app.ts). The demo, the tests and the bench start it through
+ * (lambda/bot.ts, lambda/slack-app.ts). The demo, the tests and the bench start it through
  * local/sandbox.ts.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -21,13 +21,13 @@ import {
 } from '../lambda/alerts/http';
 import { createSnsVerifier } from '../lambda/alerts/sns-signature';
 import { FileArchive } from '../lambda/archive/archive';
+import { type Bot, createBot } from '../lambda/bot';
 import { type LocalConfig, loadLocalConfig } from '../lambda/config';
 import type { EscalationEngine, PageRetryPolicy } from '../lambda/escalation/engine';
 import { createSlackHandler } from '../lambda/handlers/slack';
 import { type Clock, systemClock } from '../lambda/incidents/time';
 import type { Job } from '../lambda/jobs/jobs';
 import { LocalJobs } from '../lambda/jobs/local-jobs';
-import { type Bot, createBot } from '../lambda/runtime';
 import { LocalScheduler } from '../lambda/scheduling/local';
 import { SlackChat } from '../lambda/slack/chat';
 import { createSlackApp } from '../lambda/slack-app';
@@ -134,7 +134,7 @@ export async function startLocalServer(
     options.onJobError ??
     ((job: Job, error: unknown) =>
       log(`job ${job.type} for ${job.incidentId ?? '-'} failed: ${(error as Error)?.message ?? error}`));
-  // The local adapters; runtime.ts builds everything else.
+  // The local adapters; bot.ts builds everything else.
   const bot = createBot({
     store,
     chat,

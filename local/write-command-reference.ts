@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commandReferenceTable } from '../lambda/incidents/commands';
+import { commandReferenceTable } from '../lambda/incidents/grammar';
 
 export const README = path.resolve(__dirname, '..', 'README.md');
 export const START =

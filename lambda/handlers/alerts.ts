@@ -26,7 +26,7 @@ import { errorMessage } from '../incidents/errors';
 import { withObservability } from '../observability/handler';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
-import { type LambdaBot, lambdaBot, lambdaEnvironment } from './environment';
+import { type LambdaBot, lambdaBot, lambdaEnvironment } from './lambda-bot';
 
 export interface AlertsRuntime {
   service: Pick<AlertService, 'handle'>;

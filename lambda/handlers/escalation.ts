@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { withObservability } from '../observability/handler';
 import { lambdaLogger } from '../observability/log';
 import { parseTimerEvent } from '../scheduling/eventbridge';
-import { lambdaBot } from './environment';
+import { lambdaBot } from './lambda-bot';
 
 // Pages the timer sent are counted per invocation (withObservability flushes them).
 export const handler = withObservability(

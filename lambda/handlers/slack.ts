@@ -9,7 +9,7 @@ import { withObservability } from '../observability/handler';
 import { boltLogger, lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
 import { createSlackApp, type SlackAppBot } from '../slack-app';
-import { type LambdaBot, lambdaBot } from './environment';
+import { type LambdaBot, lambdaBot } from './lambda-bot';
 
 export type SlackHandler = (
   event: APIGatewayProxyEventV2,

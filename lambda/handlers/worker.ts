@@ -19,7 +19,7 @@ import { jobSchema } from '../jobs/sqs-jobs';
 import { withObservability } from '../observability/handler';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
-import { type LambdaBot, lambdaBot, lambdaEnvironment } from './environment';
+import { type LambdaBot, lambdaBot, lambdaEnvironment } from './lambda-bot';
 
 /** What the worker needs of the bot. */
 export interface WorkerBot {

@@ -5,7 +5,7 @@
  */
 import type { Intent } from './verbs';
 
-export type { ParseResult } from './commands';
+export type { ParseResult } from './grammar';
 export type { Intent, VerbName as Verb } from './verbs';
 
 /** Verbs that act on one incident (and so take a `ref` or need an incident channel). */

@@ -6,10 +6,10 @@
  */
 import type { z } from 'zod';
 import type { Job } from '../jobs/jobs';
-import type { ParseOptions, Words } from './grammar';
 import type { Message, Outcome } from './message';
 import type { EscalationPolicy } from './policy';
 import type { EventKind, FollowUpType, Incident, IncidentRecord, Severity, TimelineEvent } from './types';
+import type { ParseOptions, Words } from './words';
 
 /** One line of the command reference: how to type it and what it does. */
 export interface Usage {

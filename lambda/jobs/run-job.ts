@@ -8,7 +8,7 @@
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
-import { decodeEntities } from '../incidents/commands';
+import { decodeEntities } from '../incidents/grammar';
 import { compilePostmortem, mentionedUsers, postmortemFileName } from '../incidents/postmortem';
 import {
   isSettled,

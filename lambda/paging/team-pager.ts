@@ -14,11 +14,11 @@ import {
   deliveryKey,
   type PageAction,
   type PageAdapter,
-  type PagingService,
   type PageOptions,
   type PageOutcome,
   type Pager,
   type PageTarget,
+  type PagingService,
 } from './pager';
 import { PagerDutyPager } from './pagerduty';
 import { type RetryOptions, withRetry } from './retry';

@@ -6,9 +6,9 @@
  * enqueue → answer), and it answers with typed outcomes that lambda/slack/ renders.
  */
 import type { BotSettings } from '../config';
-import { HELP_TEXT, parseCommand, usageFor } from '../incidents/commands';
 import { IncidentError } from '../incidents/errors';
 import { pagedTeams } from '../incidents/escalation';
+import { HELP_TEXT, parseCommand, usageFor } from '../incidents/grammar';
 import { decide, declareIncident, incidentVerbOf } from '../incidents/incident';
 import type { IncidentIntent, Intent } from '../incidents/intents';
 import { type Outcome, outcomeSchema, toUser } from '../incidents/message';

@@ -13,7 +13,7 @@ import type {
   PlainTextOption,
 } from '@slack/types';
 import { z } from 'zod';
-import { decodeEntities, TITLE_MAX_LENGTH } from '../incidents/commands';
+import { decodeEntities, TITLE_MAX_LENGTH } from '../incidents/grammar';
 import { formatDateTime, formatDuration } from '../incidents/time';
 import {
   DEFAULT_LOG_KIND,

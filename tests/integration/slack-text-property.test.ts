@@ -16,7 +16,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { decodeEntities } from '../../lambda/incidents/commands';
+import { decodeEntities } from '../../lambda/incidents/grammar';
 import type { RecordedCall } from '../../local/slack-api-stub';
 import { ALICE, fixedClock, GENERAL, type Harness, startHarness } from '../helpers/harness';
 import { openedView, selectInput, textInput, viewSubmission } from '../helpers/interactions';

@@ -7,7 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3Archive } from '../../lambda/archive/s3-archive';
-import { readSlackSecret } from '../../lambda/handlers/environment';
+import { readSlackSecret } from '../../lambda/handlers/lambda-bot';
 import type { Job } from '../../lambda/jobs/jobs';
 import { jobSchema, SqsJobs } from '../../lambda/jobs/sqs-jobs';
 

@@ -5,7 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createLambdaEnvironment } from '../../lambda/handlers/environment';
+import { createLambdaEnvironment } from '../../lambda/handlers/lambda-bot';
 import { SECRET_RETRY_MS, SECRET_TTL_MS } from '../../lambda/handlers/secrets';
 import { memoryLog } from '../../lambda/observability/log';
 import { noMetrics } from '../../lambda/observability/metrics';

@@ -4,7 +4,7 @@
  * through it alone, `/incident update`, from the words typed to the message the channel reads.
  */
 import { readFileSync } from 'node:fs';
-import { HELP_TEXT, parseCommand, usageFor } from '../../lambda/incidents/commands';
+import { HELP_TEXT, parseCommand, usageFor } from '../../lambda/incidents/grammar';
 import { decide } from '../../lambda/incidents/incident';
 import type { Intent } from '../../lambda/incidents/intents';
 import { intentSchema, VERBS } from '../../lambda/incidents/verbs';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HomeView, InputBlock, KnownBlock, ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { TITLE_MAX_LENGTH } from '../../lambda/incidents/commands';
+import { TITLE_MAX_LENGTH } from '../../lambda/incidents/grammar';
 import { type Incident, LOG_KINDS, SEVERITIES } from '../../lambda/incidents/types';
 import {
   ACTIONS,

@@ -1,9 +1,9 @@
 /** `/incident ack [INC-n] [<time>]`, and "Acknowledge" on a page: stops automatic escalation. */
 import { z } from 'zod';
 import { IncidentError } from '../errors';
-import { defined, readRef, readTime, refField, refuseExtra, TIME_HINT, timeField } from '../grammar';
 import { formatDateTime } from '../time';
 import { incidentVerb, stateChanged } from '../verb';
+import { defined, readRef, readTime, refField, refuseExtra, TIME_HINT, timeField } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const ack = incidentVerb({

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IncidentError } from '../errors';
+import { incidentVerb, stateChanged } from '../verb';
 import {
   defined,
   mentionSchema,
@@ -17,8 +18,7 @@ import {
   TIME_HINT,
   timeField,
   userIdSchema,
-} from '../grammar';
-import { incidentVerb, stateChanged } from '../verb';
+} from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const commander = incidentVerb({

@@ -6,6 +6,9 @@
  */
 import { z } from 'zod';
 import { nextTier, planTiers } from '../escalation';
+import type { Part } from '../message';
+import { teamNames } from '../policy';
+import { incidentVerb } from '../verb';
 import {
   defined,
   freeText,
@@ -18,10 +21,7 @@ import {
   TIME_HINT,
   textSchema,
   timeField,
-} from '../grammar';
-import type { Part } from '../message';
-import { teamNames } from '../policy';
-import { incidentVerb } from '../verb';
+} from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const escalate = incidentVerb({

@@ -1,6 +1,8 @@
 /** `/incident fix …` and `/incident task …`: a follow-up for the postmortem, with an optional owner. */
 import { z } from 'zod';
-import type { Words } from '../grammar';
+import { FOLLOW_UP_TYPES, type FollowUpType } from '../types';
+import { factRecorded, incidentVerb } from '../verb';
+import type { Words } from '../words';
 import {
   defined,
   freeText,
@@ -10,9 +12,7 @@ import {
   splitTrailingMention,
   textSchema,
   userIdSchema,
-} from '../grammar';
-import { FOLLOW_UP_TYPES, type FollowUpType } from '../types';
-import { factRecorded, incidentVerb } from '../verb';
+} from '../words';
 
 function parseFollowUp(words: Words, type: FollowUpType) {
   const ref = readRef(words);

@@ -7,6 +7,6 @@ export const help = generalVerb({
   words: { help: { syntax: '/incident help', summary: 'this reference', effect: 'usage, only to you' } },
   schema: z.strictObject({ verb: z.literal('help') }),
   parse: () => ({ verb: 'help' as const }),
-  // The reference is built from the whole table (commands.ts), which imports this file: lent by the service.
+  // The reference is built from the whole table (grammar.ts), which imports this file: lent by the service.
   answer: async (_intent, tools) => toUser(tools.reference),
 });

@@ -3,11 +3,11 @@
  * first (as App Home orders them), so a cut drops the least pressing.
  */
 import { z } from 'zod';
-import { refuseExtra } from '../grammar';
 import { type Part, toUser } from '../message';
 import { formatDuration } from '../time';
 import { type Incident, SEVERITIES } from '../types';
 import { generalVerb } from '../verb';
+import { refuseExtra } from '../words';
 
 /**
  * An incident's title in one line of the list: room for a typed title (200 characters) with a few

@@ -1,5 +1,7 @@
 /** `/incident log [INC-n] [<time>] [<kind>:] <text>`: a timeline event. */
 import { z } from 'zod';
+import { DEFAULT_LOG_KIND, LOG_KINDS, type LogKind } from '../types';
+import { factRecorded, incidentVerb, isOpen, LATE_MARK } from '../verb';
 import {
   defined,
   freeText,
@@ -14,9 +16,7 @@ import {
   textSchema,
   timeField,
   toLogKind,
-} from '../grammar';
-import { DEFAULT_LOG_KIND, LOG_KINDS, type LogKind } from '../types';
-import { factRecorded, incidentVerb, isOpen, LATE_MARK } from '../verb';
+} from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const log = incidentVerb({

@@ -1,5 +1,9 @@
 /** `/incident open [<time>] [sev1..sev4] <title>`: declares an incident. */
 import { z } from 'zod';
+import { toChannel } from '../message';
+import { formatDateTime, resolveStartTime } from '../time';
+import { DEFAULT_SEVERITY, type Severity } from '../types';
+import { generalVerb } from '../verb';
 import {
   charCount,
   defined,
@@ -13,11 +17,7 @@ import {
   timeField,
   titleSchema,
   toSeverity,
-} from '../grammar';
-import { toChannel } from '../message';
-import { formatDateTime, resolveStartTime } from '../time';
-import { DEFAULT_SEVERITY, type Severity } from '../types';
-import { generalVerb } from '../verb';
+} from '../words';
 
 export const open = generalVerb({
   words: {

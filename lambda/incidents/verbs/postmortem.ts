@@ -1,9 +1,9 @@
 /** `/incident postmortem [INC-n]`: the draft as compiled now, to the responder alone. Writes nothing. */
 import { z } from 'zod';
-import { defined, readRef, refField, refuseExtra } from '../grammar';
 import { toUser } from '../message';
 import { compilePostmortem } from '../postmortem';
 import { incidentVerb } from '../verb';
+import { defined, readRef, refField, refuseExtra } from '../words';
 
 export const postmortem = incidentVerb({
   words: {

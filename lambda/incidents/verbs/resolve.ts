@@ -1,8 +1,8 @@
 /** `/incident resolve [INC-n] [<time>] [<resolution>]`, and the resolve form: compiles the postmortem. */
 import { z } from 'zod';
-import { defined, freeText, readRef, readTime, refField, TIME_HINT, textSchema, timeField } from '../grammar';
 import { formatDuration } from '../time';
 import { incidentVerb } from '../verb';
+import { defined, freeText, readRef, readTime, refField, TIME_HINT, textSchema, timeField } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const resolve = incidentVerb({

@@ -1,6 +1,8 @@
 /** `/incident severity [INC-n] [<time>] sev1..sev4`: re-plans paging and announces the change. */
 import { z } from 'zod';
 import { IncidentError } from '../errors';
+import { SEVERITIES } from '../types';
+import { incidentVerb, stateChanged } from '../verb';
 import {
   defined,
   orList,
@@ -13,9 +15,7 @@ import {
   TIME_HINT,
   timeField,
   toSeverity,
-} from '../grammar';
-import { SEVERITIES } from '../types';
-import { incidentVerb, stateChanged } from '../verb';
+} from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const severity = incidentVerb({

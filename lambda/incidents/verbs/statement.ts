@@ -1,7 +1,7 @@
 /** `/incident impact` and `/incident cause`: the statements the postmortem opens with. */
 import { z } from 'zod';
-import { defined, freeText, Refusal, readRef, refField, textSchema } from '../grammar';
 import { factRecorded, incidentVerb } from '../verb';
+import { defined, freeText, Refusal, readRef, refField, textSchema } from '../words';
 
 export const impact = incidentVerb({
   words: {

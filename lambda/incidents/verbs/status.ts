@@ -1,6 +1,8 @@
 /** `/incident status [INC-n] [<time>] investigating|identified|monitoring`. */
 import { z } from 'zod';
 import { IncidentError } from '../errors';
+import { OPEN_STATUSES } from '../types';
+import { incidentVerb, stateChanged } from '../verb';
 import {
   defined,
   openStatusSchema,
@@ -13,9 +15,7 @@ import {
   refuseExtra,
   TIME_HINT,
   timeField,
-} from '../grammar';
-import { OPEN_STATUSES } from '../types';
-import { incidentVerb, stateChanged } from '../verb';
+} from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const status = incidentVerb({

@@ -4,8 +4,8 @@
  * announcements channel when one is configured, and kept on the timeline.
  */
 import { z } from 'zod';
-import { defined, freeText, Refusal, readRef, refField, textSchema } from '../grammar';
 import { incidentVerb } from '../verb';
+import { defined, freeText, Refusal, readRef, refField, textSchema } from '../words';
 import { clockOf } from './shared';
 
 export const update = incidentVerb({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELP_TEXT, parseCommand, usageFor } from '../../lambda/incidents/commands';
+import { HELP_TEXT, parseCommand, usageFor } from '../../lambda/incidents/grammar';
 import type { Intent, ParseResult } from '../../lambda/incidents/intents';
 import { LOG_KINDS } from '../../lambda/incidents/types';
 

@@ -1,6 +1,6 @@
 /**
  * Wires Lambda: the AWS adapters (DynamoDB, SlackChat, S3, EventBridge Scheduler, SQS, Powertools)
- * from the environment and Secrets Manager, handed to the one composition root (runtime.ts
+ * from the environment and Secrets Manager, handed to the one composition root (bot.ts
  * `createBot`), which builds the rest. Every function (slack, worker, escalation, alerts) gets the same
  * bot, once per container and again only when a rotation changed the Slack secret (read through a
  * 5-minute cache, handlers/secrets.ts).
@@ -8,13 +8,13 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { PostmortemArchive } from '../archive/archive';
+import { type Bot, createBot } from '../bot';
 import { type LambdaConfig, loadLambdaConfig } from '../config';
 import { systemClock } from '../incidents/time';
 import { InlineJobs, type Jobs } from '../jobs/jobs';
 import { SqsJobs } from '../jobs/sqs-jobs';
 import { lambdaLogger, lineLog, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics } from '../observability/metrics';
-import { type Bot, createBot } from '../runtime';
 import type { Scheduler } from '../scheduling/scheduler';
 import { SlackChat } from '../slack/chat';
 import { makeDocumentClient } from '../store/client';

@@ -1,5 +1,5 @@
 /**
- * The composition root: wires the domain to its adapters. Lambda (handlers/environment.ts), the local
+ * The composition root: wires the domain to its adapters. Lambda (handlers/lambda-bot.ts), the local
  * server (local/server.ts, and through it the demo, the tests and the bench) build the bot here,
  * differing only in the adapters they pass. Everything that is not an adapter is built here once: the
  * command service, the escalation engine and its pagers, the job runner, the reconciler and the alert

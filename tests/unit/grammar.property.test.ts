@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { HELP_TEXT, intentSchema, parseCommand, usageFor } from '../../lambda/incidents/commands';
+import { HELP_TEXT, intentSchema, parseCommand, usageFor } from '../../lambda/incidents/grammar';
 import type { ParseResult } from '../../lambda/incidents/intents';
 import { LOG_KINDS, OPEN_STATUSES, SEVERITIES } from '../../lambda/incidents/types';
 
