@@ -599,7 +599,7 @@ export class IncidentBotStack extends Stack {
   /**
    * Each function gets the actions its code sends, and nothing for what only shares its environment
    * (every function builds the same bot, but the S3 and Scheduler clients load lazily, on first use):
-   * - DynamoDB: lambda/store/dynamo-store.ts and lambda/alerts/alert-links.ts send Get, Put, Update
+   * - DynamoDB: lambda/store/dynamo-store.ts and lambda/store/alert-links.ts send Get, Put, Update
    *   and Query (no Scan, no batch or transaction, no streams). Only the worker deletes (a released
    *   claim, in run-job) and queries the open-incidents index (the reconciler, App Home); Slack queries
    *   it for `/incident list`.

@@ -26,6 +26,9 @@ const WORDS = new Map(
   ),
 );
 
+/** Every word that can follow `/incident`, in the table's order. */
+export const TYPED_WORDS: readonly string[] = [...WORDS.keys()].filter((word) => word !== '');
+
 function usageLine(usage: Usage): string {
   return [`\`${usage.syntax}\``, ...(usage.hints ?? [])].join('  ');
 }

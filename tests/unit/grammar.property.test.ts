@@ -1,31 +1,13 @@
 import fc from 'fast-check';
-import { HELP_TEXT, intentSchema, parseCommand, usageFor } from '../../lambda/incidents/grammar';
+import { HELP_TEXT, intentSchema, parseCommand, TYPED_WORDS, usageFor } from '../../lambda/incidents/grammar';
 import type { ParseResult } from '../../lambda/incidents/intents';
 import { LOG_KINDS, OPEN_STATUSES, SEVERITIES } from '../../lambda/incidents/types';
+import { VERBS } from '../../lambda/incidents/verbs';
 
 const TEAMS = ['oncall', 'sre'] as const;
-const TYPED_VERBS = [
-  'help',
-  'list',
-  'open',
-  'log',
-  'impact',
-  'cause',
-  'severity',
-  'status',
-  'commander',
-  'ack',
-  'escalate',
-  'fix',
-  'task',
-  'resolve',
-  'postmortem',
-] as const;
-const INTENT_VERBS = new Set<string>([
-  ...TYPED_VERBS.filter((verb) => verb !== 'fix' && verb !== 'task'),
-  'follow-up',
-  'declare-modal',
-]);
+// From the verb table: a verb added there is fuzzed here too.
+const TYPED_VERBS = TYPED_WORDS;
+const INTENT_VERBS = new Set<string>(Object.keys(VERBS));
 
 /** The same word in a random mix of upper and lower case, as people type in a hurry. */
 function anyCase(word: string): fc.Arbitrary<string> {
