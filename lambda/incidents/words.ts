@@ -97,6 +97,9 @@ export const GLUED_KIND = /^(\p{L}+):(.+)$/su;
 export const refField = incidentRefSchema.optional();
 export const timeField = timeInputSchema.optional();
 export const textSchema = z.string().min(1);
+/** `[INC-n] [<time>]` as every timed verb on one incident stores them. */
+export const timedTargetFields = { ref: refField, time: timeField };
+
 export const titleSchema = textSchema.refine((title) => charCount(title) <= TITLE_MAX_LENGTH);
 
 // ---------------------------------------------------------------------------------------------------
@@ -182,6 +185,13 @@ export function readRef(words: Words): string | undefined {
     throw new Refusal(`${quote(token)} is not an incident id; ids look like INC-7.`);
   }
   return ref.data;
+}
+
+/** `[INC-n] [<time>]`, the words every timed verb on one incident starts with. */
+export function readTimedTarget(words: Words): { ref?: string; time?: TimeInput } {
+  const ref = readRef(words);
+  const time = readTime(words);
+  return { ref, time };
 }
 
 export function readTime(words: Words): TimeInput | undefined {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IncidentError } from '../errors';
 import { formatDateTime } from '../time';
 import { incidentVerb, stateChanged } from '../verb';
-import { defined, readRef, readTime, refField, refuseExtra, TIME_HINT, timeField } from '../words';
+import { defined, readTimedTarget, refuseExtra, TIME_HINT, timedTargetFields } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const ack = incidentVerb({
@@ -15,10 +15,9 @@ export const ack = incidentVerb({
       effect: 'acknowledges the page (logged); automatic escalation stops',
     },
   },
-  schema: z.strictObject({ verb: z.literal('ack'), ref: refField, time: timeField }),
+  schema: z.strictObject({ verb: z.literal('ack'), ...timedTargetFields }),
   parse: (words) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     refuseExtra(words, 'ack takes only an incident id and a time');
     return defined({ verb: 'ack', ref, time });
   },

@@ -11,12 +11,10 @@ import {
   mentionSchema,
   quote,
   Refusal,
-  readRef,
-  readTime,
-  refField,
+  readTimedTarget,
   refuseExtra,
   TIME_HINT,
-  timeField,
+  timedTargetFields,
   userIdSchema,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
@@ -32,14 +30,12 @@ export const commander = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('commander'),
-    ref: refField,
-    time: timeField,
+    ...timedTargetFields,
     user: userIdSchema,
     ifVacant: z.boolean().optional(),
   }),
   parse: (words) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     const rest = words.remainder();
     if (!rest) throw new Refusal('Missing the commander; mention them with @.');
     const user = mentionSchema.safeParse(rest);

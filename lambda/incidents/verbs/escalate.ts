@@ -15,12 +15,10 @@ import {
   nearestTeam,
   quote,
   Refusal,
-  readRef,
-  readTime,
-  refField,
+  readTimedTarget,
   TIME_HINT,
   textSchema,
-  timeField,
+  timedTargetFields,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
@@ -36,15 +34,13 @@ export const escalate = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('escalate'),
-    ref: refField,
-    time: timeField,
+    ...timedTargetFields,
     /** Set only when the first word names a team of the escalation policy. */
     team: textSchema.optional(),
     reason: textSchema.optional(),
   }),
   parse: (words, options) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     const first = words.peek()?.toLowerCase();
     const team =
       first === undefined ? undefined : options.teams?.find((name) => name.toLowerCase() === first);

@@ -9,12 +9,10 @@ import {
   KIND_SHAPE,
   logKindSchema,
   Refusal,
-  readRef,
-  readTime,
-  refField,
+  readTimedTarget,
   TIME_HINT,
   textSchema,
-  timeField,
+  timedTargetFields,
   toLogKind,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
@@ -30,14 +28,12 @@ export const log = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('log'),
-    ref: refField,
-    time: timeField,
+    ...timedTargetFields,
     kind: logKindSchema,
     text: textSchema,
   }),
   parse: (words) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     let kind: LogKind = DEFAULT_LOG_KIND;
     let rawText = words.raw();
     const first = words.peek();

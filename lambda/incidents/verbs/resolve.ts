@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../time';
 import { incidentVerb } from '../verb';
-import { defined, freeText, readRef, readTime, refField, TIME_HINT, textSchema, timeField } from '../words';
+import { defined, freeText, readTimedTarget, TIME_HINT, textSchema, timedTargetFields } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const resolve = incidentVerb({
@@ -17,13 +17,11 @@ export const resolve = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('resolve'),
-    ref: refField,
-    time: timeField,
+    ...timedTargetFields,
     resolution: textSchema.optional(),
   }),
   parse: (words) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     const resolution = freeText(words.remainder()) || undefined;
     return defined({ verb: 'resolve', ref, time, resolution });
   },

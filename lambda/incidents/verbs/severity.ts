@@ -7,13 +7,11 @@ import {
   defined,
   orList,
   Refusal,
-  readRef,
-  readTime,
-  refField,
+  readTimedTarget,
   refuseExtra,
   severitySchema,
   TIME_HINT,
-  timeField,
+  timedTargetFields,
   toSeverity,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
@@ -29,13 +27,11 @@ export const severity = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('severity'),
-    ref: refField,
-    time: timeField,
+    ...timedTargetFields,
     severity: severitySchema,
   }),
   parse: (words) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     const token = words.take();
     if (token === undefined) throw new Refusal(`Missing the severity; give one of ${orList(SEVERITIES)}.`);
     const value = toSeverity(token);

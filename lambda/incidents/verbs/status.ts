@@ -9,12 +9,10 @@ import {
   orList,
   quote,
   Refusal,
-  readRef,
-  readTime,
-  refField,
+  readTimedTarget,
   refuseExtra,
   TIME_HINT,
-  timeField,
+  timedTargetFields,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
@@ -29,13 +27,11 @@ export const status = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('status'),
-    ref: refField,
-    time: timeField,
+    ...timedTargetFields,
     status: openStatusSchema,
   }),
   parse: (words) => {
-    const ref = readRef(words);
-    const time = readTime(words);
+    const { ref, time } = readTimedTarget(words);
     const token = words.take();
     if (token === undefined) throw new Refusal(`Missing the status; give one of ${orList(OPEN_STATUSES)}.`);
     if (token.toLowerCase() === 'resolved') {
