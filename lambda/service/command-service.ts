@@ -89,13 +89,21 @@ export class CommandService {
     return this.run(parsed.intent, input);
   }
 
-  /** Carries out an intent, however it arrived: a typed command, a button, a modal. */
-  async run(intent: Intent, input: CommandContext): Promise<Outcome> {
+  /**
+   * Carries out an intent, however it arrived: a typed command, a button, a modal. `known`: the
+   * incident the intent names, when the caller has just read it (so it is read once per request).
+   */
+  async run(intent: Intent, input: CommandContext, known?: Incident): Promise<Outcome> {
     try {
       const verb = VERBS[intent.verb];
       return verb.scope === 'general'
         ? await this.general(verb, intent, input)
-        : await this.onIncident(incidentVerbOf(intent as IncidentIntent), intent as IncidentIntent, input);
+        : await this.onIncident(
+            incidentVerbOf(intent as IncidentIntent),
+            intent as IncidentIntent,
+            input,
+            known,
+          );
     } catch (error) {
       if (error instanceof IncidentError) {
         return toUser(
@@ -207,7 +215,8 @@ export class CommandService {
     return incident;
   }
 
-  private async target(intent: IncidentIntent, input: CommandContext): Promise<Incident> {
+  private async target(intent: IncidentIntent, input: CommandContext, known?: Incident): Promise<Incident> {
+    if (known && known.id === intent.ref) return known;
     if (intent.ref) {
       const incident = await this.deps.store.getIncident(intent.ref);
       if (!incident) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${intent.ref}.`);
@@ -228,8 +237,9 @@ export class CommandService {
     verb: IncidentVerb,
     intent: IncidentIntent,
     input: CommandContext,
+    known?: Incident,
   ): Promise<Outcome> {
-    let incident = await this.target(intent, input);
+    let incident = await this.target(intent, input, known);
     if (verb.read) {
       const record = await this.deps.store.getRecord(incident.id);
       if (!record) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${incident.id}.`);

@@ -106,6 +106,8 @@ export class Interactions {
     const outcome = await this.deps.commands.run(
       { verb: 'resolve', ref: incidentId, resolution },
       { userId, channelId: channelId ?? '', triggerId: viewTriggerId(viewId) },
+      // Read once: the service starts from the incident just read.
+      incident,
     );
     return { outcome, to: { userId, incidentId, ...(channelId ? { channelId } : {}) } };
   }
