@@ -4,38 +4,30 @@
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAlertLinks } from '../../lambda/store/alert-links';
-import { makeDocumentClient } from '../../lambda/store/client';
-import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const KEY = 'cloudwatch:123456789012:eu-west-1:checkout-api-5xx-rate';
 const LEASE_MS = 60_000;
 const T0 = '2024-02-18T15:30:00.000Z';
 
-let dynamo: EmbeddedDynamo;
+let dynamo: TestDynamo;
 let client: DynamoDBDocumentClient;
 let tableName: string;
-let tableCount = 0;
 let now: Date;
 let links: DynamoAlertLinks;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
+  client = dynamo.client;
 });
 
 beforeEach(async () => {
-  tableCount += 1;
-  tableName = `alert-links-test-${process.pid}-${tableCount}`;
-  await new DynamoIncidentStore({ client, tableName }).ensureTable();
+  tableName = await dynamo.freshTable('alert-links-test');
   now = new Date(T0);
   links = new DynamoAlertLinks({ client, tableName, clock: { now: () => now }, leaseMs: LEASE_MS });
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 function advance(ms: number): void {
   now = new Date(now.getTime() + ms);

@@ -10,33 +10,26 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { makeTimer, type Timer } from '../../lambda/scheduling/scheduler';
-import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
 import { DynamoTimerStore } from '../../lambda/store/timer-store';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
-let dynamo: EmbeddedDynamo;
+let dynamo: TestDynamo;
 let client: DynamoDBDocumentClient;
 let tableName: string;
 let timers: DynamoTimerStore;
-let tableCount = 0;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
+  client = dynamo.client;
 });
 
 beforeEach(async () => {
-  tableCount += 1;
-  tableName = `timer-store-test-${process.pid}-${tableCount}`;
-  await new DynamoIncidentStore({ client, tableName }).ensureTable();
+  tableName = await dynamo.freshTable('timer-store-test');
   timers = new DynamoTimerStore({ client, tableName });
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
 function aTier(incidentNumber: number, dueAt: string, tier = 1): Timer {
   return makeTimer(
