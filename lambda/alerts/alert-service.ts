@@ -25,7 +25,7 @@ import type { Jobs } from '../jobs/jobs';
 import type { CommandService } from '../service/command-service';
 import { escapeText } from '../slack/text';
 import { type AlertLink, DynamoAlertLinks } from '../store/alert-links';
-import { alertDigestKey } from '../store/keys';
+import { alertDigestKey, stillFiringKey } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 import { type AlertGroupSignal, type AlertSignal, type GroupAlert, isGroupSignal } from './payloads';
 
@@ -230,7 +230,7 @@ export class AlertService {
       await this.deps.jobs.enqueue({
         type: 'echo',
         incidentId: incident.id,
-        key: `still-firing.${isGroupSignal(signal) ? digestId(signal.key, signal.at) : alertEventId(signal)}`,
+        key: stillFiringKey(isGroupSignal(signal) ? digestId(signal.key, signal.at) : alertEventId(signal)),
         text: `:warning: Alert ${escapeText(signal.name)} is still firing after this incident was resolved: ${escapeText(signal.reason)}. No new incident was opened; resolve the cause or \`/incident\` again if it is a new one.`,
       });
     }

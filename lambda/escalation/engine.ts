@@ -32,7 +32,7 @@ import { CHANNEL_LINK, deliveryKey, type PageAction, type PageOutcome, type Page
 import { makeTimer, type Scheduler, timerId } from '../scheduling/scheduler';
 import type { ChatGateway } from '../slack/chat';
 import { channelLink, pageFailureNotice, reminderText } from '../slack/page-text';
-import { claimKey } from '../store/keys';
+import { claimKey, pageEventId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 
 export interface PageRetryPolicy {
@@ -324,7 +324,7 @@ export class EscalationEngine {
     const failures = failed.map(describeFailure).join('; ');
     const verb = partly ? `Some pages to ${plan.team} failed` : `Paging ${plan.team} failed`;
     const text = `${verb} (${this.what(plan)}) after ${step.attempts} tries${since ? ` over ${since}` : ''}: ${failures}`;
-    await this.addEvent(incident, `${plan.name}.failed`, {
+    await this.addEvent(incident, pageEventId.failed(plan.name), {
       text,
       team: plan.team,
       page: { tier: plan.tier, channels: [], failed: !partly },
@@ -338,7 +338,7 @@ export class EscalationEngine {
   }
 
   private async recordRecovered(incident: Incident, plan: PagePlan): Promise<void> {
-    await this.addEvent(incident, `${plan.name}.recovered`, {
+    await this.addEvent(incident, pageEventId.recovered(plan.name), {
       text: `Paged ${plan.team} (${this.what(plan)}) after earlier failures`,
       team: plan.team,
       page: { tier: plan.tier, channels: [], failed: false },

@@ -31,7 +31,7 @@ import {
 } from '../slack/format';
 import { renderMessage } from '../slack/message';
 import { appHome, pinnedSummary } from '../slack/views';
-import { claimKey } from '../store/keys';
+import { claimKey, oncePost } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
@@ -234,7 +234,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     if (incident.declaredBy !== BOT_AUTHOR) places.add(incident.declaredBy);
     await Promise.all(
       [...places].map((place) =>
-        once(`${incident.id}.failed.${step}.${place}`, async () => {
+        once(oncePost.failureNotice(incident.id, step, place), async () => {
           await chat.postMessage(place, { text });
         }).catch(() => undefined),
       ),
@@ -309,7 +309,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     if (!announcements) return;
     const { incident } = await load(incidentId);
     await once(
-      `${incidentId}.announce-severity.${previous}-${incident.severity}.${incident.version}`,
+      oncePost.severityAnnouncement(incidentId, previous, incident.severity, incident.version),
       async () => {
         await chat.postMessage(announcements, severityAnnouncement(incident, previous));
       },
@@ -323,7 +323,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     const { incident, events } = await load(incidentId);
     const event = events.find((candidate) => candidate.id === eventId);
     if (!event) return;
-    await once(`${incidentId}.announce-update.${eventId}`, async () => {
+    await once(oncePost.updateAnnouncement(incidentId, eventId), async () => {
       await chat.postMessage(announcements, updateAnnouncement(incident, event, ctx()));
     });
   }
@@ -450,7 +450,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           const channelId = incident.channelId;
           if (!channelId) return; // no channel yet: its summary will show the state
           const text = job.message ? renderMessage(job.message) : (job.text ?? '');
-          await once(`${job.incidentId}.echo.${job.key}`, async () => {
+          await once(oncePost.echo(job.incidentId, job.key), async () => {
             await chat.postMessage(channelId, { text });
           });
         });

@@ -63,3 +63,27 @@ export const claimKey = {
   /** A one-off Slack post outside the progress record (a severity announcement). */
   once: (key: string) => `once#${key}`,
 } as const;
+
+/** What each one-off post is keyed by (inside `claimKey.once`): one post per key, however often its job runs. */
+export const oncePost = {
+  /** A step that failed for good, told once to each place (the channel, announcements, the declarer). */
+  failureNotice: (incidentId: string, step: string, place: string) => `${incidentId}.failed.${step}.${place}`,
+  /** A severity change, announced once per change of the stored incident. */
+  severityAnnouncement: (incidentId: string, from: string, to: string, version: number) =>
+    `${incidentId}.announce-severity.${from}-${to}.${version}`,
+  /** A status update, announced once. */
+  updateAnnouncement: (incidentId: string, eventId: string) => `${incidentId}.announce-update.${eventId}`,
+  /** An action taken outside the incident channel, echoed there once per request. */
+  echo: (incidentId: string, requestKey: string) => `${incidentId}.echo.${requestKey}`,
+} as const;
+
+/** Event ids the escalation engine writes next to a page's own (its step name). */
+export const pageEventId = {
+  failed: (step: string) => `${step}.failed`,
+  recovered: (step: string) => `${step}.recovered`,
+} as const;
+
+/** The echo key of "still firing after resolution": once per state change of the alert. */
+export function stillFiringKey(alertDigest: string): string {
+  return `still-firing.${alertDigest}`;
+}

@@ -1,7 +1,17 @@
 /** The idempotency keys are stored: a changed format would redo work a redelivery should find done. */
 import { createHash } from 'node:crypto';
 import { alertEventId } from '../../lambda/alerts/alert-service';
-import { alertDigestKey, claimKey } from '../../lambda/store/keys';
+import {
+  alertDigestKey,
+  claimKey,
+  declareRequestKey,
+  eventIdFor,
+  oncePost,
+  pageEventId,
+  requestEventId,
+  stillFiringKey,
+  viewTriggerId,
+} from '../../lambda/store/keys';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -28,5 +38,27 @@ describe('idempotency keys', () => {
       'nudge.INC-7.2024-02-18T15:30:00.000Z.2',
     );
     expect(claimKey.once('INC-7.echo.k1')).toBe('once#INC-7.echo.k1');
+  });
+
+  it('names the one-off posts, the page notes and the still-firing echo as before', () => {
+    expect(oncePost.failureNotice('INC-7', 'channel', 'C0INC')).toBe('INC-7.failed.channel.C0INC');
+    expect(oncePost.severityAnnouncement('INC-7', 'sev3', 'sev1', 4)).toBe(
+      'INC-7.announce-severity.sev3-sev1.4',
+    );
+    expect(oncePost.updateAnnouncement('INC-7', 't-T1')).toBe('INC-7.announce-update.t-T1');
+    expect(oncePost.echo('INC-7', 't-T1')).toBe('INC-7.echo.t-T1');
+    expect(pageEventId.failed('page.sev1.t0.sre')).toBe('page.sev1.t0.sre.failed');
+    expect(pageEventId.recovered('page.sev1.t0.sre')).toBe('page.sev1.t0.sre.recovered');
+    expect(stillFiringKey('alert.abc')).toBe('still-firing.alert.abc');
+  });
+
+  it("keys a request by Slack's trigger id or view id, as before", () => {
+    expect(declareRequestKey.command('T1')).toBe('command#T1');
+    expect(declareRequestKey.view('V1')).toBe('view#V1');
+    expect(requestEventId('T1')).toBe('t-T1');
+    expect(requestEventId(undefined)).toMatch(/^r-[0-9a-f-]{36}$/);
+    expect(viewTriggerId('V1')).toBe('v-V1');
+    expect(eventIdFor.capturedMessage('C1', '1.2', 'action')).toBe('msg.C1.1.2.action');
+    expect(eventIdFor.pinnedMessage('C1', '1.2')).toBe('msg.C1.1.2.pin');
   });
 });
