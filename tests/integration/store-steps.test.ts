@@ -3,67 +3,45 @@
  * leases under concurrency, retry times and lease expiry on a clock the test sets, incident numbers
  * reserved per request, and the index partitions the reconciler reads.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Incident, incidentId } from '../../lambda/incidents/types';
-import { makeDocumentClient } from '../../lambda/store/client';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { anIncident, anIncidentNumbered } from '../fixtures/incidents';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
-const tableName = `store-steps-test-${process.pid}-${Date.now()}`;
 const T0 = Date.parse('2024-02-18T15:30:00.000Z');
 const LEASE_MS = 30_000;
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBDocumentClient;
+let dynamo: TestDynamo;
+/** Each test's own table, so its steps, requests and lists are only its own. */
+let tableName: string;
 /** The store's clock, in epoch ms; each test sets it. */
 let nowMs = T0;
 let store: DynamoIncidentStore;
 
 function storeWith(options: { leasesBefore?: number } = {}): DynamoIncidentStore {
-  return new DynamoIncidentStore({ client, tableName, clock: { now: () => new Date(nowMs) }, ...options });
+  return new DynamoIncidentStore({
+    client: dynamo.client,
+    tableName,
+    clock: { now: () => new Date(nowMs) },
+    ...options,
+  });
 }
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
-  store = storeWith();
-  await store.ensureTable();
+  dynamo = await startTestDynamo();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   nowMs = T0;
+  tableName = await dynamo.freshTable('store-steps-test');
+  store = storeWith();
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
-
-// Each test uses its own incident, so steps never collide across tests.
-let lastNumber = 20_000;
-
-function anIncident(overrides: Partial<Incident> = {}): Incident {
-  lastNumber += 1;
-  return {
-    id: incidentId(lastNumber),
-    number: lastNumber,
-    title: 'Checkout returns 502s',
-    severity: 'sev2',
-    status: 'investigating',
-    declaredBy: 'U0DECLARE',
-    startedAt: '2024-02-18T15:00:00.000Z',
-    declaredAt: '2024-02-18T15:05:00.000Z',
-    version: 1,
-    ...overrides,
-  };
-}
-
-const newId = () => anIncident().id;
+afterAll(() => dynamo?.close());
 
 describe('acquireStep', () => {
   it('gives a new step to exactly one of many concurrent callers', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     const racers = Array.from({ length: 12 }, () => storeWith());
 
     // act
@@ -84,7 +62,7 @@ describe('acquireStep', () => {
 
   it('gives an expired lease to exactly one of many concurrent callers', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     await store.acquireStep(id, 'summary', LEASE_MS);
     nowMs = T0 + LEASE_MS + 1;
 
@@ -101,7 +79,7 @@ describe('acquireStep', () => {
 
   it('never takes a done step again, however late and whatever leasesBefore says', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     await store.acquireStep(id, 'channel', LEASE_MS);
     await store.finishStep(id, 'channel', { channelId: 'C0INC' });
     nowMs = T0 + 10 * LEASE_MS;
@@ -117,7 +95,7 @@ describe('acquireStep', () => {
 
   it('takes a failed step again only from its retry time', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     await store.acquireStep(id, 'page.sev2.t0.sre', LEASE_MS);
     await store.failStep(id, 'page.sev2.t0.sre', { error: 'HTTP 503', retryAt: T0 + 5_000 });
 
@@ -135,7 +113,7 @@ describe('acquireStep', () => {
 
   it('never takes a step that failed for good, a retry time given or not', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     await store.acquireStep(id, 'summary-pinned', LEASE_MS);
     await store.failStep(id, 'summary-pinned', { error: 'not_pinnable', permanent: true, retryAt: T0 + 1 });
     nowMs = T0 + 3_600_000;
@@ -149,7 +127,7 @@ describe('acquireStep', () => {
 
   it('takes a running step only once its lease ran out', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     await store.acquireStep(id, 'summary', 1_000);
 
     // act
@@ -173,7 +151,7 @@ describe('acquireStep', () => {
 
   it('takes a running step at once when it was leased before leasesBefore (a killed predecessor’s)', async () => {
     // prepare: the old process took it at T0 on a long lease
-    const id = newId();
+    const { id } = anIncident();
     await store.acquireStep(id, 'channel', 10 * LEASE_MS);
     nowMs = T0 + 2_000;
 
@@ -190,7 +168,7 @@ describe('acquireStep', () => {
 
   it('counts attempts up across failures and keeps the first attempt’s time', async () => {
     // prepare
-    const id = newId();
+    const { id } = anIncident();
     const seen: number[] = [];
 
     // act
@@ -358,29 +336,23 @@ describe('requests', () => {
 
 describe('listing incidents', () => {
   it('lists open and resolved-but-unsettled incidents as active, and only open ones as open', async () => {
-    // prepare: its own table, so the lists hold exactly what this test made
-    const listStore = new DynamoIncidentStore({
-      client,
-      tableName: `${tableName}-lists`,
-      clock: { now: () => new Date(nowMs) },
-    });
-    await listStore.ensureTable();
-    const open = anIncident({ declaredAt: '2024-02-18T15:01:00.000Z' });
-    const acknowledged = anIncident({
+    // prepare
+    const open = anIncidentNumbered(1, { declaredAt: '2024-02-18T15:01:00.000Z' });
+    const acknowledged = anIncidentNumbered(2, {
       declaredAt: '2024-02-18T15:02:00.000Z',
       acknowledgedAt: '2024-02-18T15:03:00.000Z',
     });
-    const settling = anIncident({ declaredAt: '2024-02-18T15:03:00.000Z' });
-    const settled = anIncident({ declaredAt: '2024-02-18T15:04:00.000Z' });
-    for (const incident of [open, acknowledged, settling, settled]) await listStore.createIncident(incident);
+    const settling = anIncidentNumbered(3, { declaredAt: '2024-02-18T15:03:00.000Z' });
+    const settled = anIncidentNumbered(4, { declaredAt: '2024-02-18T15:04:00.000Z' });
+    for (const incident of [open, acknowledged, settling, settled]) await store.createIncident(incident);
     const resolved = { status: 'resolved' as const, resolvedAt: '2024-02-18T16:00:00.000Z' };
-    const settlingStored = await listStore.updateIncident({ ...settling, ...resolved });
-    const settledStored = await listStore.updateIncident({ ...settled, ...resolved });
-    await listStore.updateIncident({ ...settledStored, settledAt: '2024-02-18T16:05:00.000Z' });
+    const settlingStored = await store.updateIncident({ ...settling, ...resolved });
+    const settledStored = await store.updateIncident({ ...settled, ...resolved });
+    await store.updateIncident({ ...settledStored, settledAt: '2024-02-18T16:05:00.000Z' });
 
     // act
-    const active = await listStore.listActiveIncidents();
-    const openList = await listStore.listOpenIncidents();
+    const active = await store.listActiveIncidents();
+    const openList = await store.listOpenIncidents();
 
     // assess
     expect(active.map((incident) => incident.id).sort()).toEqual(
@@ -392,8 +364,7 @@ describe('listing incidents', () => {
 
   it('drops a settling incident from the active list once it is marked settled', async () => {
     // prepare
-    const listStore = new DynamoIncidentStore({ client, tableName: `${tableName}-settle` });
-    await listStore.ensureTable();
+    const listStore = new DynamoIncidentStore({ client: dynamo.client, tableName });
     const incident = anIncident();
     await listStore.createIncident(incident);
     const resolved = await listStore.updateIncident({

@@ -1,73 +1,39 @@
 /**
  * The DynamoDB adapter against a real dynalite (DynamoDB's API on LevelDB), started in this process.
- * Each test uses its own incident ids, so they share one table without seeing each other's items.
+ * Each test gets a fresh table, so it sees only its own items.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../../lambda/incidents/errors';
-import { type FollowUp, type Incident, incidentId, type TimelineEvent } from '../../lambda/incidents/types';
-import { makeDocumentClient } from '../../lambda/store/client';
+import type { FollowUp, Incident } from '../../lambda/incidents/types';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../lambda/store/embedded';
+import { anEvent, anIncident, anIncidentNumbered } from '../fixtures/incidents';
+import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
-const tableName = `store-test-${process.pid}-${Date.now()}`;
-
-let dynamo: EmbeddedDynamo;
+let dynamo: TestDynamo;
 let client: DynamoDBDocumentClient;
+let tableName: string;
 let store: DynamoIncidentStore;
 
 beforeAll(async () => {
-  dynamo = await startEmbeddedDynamo();
-  client = makeDocumentClient({ endpoint: dynamo.endpoint });
+  dynamo = await startTestDynamo();
+  client = dynamo.client;
+});
+
+beforeEach(async () => {
+  tableName = await dynamo.freshTable('store-test');
   store = new DynamoIncidentStore({ client, tableName });
-  await store.ensureTable();
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
+afterAll(() => dynamo?.close());
 
-// Numbers well above what the counter test allocates, so ids never collide across tests.
-let lastFixtureNumber = 10_000;
-
-function anIncident(overrides: Partial<Incident> = {}): Incident {
-  lastFixtureNumber += 1;
-  const number = overrides.number ?? lastFixtureNumber;
-  return {
-    id: incidentId(number),
-    number,
-    title: 'Checkout returns 502s',
-    severity: 'sev2',
-    status: 'investigating',
-    commander: 'U0COMMAND',
-    declaredBy: 'U0DECLARE',
-    startedAt: '2024-02-18T15:00:00.000Z',
-    declaredAt: '2024-02-18T15:05:00.000Z',
-    version: 1,
-    ...overrides,
-  };
-}
-
-function anEvent(incident: Incident, overrides: Partial<TimelineEvent> = {}): TimelineEvent {
-  return {
-    id: 'evt-1',
-    incidentId: incident.id,
-    at: '2024-02-18T15:10:00.000Z',
-    recordedAt: '2024-02-18T15:10:00.000Z',
-    kind: 'action',
-    text: 'Rolled back the payments deploy',
-    author: 'U0RESPOND',
-    ...overrides,
-  };
-}
-
-function aFollowUp(incident: Incident, overrides: Partial<FollowUp> = {}): FollowUp {
+/** A follow-up on anIncident(). */
+function aFollowUp(overrides: Partial<FollowUp> = {}): FollowUp {
   return {
     id: 'fu-1',
-    incidentId: incident.id,
+    incidentId: anIncident().id,
     type: 'fix',
     text: 'Alert on 5xx rate per route',
     author: 'U0RESPOND',
@@ -254,18 +220,15 @@ describe('incidents', () => {
 
   it('lists open incidents oldest first and drops one once it is resolved', async () => {
     // prepare: created out of declaration order, one of them later resolved
-    const newest = anIncident({ declaredAt: '2024-03-01T12:00:00.000Z' });
-    const oldest = anIncident({ declaredAt: '2024-03-01T09:00:00.000Z' });
-    const resolved = anIncident({ declaredAt: '2024-03-01T10:00:00.000Z' });
-    const sameTimeLowerNumber = anIncident({ declaredAt: '2024-03-01T11:00:00.000Z', number: 20_002 });
-    const sameTimeHigherNumber = anIncident({ declaredAt: '2024-03-01T11:00:00.000Z', number: 20_010 });
+    const newest = anIncidentNumbered(20_001, { declaredAt: '2024-03-01T12:00:00.000Z' });
+    const oldest = anIncidentNumbered(20_003, { declaredAt: '2024-03-01T09:00:00.000Z' });
+    const resolved = anIncidentNumbered(20_004, { declaredAt: '2024-03-01T10:00:00.000Z' });
+    const sameTimeLowerNumber = anIncidentNumbered(20_002, { declaredAt: '2024-03-01T11:00:00.000Z' });
+    const sameTimeHigherNumber = anIncidentNumbered(20_010, { declaredAt: '2024-03-01T11:00:00.000Z' });
     for (const incident of [newest, oldest, resolved, sameTimeHigherNumber, sameTimeLowerNumber]) {
       await store.createIncident(incident);
     }
-    const ours = new Set(
-      [newest, oldest, resolved, sameTimeLowerNumber, sameTimeHigherNumber].map((i) => i.id),
-    );
-    const beforeResolve = (await store.listOpenIncidents()).filter((i) => ours.has(i.id));
+    const beforeResolve = await store.listOpenIncidents();
 
     // act
     await store.updateIncident({
@@ -275,7 +238,7 @@ describe('incidents', () => {
       resolvedBy: 'U0COMMAND',
       resolution: 'Rolled back',
     });
-    const afterResolve = (await store.listOpenIncidents()).filter((i) => ours.has(i.id));
+    const afterResolve = await store.listOpenIncidents();
 
     // assess
     expect(beforeResolve.map((i) => i.id)).toEqual([
@@ -308,7 +271,7 @@ describe('timeline and follow-ups', () => {
     // prepare
     const incident = anIncident();
     await store.createIncident(incident);
-    const event = anEvent(incident);
+    const event = anEvent();
 
     // act
     const first = await store.addEvent(event);
@@ -323,7 +286,7 @@ describe('timeline and follow-ups', () => {
     // prepare
     const incident = anIncident();
     await store.createIncident(incident);
-    const followUp = aFollowUp(incident, { owner: undefined });
+    const followUp = aFollowUp({ owner: undefined });
 
     // act
     const first = await store.addFollowUp(followUp);
@@ -339,24 +302,24 @@ describe('timeline and follow-ups', () => {
     // prepare: written in an order unrelated to the expected one
     const incident = anIncident();
     await store.createIncident(incident);
-    const late = anEvent(incident, { id: 'a-late', at: '2024-02-18T15:40:00.000Z' });
-    const early = anEvent(incident, { id: 'z-early', at: '2024-02-18T15:01:00.000Z' });
-    const tieRecordedLater = anEvent(incident, {
+    const late = anEvent({ id: 'a-late', at: '2024-02-18T15:40:00.000Z' });
+    const early = anEvent({ id: 'z-early', at: '2024-02-18T15:01:00.000Z' });
+    const tieRecordedLater = anEvent({
       id: 'a-tie-recorded-later',
       at: '2024-02-18T15:20:00.000Z',
       recordedAt: '2024-02-18T15:30:00.000Z',
     });
-    const tieRecordedEarlierB = anEvent(incident, {
+    const tieRecordedEarlierB = anEvent({
       id: 'b-tie',
       at: '2024-02-18T15:20:00.000Z',
       recordedAt: '2024-02-18T15:25:00.000Z',
     });
-    const tieRecordedEarlierA = anEvent(incident, {
+    const tieRecordedEarlierA = anEvent({
       id: 'a-tie',
       at: '2024-02-18T15:20:00.000Z',
       recordedAt: '2024-02-18T15:25:00.000Z',
     });
-    const escalation = anEvent(incident, {
+    const escalation = anEvent({
       id: 'm-escalation',
       at: '2024-02-18T15:15:00.000Z',
       kind: 'escalation',
@@ -372,9 +335,9 @@ describe('timeline and follow-ups', () => {
     ]) {
       await store.addEvent(event);
     }
-    const task = aFollowUp(incident, { id: 'a-task', type: 'task', createdAt: '2024-02-18T17:00:00.000Z' });
-    const fixB = aFollowUp(incident, { id: 'b-fix', owner: 'U0OWNER' });
-    const fixA = aFollowUp(incident, { id: 'a-fix' });
+    const task = aFollowUp({ id: 'a-task', type: 'task', createdAt: '2024-02-18T17:00:00.000Z' });
+    const fixB = aFollowUp({ id: 'b-fix', owner: 'U0OWNER' });
+    const fixA = aFollowUp({ id: 'a-fix' });
     for (const followUp of [task, fixB, fixA]) {
       await store.addFollowUp(followUp);
     }
@@ -404,7 +367,7 @@ describe('timeline and follow-ups', () => {
     const incident = anIncident();
     await store.createIncident(incident);
     const events = Array.from({ length: 200 }, (_, i) =>
-      anEvent(incident, { id: `concurrent-${String(i).padStart(3, '0')}`, text: `step ${i}` }),
+      anEvent({ id: `concurrent-${String(i).padStart(3, '0')}`, text: `step ${i}` }),
     );
 
     // act
@@ -423,7 +386,7 @@ describe('timeline and follow-ups', () => {
     await store.createIncident(incident);
     const filler = 'x'.repeat(1024);
     const events = Array.from({ length: 1500 }, (_, i) =>
-      anEvent(incident, {
+      anEvent({
         id: `bulk-${String(i).padStart(4, '0')}`,
         at: new Date(Date.UTC(2024, 1, 18, 15, 0, i)).toISOString(),
         text: `${i} ${filler}`,
@@ -497,27 +460,23 @@ describe('embedded store on disk', () => {
     // prepare
     const dataDir = await mkdtemp(join(tmpdir(), 'incident-bot-store-'));
     const incident = anIncident();
-    const event = anEvent(incident);
+    const event = anEvent();
     try {
-      const first = await startEmbeddedDynamo({ dataDir });
-      const firstClient = makeDocumentClient({ endpoint: first.endpoint });
-      const firstStore = new DynamoIncidentStore({ client: firstClient, tableName });
-      await firstStore.ensureTable();
+      const first = await startTestDynamo({ dataDir });
+      const diskTable = await first.freshTable('store-disk');
+      const firstStore = new DynamoIncidentStore({ client: first.client, tableName: diskTable });
       await firstStore.createIncident(incident);
       await firstStore.addEvent(event);
       await firstStore.linkChannel('C0DISK', incident.id);
-      firstClient.destroy();
       await first.close();
 
       // act
-      const second = await startEmbeddedDynamo({ dataDir });
-      const secondClient = makeDocumentClient({ endpoint: second.endpoint });
-      const secondStore = new DynamoIncidentStore({ client: secondClient, tableName });
+      const second = await startTestDynamo({ dataDir });
+      const secondStore = new DynamoIncidentStore({ client: second.client, tableName: diskTable });
       await secondStore.ensureTable();
       const record = await secondStore.getRecord(incident.id);
       const linked = await secondStore.findIncidentIdByChannel('C0DISK');
       const duplicate = await secondStore.addEvent(event);
-      secondClient.destroy();
       await second.close();
 
       // assess
