@@ -5,26 +5,15 @@
  */
 import type { Intent } from '../../lambda/incidents/intents';
 import { type Outcome, toChannel } from '../../lambda/incidents/message';
-import type { Incident } from '../../lambda/incidents/types';
 import type { Job, Jobs } from '../../lambda/jobs/jobs';
 import type { CommandContext, DeclareRequest } from '../../lambda/service/command-service';
 import { Interactions } from '../../lambda/service/interactions';
 import { toReply } from '../../lambda/slack/message';
+import { anIncident } from '../fixtures/incidents';
 
 const NOW = '2024-02-18T15:40:00.000Z';
 
-const INCIDENT: Incident = {
-  id: 'INC-7',
-  number: 7,
-  title: 'Checkout <latency>',
-  severity: 'sev2',
-  status: 'investigating',
-  declaredBy: 'U0ALICE',
-  startedAt: '2024-02-18T15:30:00.000Z',
-  declaredAt: '2024-02-18T15:30:00.000Z',
-  channelId: 'C0INC7',
-  version: 1,
-};
+const INCIDENT = anIncident({ title: 'Checkout <latency>' });
 
 function setup(outcome: Outcome = toChannel('Resolved INC-7')) {
   const declared: DeclareRequest[] = [];

@@ -5,7 +5,6 @@
  * and details, Opsgenie's description and details, the webhook body, and the Slack channel message and
  * DMs (escaped there, as user text).
  */
-import type { Incident } from '../../lambda/incidents/types';
 import { opsgenieRequest } from '../../lambda/paging/opsgenie';
 import type { PageTarget } from '../../lambda/paging/pager';
 import { pagerDutyEvent } from '../../lambda/paging/pagerduty';
@@ -13,22 +12,12 @@ import { TeamPager } from '../../lambda/paging/team-pager';
 import { webhookBody } from '../../lambda/paging/webhook';
 import type { ChatGateway, ChatMessage } from '../../lambda/slack/chat';
 import { channelPageText, directPageText } from '../../lambda/slack/page-text';
+import { anIncident } from '../fixtures/incidents';
 
 const REASON = 'db looks fine, need eyes on the <LB> & DNS';
 const ESCAPED = 'db looks fine, need eyes on the &lt;LB&gt; &amp; DNS';
 
-const INCIDENT: Incident = {
-  id: 'INC-7',
-  number: 7,
-  title: 'Checkout latency',
-  severity: 'sev2',
-  status: 'investigating',
-  declaredBy: 'U0ALICE',
-  startedAt: '2024-02-18T15:30:00.000Z',
-  declaredAt: '2024-02-18T15:30:00.000Z',
-  channelId: 'C0INC7',
-  version: 1,
-};
+const INCIDENT = anIncident();
 
 function target(overrides: Partial<PageTarget> = {}): PageTarget {
   return {

@@ -4,7 +4,7 @@ import type { HomeView, InputBlock, KnownBlock, ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { TITLE_MAX_LENGTH } from '../../lambda/incidents/grammar';
-import { type Incident, LOG_KINDS, SEVERITIES } from '../../lambda/incidents/types';
+import { LOG_KINDS, SEVERITIES } from '../../lambda/incidents/types';
 import {
   ACTIONS,
   addToTimelineModal,
@@ -23,6 +23,7 @@ import {
   type Submission,
   summaryActions,
 } from '../../lambda/slack/views';
+import { anIncident, anIncidentNumbered } from '../fixtures/incidents';
 
 const NOW = '2024-02-18T20:00:00.000Z';
 const NOW_SECONDS = Date.parse(NOW) / 1000;
@@ -284,22 +285,6 @@ function errorsOf<T>(result: Submission<T>): Record<string, string> {
   return result.errors;
 }
 
-function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-7',
-    number: 7,
-    title: 'Login failures on auth',
-    severity: 'sev2',
-    status: 'investigating',
-    declaredBy: 'U0DECLARER',
-    startedAt: '2024-02-18T16:45:00.000Z',
-    declaredAt: '2024-02-18T16:50:00.000Z',
-    channelId: 'C0INC7',
-    version: 1,
-    ...overrides,
-  };
-}
-
 function texts(blocks: KnownBlock[] | HomeView['blocks']): string {
   return JSON.stringify(blocks);
 }
@@ -426,7 +411,7 @@ describe('pinnedSummary: who leads', () => {
 
   it('asks for a leader with a primary "I\'ll lead" button when an open incident has no commander', () => {
     // act
-    const message = pinnedSummary(incident({ declaredBy: 'bot' }), UTC);
+    const message = pinnedSummary(anIncident({ declaredBy: 'bot' }), UTC);
 
     // assess
     const block = leadBlockOf(message.blocks);
@@ -449,9 +434,9 @@ describe('pinnedSummary: who leads', () => {
 
   it('asks nobody once someone leads, or once the incident is resolved', () => {
     // act
-    const led = pinnedSummary(incident({ commander: 'U0ANNA' }), UTC);
+    const led = pinnedSummary(anIncident({ commander: 'U0ANNA' }), UTC);
     const resolved = pinnedSummary(
-      incident({ status: 'resolved', resolvedAt: '2024-02-18T18:00:00.000Z', resolvedBy: 'U0ANNA' }),
+      anIncident({ status: 'resolved', resolvedAt: '2024-02-18T18:00:00.000Z', resolvedBy: 'U0ANNA' }),
       UTC,
     );
 
@@ -832,7 +817,7 @@ describe('addToTimelineModal and parseAddToTimelineSubmission', () => {
 describe('appHome', () => {
   it('shows an empty state and where to get help when nothing is open', () => {
     // act
-    const view = appHome([incident({ status: 'resolved', resolvedAt: NOW })], UTC);
+    const view = appHome([anIncident({ status: 'resolved', resolvedAt: NOW })], UTC);
 
     // assess
     expect(view.type).toBe('home');
@@ -846,7 +831,11 @@ describe('appHome', () => {
 
   it('shows each open incident with its facts and escapes its title', () => {
     // prepare
-    const open = incident({ title: 'Auth <down> & out', commander: 'U0CMDR' });
+    const open = anIncident({
+      title: 'Auth <down> & out',
+      commander: 'U0CMDR',
+      startedAt: '2024-02-18T16:45:00.000Z',
+    });
 
     // act
     const view = appHome([open], UTC);
@@ -868,10 +857,10 @@ describe('appHome', () => {
   it('lists the most severe first and leaves resolved incidents out', () => {
     // prepare
     const incidents = [
-      incident({ id: 'INC-1', number: 1, severity: 'sev3' }),
-      incident({ id: 'INC-2', number: 2, severity: 'sev1' }),
-      incident({ id: 'INC-3', number: 3, severity: 'sev1', status: 'resolved', resolvedAt: NOW }),
-      incident({ id: 'INC-4', number: 4, severity: 'sev2' }),
+      anIncidentNumbered(1, { severity: 'sev3' }),
+      anIncidentNumbered(2, { severity: 'sev1' }),
+      anIncidentNumbered(3, { severity: 'sev1', status: 'resolved', resolvedAt: NOW }),
+      anIncidentNumbered(4, { severity: 'sev2' }),
     ];
 
     // act
@@ -887,9 +876,7 @@ describe('appHome', () => {
   it('stays within 100 blocks for many incidents and says how many more there are', () => {
     // prepare
     const many = Array.from({ length: 120 }, (_, index) =>
-      incident({
-        id: `INC-${index + 1}`,
-        number: index + 1,
+      anIncidentNumbered(index + 1, {
         severity: index >= 100 ? 'sev1' : 'sev4',
         title: '&'.repeat(TITLE_MAX_LENGTH),
       }),
@@ -909,7 +896,7 @@ describe('appHome', () => {
 
   it('cuts an overlong alert title so the section stays within Slack limits', () => {
     // prepare
-    const long = incident({ title: '<'.repeat(5000) });
+    const long = anIncident({ title: '<'.repeat(5000) });
 
     // act
     const view = appHome([long], UTC);
