@@ -110,7 +110,7 @@ export function openedView(harness: Harness): Record<string, unknown> & {
 
 /** A view_submission payload: `view` submitted with `values` (block id → action id → state), by Alice. */
 export function viewSubmission(
-  view: Record<string, unknown>,
+  view: object,
   values: Record<string, Record<string, unknown>>,
   id: string,
   user: string = ALICE,

@@ -1,10 +1,10 @@
 /**
  * A listener whose work fails: the listeners on Bolt's AwsLambdaReceiver, as the Lambda entry runs
- * them (signed requests, a fixed authorize), over a store and a command service that throw. Every failure is logged once (by the listeners' app.error),
- * the user hears "Something went wrong" (in the ack when it had not gone, else through a reply job),
- * and Slack gets a 200 with what was acked, never a 500 it would retry or show as an error.
+ * them (signed requests, a fixed authorize), over a store and a command service that throw. Every
+ * failure is logged once (by the listeners' app.error), the user hears "Something went wrong" (in the
+ * ack when it had not gone, else through a reply job), and Slack gets a 200 with what was acked, never
+ * a 500 it would retry or show as an error.
  */
-import { createHmac } from 'node:crypto';
 import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Job, Jobs } from '../../lambda/jobs/jobs';
@@ -16,34 +16,30 @@ import { renderMessage } from '../../lambda/slack/message';
 import { SOMETHING_WENT_WRONG } from '../../lambda/slack/replies';
 import { CALLBACKS, resolveModal } from '../../lambda/slack/views';
 import type { IncidentStore } from '../../lambda/store/store';
+import { ALICE } from '../helpers/harness';
+import { buttonClick, messageShortcut, TEAM, textInput, viewSubmission } from '../helpers/interactions';
+import { signedSlackEvent } from '../helpers/slack-lambda-event';
 
 const SIGNING_SECRET = 'listener-errors-signing-secret';
-const USER = { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0LOCAL' };
-const TEAM = { id: 'T0LOCAL', domain: 'local' };
 const CHANNEL = 'C0INC1';
 const RESPONSE_URL = 'https://hooks.slack.com/actions/T0LOCAL/1/x';
 
-function signed(body: string, contentType: string): APIGatewayProxyEventV2 {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return {
-    version: '2.0',
-    rawPath: '/slack/events',
-    headers: {
-      'content-type': contentType,
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-    requestContext: { http: { method: 'POST', path: '/slack/events' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
-
 const form = (fields: Record<string, string>) =>
-  signed(new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
+  signedSlackEvent(SIGNING_SECRET, new URLSearchParams(fields).toString(), {
+    contentType: 'application/x-www-form-urlencoded',
+  });
 const interaction = (payload: unknown) => form({ payload: JSON.stringify(payload) });
-const event = (body: unknown) => signed(JSON.stringify(body), 'application/json');
+const event = (body: unknown) => signedSlackEvent(SIGNING_SECRET, JSON.stringify(body));
+
+/** The reply job that tells Alice, and only her, "Something went wrong" in the incident channel. */
+const somethingWentWrong = (extra: { responseUrl?: string } = {}) => ({
+  type: 'reply',
+  channelId: CHANNEL,
+  userId: ALICE,
+  text: SOMETHING_WENT_WRONG,
+  visibility: 'user',
+  ...extra,
+});
 
 function setup() {
   const failure = new Error('store unavailable');
@@ -96,7 +92,7 @@ describe('a Slack listener whose work fails', () => {
       form({
         command: '/incident',
         text: 'ack',
-        user_id: USER.id,
+        user_id: ALICE,
         channel_id: CHANNEL,
         trigger_id: 'trigger-C1',
         team_id: TEAM.id,
@@ -117,43 +113,22 @@ describe('a Slack listener whose work fails', () => {
 
     // act
     const response = await handler(
-      interaction({
-        type: 'block_actions',
-        team: TEAM,
-        user: USER,
-        api_app_id: 'A0LOCAL',
-        token: 'deprecated',
-        container: { type: 'message', message_ts: '1.000100', channel_id: CHANNEL, is_ephemeral: false },
-        trigger_id: 'trigger-B1',
-        channel: { id: CHANNEL, name: 'incident' },
-        message: { type: 'message', ts: '1.000100', text: 'summary' },
-        response_url: RESPONSE_URL,
-        actions: [
-          {
-            type: 'button',
-            action_id: 'incident.acknowledge',
-            block_id: 'incident.summary_actions',
-            value: 'INC-1',
-            text: { type: 'plain_text', text: 'Acknowledge' },
-            action_ts: '1700000000.000001',
-          },
-        ],
-      }),
+      interaction(
+        buttonClick({
+          actionId: 'incident.acknowledge',
+          value: 'INC-1',
+          channelId: CHANNEL,
+          id: 'B1',
+          label: 'Acknowledge',
+          responseUrl: RESPONSE_URL,
+        }),
+      ),
     );
 
     // assess
     expect(response.statusCode).toBe(200);
     expect(errors()).toEqual(['button failed store unavailable']);
-    expect(replies()).toEqual([
-      {
-        type: 'reply',
-        channelId: CHANNEL,
-        userId: USER.id,
-        text: SOMETHING_WENT_WRONG,
-        visibility: 'user',
-        responseUrl: RESPONSE_URL,
-      },
-    ]);
+    expect(replies()).toEqual([somethingWentWrong({ responseUrl: RESPONSE_URL })]);
   });
 
   it('keeps the resolve modal open with "Something went wrong" beside its field', async () => {
@@ -163,21 +138,7 @@ describe('a Slack listener whose work fails', () => {
 
     // act
     const response = await handler(
-      interaction({
-        type: 'view_submission',
-        team: TEAM,
-        user: USER,
-        api_app_id: 'A0LOCAL',
-        token: 'deprecated',
-        trigger_id: 'trigger-V1',
-        view: {
-          ...view,
-          id: 'V0RESOLVE',
-          team_id: TEAM.id,
-          hash: 'hash-1',
-          state: { values: { resolution: { value: { type: 'plain_text_input', value: 'Rolled back' } } } },
-        },
-      }),
+      interaction(viewSubmission(view, { resolution: textInput('Rolled back') }, 'V0RESOLVE')),
     );
 
     // assess
@@ -206,7 +167,7 @@ describe('a Slack listener whose work fails', () => {
         event_time: 1700000000,
         event: {
           type: 'reaction_added',
-          user: USER.id,
+          user: ALICE,
           reaction: 'pushpin',
           item_user: 'U0BOB',
           item: { type: 'message', channel: CHANNEL, ts: '1700000000.000200' },
@@ -218,9 +179,7 @@ describe('a Slack listener whose work fails', () => {
     // assess
     expect(response.statusCode).toBe(200);
     expect(errors()).toEqual(['📌 reaction failed store unavailable']);
-    expect(replies()).toEqual([
-      { type: 'reply', channelId: CHANNEL, userId: USER.id, text: SOMETHING_WENT_WRONG, visibility: 'user' },
-    ]);
+    expect(replies()).toEqual([somethingWentWrong()]);
     expect(jobs.enqueued.filter((job) => job.type === 'capture-message')).toEqual([]);
   });
 
@@ -230,34 +189,19 @@ describe('a Slack listener whose work fails', () => {
 
     // act
     const response = await handler(
-      interaction({
-        type: 'message_action',
-        team: TEAM,
-        user: USER,
-        api_app_id: 'A0LOCAL',
-        token: 'deprecated',
-        callback_id: 'add_to_incident_timeline',
-        trigger_id: 'trigger-S1',
-        response_url: RESPONSE_URL,
-        channel: { id: CHANNEL, name: 'incident' },
-        message: { type: 'message', ts: '1700000000.000200', text: 'rolled back', user: 'U0BOB' },
-        message_ts: '1700000000.000200',
-        action_ts: '1700000000.000400',
-      }),
+      interaction(
+        messageShortcut({
+          channelId: CHANNEL,
+          message: { ts: '1700000000.000200', text: 'rolled back', user: 'U0BOB' },
+          id: 'S1',
+          responseUrl: RESPONSE_URL,
+        }),
+      ),
     );
 
     // assess
     expect(response.statusCode).toBe(200);
     expect(errors()).toEqual(['add-to-timeline shortcut failed store unavailable']);
-    expect(replies()).toEqual([
-      {
-        type: 'reply',
-        channelId: CHANNEL,
-        userId: USER.id,
-        text: SOMETHING_WENT_WRONG,
-        visibility: 'user',
-        responseUrl: RESPONSE_URL,
-      },
-    ]);
+    expect(replies()).toEqual([somethingWentWrong({ responseUrl: RESPONSE_URL })]);
   });
 });

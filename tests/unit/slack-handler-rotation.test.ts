@@ -4,32 +4,20 @@
  * accepted and those signed with the old one refused, without a deploy. Real entry, mocked Secrets
  * Manager, mocked clock.
  */
-import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SECRET_TTL_MS } from '../../lambda/handlers/secrets';
+import { signedSlackEvent } from '../helpers/slack-lambda-event';
 
 const OLD_SECRET = 'signing-secret-before-rotation';
 const NEW_SECRET = 'signing-secret-after-rotation';
 const SLACK_ARN = 'arn:aws:secretsmanager:us-east-1:210987654321:secret:slack';
 
+/** Slack's url_verification request, signed with `secret` at `nowMs`. */
 function verification(secret: string, nowMs: number): APIGatewayProxyEventV2 {
   const body = JSON.stringify({ type: 'url_verification', challenge: 'c-1', token: 'legacy' });
-  const timestamp = Math.floor(nowMs / 1000);
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return {
-    version: '2.0',
-    rawPath: '/slack/events',
-    headers: {
-      'content-type': 'application/json',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-    requestContext: { http: { method: 'POST', path: '/slack/events' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
+  return signedSlackEvent(secret, body, { nowMs });
 }
 
 describe('the Slack entry after a secret rotation', () => {
