@@ -3,6 +3,7 @@
  * command text, against the real handler and store.
  */
 import fc from 'fast-check';
+import { TYPED_WORDS } from '../../lambda/incidents/grammar';
 import { slackSignature, slashCommandBody } from '../../local/slack-signing';
 import { ALICE, GENERAL, type Harness, startHarness } from '../helpers/harness';
 
@@ -107,22 +108,9 @@ describe('Slack transport', () => {
 
   it('answers any text after /incident with an intent or a usage reply, never a 500', async () => {
     const channelId = await harness.channelOf('INC-1');
+    // Every verb of the grammar's table, then what its arguments are made of.
     const words = fc.constantFrom(
-      'open',
-      'log',
-      'impact',
-      'cause',
-      'severity',
-      'status',
-      'commander',
-      'ack',
-      'escalate',
-      'fix',
-      'task',
-      'resolve',
-      'postmortem',
-      'list',
-      'help',
+      ...TYPED_WORDS,
       'INC-1',
       'INC-99',
       '25:00',
