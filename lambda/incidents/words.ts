@@ -97,9 +97,6 @@ export const GLUED_KIND = /^(\p{L}+):(.+)$/su;
 export const refField = incidentRefSchema.optional();
 export const timeField = timeInputSchema.optional();
 export const textSchema = z.string().min(1);
-/** `[INC-n] [<time>]` as every timed verb on one incident stores them. */
-export const timedTargetFields = { ref: refField, time: timeField };
-
 export const titleSchema = textSchema.refine((title) => charCount(title) <= TITLE_MAX_LENGTH);
 
 // ---------------------------------------------------------------------------------------------------
@@ -185,13 +182,6 @@ export function readRef(words: Words): string | undefined {
     throw new Refusal(`${quote(token)} is not an incident id; ids look like INC-7.`);
   }
   return ref.data;
-}
-
-/** `[INC-n] [<time>]`, the words every timed verb on one incident starts with. */
-export function readTimedTarget(words: Words): { ref?: string; time?: TimeInput } {
-  const ref = readRef(words);
-  const time = readTime(words);
-  return { ref, time };
 }
 
 export function readTime(words: Words): TimeInput | undefined {
@@ -316,3 +306,13 @@ export function charCount(text: string): number {
 export function defined<const T extends object>(intent: T): T {
   return Object.fromEntries(Object.entries(intent).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** `[INC-n] [<time>]`, the words every timed verb on one incident starts with: their fields, and their reading. */
+export const timedTarget = {
+  fields: { ref: refField, time: timeField },
+  read(words: Words): { ref?: string; time?: TimeInput } {
+    const ref = readRef(words);
+    const time = readTime(words);
+    return { ref, time };
+  },
+};

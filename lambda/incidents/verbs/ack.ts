@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IncidentError } from '../errors';
 import { formatDateTime } from '../time';
 import { incidentVerb, stateChanged } from '../verb';
-import { defined, readTimedTarget, refuseExtra, TIME_HINT, timedTargetFields } from '../words';
+import { defined, refuseExtra, TIME_HINT, timedTarget } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const ack = incidentVerb({
@@ -15,9 +15,9 @@ export const ack = incidentVerb({
       effect: 'acknowledges the page (logged); automatic escalation stops',
     },
   },
-  schema: z.strictObject({ verb: z.literal('ack'), ...timedTargetFields }),
+  schema: z.strictObject({ verb: z.literal('ack'), ...timedTarget.fields }),
   parse: (words) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     refuseExtra(words, 'ack takes only an incident id and a time');
     return defined({ verb: 'ack', ref, time });
   },

@@ -11,10 +11,9 @@ import {
   mentionSchema,
   quote,
   Refusal,
-  readTimedTarget,
   refuseExtra,
   TIME_HINT,
-  timedTargetFields,
+  timedTarget,
   userIdSchema,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
@@ -30,12 +29,12 @@ export const commander = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('commander'),
-    ...timedTargetFields,
+    ...timedTarget.fields,
     user: userIdSchema,
     ifVacant: z.boolean().optional(),
   }),
   parse: (words) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     const rest = words.remainder();
     if (!rest) throw new Refusal('Missing the commander; mention them with @.');
     const user = mentionSchema.safeParse(rest);

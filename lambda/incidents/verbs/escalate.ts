@@ -9,17 +9,7 @@ import { nextTier, planTiers } from '../escalation';
 import type { Part } from '../message';
 import { teamNames } from '../policy';
 import { incidentVerb } from '../verb';
-import {
-  defined,
-  freeText,
-  nearestTeam,
-  quote,
-  Refusal,
-  readTimedTarget,
-  TIME_HINT,
-  textSchema,
-  timedTargetFields,
-} from '../words';
+import { defined, freeText, nearestTeam, quote, Refusal, TIME_HINT, textSchema, timedTarget } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const escalate = incidentVerb({
@@ -34,13 +24,13 @@ export const escalate = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('escalate'),
-    ...timedTargetFields,
+    ...timedTarget.fields,
     /** Set only when the first word names a team of the escalation policy. */
     team: textSchema.optional(),
     reason: textSchema.optional(),
   }),
   parse: (words, options) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     const first = words.peek()?.toLowerCase();
     const team =
       first === undefined ? undefined : options.teams?.find((name) => name.toLowerCase() === first);

@@ -9,10 +9,9 @@ import {
   KIND_SHAPE,
   logKindSchema,
   Refusal,
-  readTimedTarget,
   TIME_HINT,
   textSchema,
-  timedTargetFields,
+  timedTarget,
   toLogKind,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
@@ -28,12 +27,12 @@ export const log = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('log'),
-    ...timedTargetFields,
+    ...timedTarget.fields,
     kind: logKindSchema,
     text: textSchema,
   }),
   parse: (words) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     let kind: LogKind = DEFAULT_LOG_KIND;
     let rawText = words.raw();
     const first = words.peek();

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../time';
 import { incidentVerb } from '../verb';
-import { defined, freeText, readTimedTarget, TIME_HINT, textSchema, timedTargetFields } from '../words';
+import { defined, freeText, TIME_HINT, textSchema, timedTarget } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
 export const resolve = incidentVerb({
@@ -17,11 +17,11 @@ export const resolve = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('resolve'),
-    ...timedTargetFields,
+    ...timedTarget.fields,
     resolution: textSchema.optional(),
   }),
   parse: (words) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     const resolution = freeText(words.remainder()) || undefined;
     return defined({ verb: 'resolve', ref, time, resolution });
   },

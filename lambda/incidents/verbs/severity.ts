@@ -7,11 +7,10 @@ import {
   defined,
   orList,
   Refusal,
-  readTimedTarget,
   refuseExtra,
   severitySchema,
   TIME_HINT,
-  timedTargetFields,
+  timedTarget,
   toSeverity,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
@@ -27,11 +26,11 @@ export const severity = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('severity'),
-    ...timedTargetFields,
+    ...timedTarget.fields,
     severity: severitySchema,
   }),
   parse: (words) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     const token = words.take();
     if (token === undefined) throw new Refusal(`Missing the severity; give one of ${orList(SEVERITIES)}.`);
     const value = toSeverity(token);

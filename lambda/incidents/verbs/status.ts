@@ -9,10 +9,9 @@ import {
   orList,
   quote,
   Refusal,
-  readTimedTarget,
   refuseExtra,
   TIME_HINT,
-  timedTargetFields,
+  timedTarget,
 } from '../words';
 import { atClock, clockOf, eventTime } from './shared';
 
@@ -27,11 +26,11 @@ export const status = incidentVerb({
   },
   schema: z.strictObject({
     verb: z.literal('status'),
-    ...timedTargetFields,
+    ...timedTarget.fields,
     status: openStatusSchema,
   }),
   parse: (words) => {
-    const { ref, time } = readTimedTarget(words);
+    const { ref, time } = timedTarget.read(words);
     const token = words.take();
     if (token === undefined) throw new Refusal(`Missing the status; give one of ${orList(OPEN_STATUSES)}.`);
     if (token.toLowerCase() === 'resolved') {
