@@ -5,7 +5,7 @@
  * them, an alarm reason that quotes them, a forged Slack request). Everything written to stdout and
  * stderr is captured: the secrets never appear, `[redacted]` does, and the lines are JSON with keys.
  */
-import { createHmac } from 'node:crypto';
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SNSEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
+import { signedSlackEvent } from '../helpers/slack-lambda-event';
 
 const SIGNING_SECRET = 'signing-5ecret-0123456789abcdef';
 const BOT_TOKEN = 'xoxb-1111-2222-b0tt0kenvalue';
@@ -125,21 +126,8 @@ describe('no secret in any log line', () => {
 
       // Slack: a request signed with the wrong secret, whose body carries the real ones.
       const body = `token=${BOT_TOKEN}&text=${encodeURIComponent(everySecret)}&command=%2Fincident`;
-      const timestamp = Math.floor(Date.now() / 1000);
-      const signature = `v0=${createHmac('sha256', 'wrong-secret').update(`v0:${timestamp}:${body}`).digest('hex')}`;
       const answer = await slackEntry.handler(
-        {
-          version: '2.0',
-          rawPath: '/slack/events',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'x-slack-request-timestamp': String(timestamp),
-            'x-slack-signature': signature,
-          },
-          requestContext: { http: { method: 'POST', path: '/slack/events' } },
-          body,
-          isBase64Encoded: false,
-        } as never,
+        signedSlackEvent('wrong-secret', body, { contentType: 'application/x-www-form-urlencoded' }) as never,
         context('req-slack-1'),
       );
       expect(answer.statusCode).toBe(401);
