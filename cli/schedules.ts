@@ -3,20 +3,11 @@
  * Slack live in the store and are not seen here.
  */
 import type { EscalationPolicy } from '../lambda/incidents/policy';
-import { FileError } from './common';
-
-export interface OnCall {
-  user: string;
-  layer?: string;
-  from?: string;
-  to?: string;
-}
-
-type OnCallAt = (schedule: never, atIso: string) => OnCall | undefined;
+import { type OnCall, onCallAt, type Schedule } from '../lambda/incidents/schedule';
 
 /** The policy as the schedule-aware parser returns it: `schedules:` and a team's `schedule:`. */
 interface WithSchedules {
-  schedules?: Record<string, unknown>;
+  schedules?: Record<string, Schedule>;
   teams: Record<string, { schedule?: string }>;
 }
 
@@ -33,24 +24,10 @@ export function teamSchedule(policy: EscalationPolicy, team: string): string | u
   return scheduled(policy).teams[team]?.schedule;
 }
 
-let onCallAt: OnCallAt | undefined;
-
-/** lambda/incidents/schedule.ts, loaded when a schedule is first looked up. */
-function loadOnCallAt(): OnCallAt {
-  if (onCallAt) return onCallAt;
-  const modulePath = '../lambda/incidents/schedule';
-  try {
-    onCallAt = (require(modulePath) as { onCallAt: OnCallAt }).onCallAt;
-  } catch {
-    throw new FileError('this version of incident-bot cannot read schedules');
-  }
-  return onCallAt;
-}
-
 /** The person on call for a team at an instant; undefined when nobody is (or the team has no schedule). */
 export function onCallFor(policy: EscalationPolicy, team: string, atIso: string): OnCall | undefined {
   const name = teamSchedule(policy, team);
   const schedule = name === undefined ? undefined : scheduled(policy).schedules?.[name];
   if (schedule === undefined) return undefined;
-  return loadOnCallAt()(schedule as never, atIso);
+  return onCallAt(schedule, atIso);
 }

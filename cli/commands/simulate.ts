@@ -34,9 +34,10 @@ export function formatDelay(seconds: number): string {
 }
 
 /** How a team is paged, by name: never a routing key, API key or webhook URL (they may be secrets). */
-export function channels(team: Team | undefined): string {
+export function channels(team: Team | undefined, schedule?: string): string {
   if (!team) return '';
   const names = [
+    schedule && `schedule ${schedule}`,
     team.slack && `slack ${team.slack}`,
     team.users?.length && `dm ${team.users.join(' ')}`,
     team.pagerduty && 'pagerduty',
@@ -72,15 +73,14 @@ export function simulate(file: string, options: { severity?: string; at?: string
   for (const tier of plan) {
     const due = new Date(tier.dueAt);
     for (const team of tier.teams) {
-      const person = teamSchedule(policy, team)
-        ? (onCallFor(policy, team, tier.dueAt)?.user ?? 'nobody')
-        : '-';
+      const schedule = teamSchedule(policy, team);
+      const person = schedule ? (onCallFor(policy, team, tier.dueAt)?.user ?? 'nobody') : '-';
       rows.push([
         formatDelay((due.getTime() - at.getTime()) / 1000),
         formatInstant(due),
         team,
         person,
-        channels(policy.teams[team]),
+        channels(policy.teams[team], schedule),
       ]);
     }
   }
