@@ -88,6 +88,8 @@ export interface VerbTools {
   listOpen(): Promise<Incident[]>;
   /** Declares an incident keyed by this request (for `open`). */
   declare(request: { title: string; severity: Severity; startedAt: string }): Promise<Incident>;
+  /** The escalation policy, when one is configured (for `oncall`). */
+  policy?: EscalationPolicy;
   /** The command reference (for `help`), and one verb's usage. */
   reference: string;
   usage(verb: string): string;

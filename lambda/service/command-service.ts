@@ -133,6 +133,7 @@ export class CommandService {
           eventId: requestEventId(input.triggerId),
           ...(requestKey ? { requestKey } : {}),
         }),
+      ...(this.deps.settings.policy ? { policy: this.deps.settings.policy } : {}),
       reference: HELP_TEXT,
       usage: usageFor,
     });

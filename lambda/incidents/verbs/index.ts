@@ -13,6 +13,7 @@ import { followUp } from './follow-up';
 import { help } from './help';
 import { list } from './list';
 import { log } from './log';
+import { oncall } from './oncall';
 import { open } from './open';
 import { postmortem } from './postmortem';
 import { resolve } from './resolve';
@@ -27,6 +28,7 @@ export const intentSchema = z.discriminatedUnion('verb', [
   help.schema,
   open.schema,
   list.schema,
+  oncall.schema,
   log.schema,
   update.schema,
   impact.schema,
@@ -50,6 +52,7 @@ export const VERBS: { readonly [V in VerbName]: Verb } = {
   help,
   open,
   list,
+  oncall,
   log,
   update,
   impact,

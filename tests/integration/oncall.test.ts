@@ -1,0 +1,57 @@
+/**
+ * `/incident oncall` through the real local server, Bolt receiver and Slack stand-in, with the
+ * escalation policy read from its YAML file as in production: the answer names the person on call
+ * from the policy's schedule at the server's clock, only to the one who asked.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fixedClock, GENERAL, type Harness, startHarness } from '../helpers/harness';
+
+const POLICY = `schedules:
+  sre:
+    timezone: Europe/Berlin
+    layers:
+      - { name: primary, start: 2026-11-30T09:00, shift: 1w, members: [U0ANNA, U0BEN] }
+    overrides:
+      - { user: U0DAN, from: 2026-12-24T00:00, to: 2026-12-27T00:00 }
+teams:
+  sre: { schedule: sre }
+escalation:
+  default:
+    - { after: 0m, notify: [sre] }
+`;
+
+const clock = fixedClock('2026-12-24T12:00:00Z');
+let harness: Harness;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-oncall-'));
+  const policyFile = path.join(dir, 'policy.yaml');
+  await writeFile(policyFile, POLICY);
+  harness = await startHarness({
+    clock,
+    env: { ESCALATION_POLICY: policyFile, INCIDENT_TIMEZONE: 'Europe/Berlin' },
+  });
+});
+afterAll(async () => {
+  await harness.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('answers who is on call now (an override wins over the rotation), until when, and who is next', async () => {
+  const reply = await harness.command('oncall', { channelId: GENERAL });
+
+  expect(reply).toMatchObject({ status: 200, responseType: 'ephemeral' });
+  expect(reply.text).toBe(
+    '*On call now*\n• *sre*: <@U0DAN>, until December 27, 2026, 00:00 GMT+1; then <@U0BEN>',
+  );
+});
+
+it('refuses a team the policy does not have, writing nothing', async () => {
+  const reply = await harness.command('oncall sra', { channelId: GENERAL });
+
+  expect(reply.text).toContain("Did you mean `sre`? 'sra' is not a team of the escalation policy.");
+  expect(await harness.server.store.listOpenIncidents()).toEqual([]);
+});
