@@ -1,0 +1,189 @@
+/**
+ * The `incident-bot` command line (docs/policy.md, README "Policy as code"), run as CI runs it: a real
+ * child process through the package's bin, its exit code and its output.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/incident-bot.cjs');
+const EXAMPLE = 'examples/escalation-policy.yaml';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, TZ: 'UTC' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter((line) => line !== '');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'incident-bot-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const target = path.join(dir, name);
+  writeFileSync(target, text);
+  return target;
+}
+
+describe('incident-bot policy check', () => {
+  it('passes the example policy with a one-line summary', async () => {
+    const run = await cli('policy', 'check', EXAMPLE);
+    expect(run).toEqual({
+      code: 0,
+      stdout: `${EXAMPLE}: OK: 2 teams (oncall, sre), 0 schedules, escalation for default, sev1\n`,
+      stderr: '',
+    });
+  });
+
+  it('fails a broken policy naming every bad field, and no key', async () => {
+    const broken = file(
+      'broken.yaml',
+      [
+        'teams:',
+        '  oncall: { slack: nope, pagerduty: not-a-32-character-key }',
+        '  sre: {}',
+        'escalation:',
+        '  sev1:',
+        '    - { after: soon, notify: [oncall, dba] }',
+        'reminders: { sev1: 10 }',
+      ].join('\n'),
+    );
+    const run = await cli('policy', 'check', broken);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(lines(run.stderr)).toEqual([
+      `${broken} is invalid:`,
+      'teams.oncall.slack: expected a Slack user group id like S0ONCALL',
+      'teams.oncall.pagerduty: expected a PagerDuty routing key of 32 characters (the Integration Key of an Events API v2 integration), got 22',
+      'escalation.sev1[0].after: expected a duration like 15m',
+      'reminders.sev1: expected a duration like 15m',
+      expect.stringMatching(
+        /^teams\.sre: no way to page this team: set at least one of .*slack, users, pagerduty/,
+      ),
+      "escalation.sev1[0].notify[1]: unknown team 'dba' (teams: oncall, sre)",
+    ]);
+    expect(run.stderr).not.toContain('not-a-32-character-key');
+  });
+
+  it('says why a file cannot be used: missing, not YAML', async () => {
+    const missing = path.join(dir, 'missing.yaml');
+    const run = await cli('policy', 'check', missing);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^${missing.replace(/[.\\/]/g, '\\$&')}: cannot read it: ENOENT`));
+
+    const notYaml = file('not-yaml.yaml', 'teams: [\n  oops');
+    const bad = await cli('policy', 'check', notYaml);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.startsWith(`${notYaml}: not valid YAML: `)).toBe(true);
+  });
+});
+
+describe('incident-bot simulate', () => {
+  it('prints the paging plan of the example policy: delay, time, team, person, channels', async () => {
+    const run = await cli('simulate', EXAMPLE, '--severity', 'sev2', '--at', '2026-12-02T10:00Z');
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')).toEqual([
+      'sev2 declared at 2026-12-02T10:00:00Z (escalation.default):',
+      'delay  at                    team    on call  channels',
+      '+0m    2026-12-02T10:00:00Z  oncall  -        slack S0ONCALL, dm U0ONCALL1',
+      '+15m   2026-12-02T10:15:00Z  sre     -        slack S0SRE',
+      '',
+    ]);
+  });
+
+  it('names channels, never routing keys, API keys or webhook URLs', async () => {
+    const policy = file(
+      'channels.yaml',
+      [
+        'teams:',
+        `  db: { pagerduty: ${'k'.repeat(32)}, opsgenie: secret-opsgenie-key, webhook: "https://hooks.example.test/T0/secret-path" }`,
+        'escalation:',
+        '  sev1:',
+        '    - { after: 0s, notify: [db] }',
+        '    - { after: 90s, notify: [db] }',
+        '    - { after: 2h, notify: [db] }',
+      ].join('\n'),
+    );
+    const ok = await cli('simulate', policy, '--severity', 'sev1', '--at', '2026-12-02T11:00:00+01:00');
+    expect(ok.code).toBe(0);
+    expect(lines(ok.stdout)).toEqual([
+      'sev1 declared at 2026-12-02T10:00:00Z (escalation.sev1):',
+      'delay   at                    team  on call  channels',
+      '+0m     2026-12-02T10:00:00Z  db    -        pagerduty, opsgenie, webhook',
+      '+1m30s  2026-12-02T10:01:30Z  db    -        pagerduty, opsgenie, webhook',
+      '+2h     2026-12-02T12:00:00Z  db    -        pagerduty, opsgenie, webhook',
+    ]);
+    expect(ok.stdout).not.toMatch(/kkkk|secret/);
+  });
+
+  it('says when a severity pages nobody', async () => {
+    const policy = file(
+      'sev1-only.yaml',
+      'teams:\n  a: { slack: S0A }\nescalation:\n  sev1:\n    - { after: 0m, notify: [a] }\n',
+    );
+    const run = await cli('simulate', policy, '--severity', 'sev4', '--at', '2026-12-02T10:00Z');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual([
+      'sev4 declared at 2026-12-02T10:00:00Z (no tiers):',
+      'nobody is paged: the policy has no tiers for this severity and no default',
+    ]);
+  });
+});
+
+describe('incident-bot usage', () => {
+  it.each([
+    [[], 'no command'],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['policy', 'lint', EXAMPLE], "unknown command 'policy lint'"],
+    [['policy', 'check'], 'FILE is required'],
+    [['policy', 'check', EXAMPLE, '--strict'], "Unknown option '--strict'"],
+    [['simulate', EXAMPLE], '--severity is required'],
+    [
+      ['simulate', EXAMPLE, '--severity', 'sev5'],
+      "--severity: expected one of sev1, sev2, sev3, sev4; got 'sev5'",
+    ],
+    [['simulate', EXAMPLE, '--severity', 'sev1', '--at', '2026-12-02T10:00'], '--at: expected an ISO-8601'],
+    [['oncall', EXAMPLE, '--team', 'dba'], "--team: unknown team 'dba' (teams: oncall, sre)"],
+  ])('%j: exit 2 with the usage', async (args, message) => {
+    const run = await cli(...(args as string[]));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`incident-bot: ${message}`);
+    expect(run.stderr).toContain('Usage: incident-bot ');
+  });
+
+  it('--help for every command, exit 0', async () => {
+    const help = await Promise.all([
+      cli('--help'),
+      cli('policy', 'check', '--help'),
+      cli('oncall', '--help'),
+      cli('simulate', '--help'),
+    ]);
+    expect(help.map((run) => run.code)).toEqual([0, 0, 0, 0]);
+    expect(help[0]?.stdout).toContain('policy check FILE');
+    expect(help[1]?.stdout).toContain('Usage: incident-bot policy check FILE');
+    expect(help[2]?.stdout).toContain('Usage: incident-bot oncall FILE [--team T] [--at ISO-8601]');
+    expect(help[2]?.stdout).toMatch(
+      /Overrides set\s+from Slack \(\/incident oncall override\) live in the bot's store and are not seen here/,
+    );
+    expect(help[3]?.stdout).toContain('Usage: incident-bot simulate FILE --severity sevN [--at ISO-8601]');
+  });
+});
