@@ -5,6 +5,16 @@
 import { z } from 'zod';
 import { describeIssues } from '../validation';
 import { ConfigError } from './errors';
+import {
+  instantOfLocal,
+  OVERRIDE_LAYER,
+  parseClock,
+  parseLocalDateTime,
+  parseShift,
+  type Schedule,
+  WEEKDAYS,
+} from './schedule';
+import { isValidTimeZone } from './time';
 import type { Severity } from './types';
 
 const DURATION = /^(\d+)(s|m|h)$/;
@@ -72,8 +82,78 @@ const webhookSchema = z
   .string({ error: WEBHOOK_MESSAGE })
   .refine(isAllowedWebhookUrl, { error: WEBHOOK_MESSAGE });
 
+const LOCAL_TIME_MESSAGE =
+  "expected a local date and time like 2026-11-30T09:00 (in the schedule's timezone)";
+const localTimeSchema = z
+  .string({ error: LOCAL_TIME_MESSAGE })
+  .refine((text) => parseLocalDateTime(text) !== undefined, { error: LOCAL_TIME_MESSAGE });
+
+const CLOCK_MESSAGE = 'expected a local time of day like "09:00"';
+const clockSchema = (endOfDay: boolean) =>
+  z
+    .string({ error: CLOCK_MESSAGE })
+    .refine((text) => parseClock(text, endOfDay) !== undefined, { error: CLOCK_MESSAGE });
+
+const DAY_MESSAGE = `expected a day: ${[...WEEKDAYS.slice(1), WEEKDAYS[0]].join(', ')}`;
+
+const restrictSchema = z
+  .object({
+    days: z
+      .array(z.enum(WEEKDAYS, { error: DAY_MESSAGE }), { error: 'expected a list of days like [mon, tue]' })
+      .min(1, { error: 'never matches: no days (leave days out for every day)' })
+      .optional(),
+    from: clockSchema(false).optional(),
+    to: clockSchema(true).optional(),
+  })
+  .strict();
+
+const SHIFT_MESSAGE =
+  'expected a shift like 12h, 1d or 1w (a whole number of hours, days or weeks, at least 1)';
+
+const layerSchema = z
+  .object({
+    name: z.string({ error: 'expected a layer name' }).min(1, { error: 'expected a layer name' }),
+    start: localTimeSchema,
+    shift: z
+      .string({ error: SHIFT_MESSAGE })
+      .refine((text) => parseShift(text) !== undefined, { error: SHIFT_MESSAGE }),
+    members: z
+      .array(slackUserId, { error: 'expected a list of Slack user ids' })
+      .min(1, { error: 'expected at least one member' }),
+    restrict: restrictSchema.optional(),
+  })
+  .strict();
+
+const overrideSchema = z.object({ user: slackUserId, from: localTimeSchema, to: localTimeSchema }).strict();
+
+const TIMEZONE_MESSAGE = 'expected an IANA time zone like Europe/Berlin';
+
+const scheduleSchema = z
+  .object({
+    timezone: z.string({ error: TIMEZONE_MESSAGE }).refine(isValidTimeZone, { error: TIMEZONE_MESSAGE }),
+    layers: z
+      .array(layerSchema, { error: 'expected a list of layers' })
+      .min(1, { error: 'expected at least one layer' }),
+    overrides: z.array(overrideSchema, { error: 'expected a list of overrides' }).default([]),
+    /** Where handoffs are announced. */
+    handoff_channel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]+$/, { error: 'expected a Slack channel id like C0SRE' })
+      .optional(),
+    /** A Slack user group kept in sync with whoever is on call. */
+    usergroup: z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, { error: 'expected a Slack user group id like S0SREONCALL' })
+      .optional(),
+  })
+  .strict();
+
+const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
+
 const teamSchema = z
   .object({
+    /** A schedule under `schedules`: the person on call there is paged. */
+    schedule: z.string({ error: 'expected a schedule name' }).min(1).optional(),
     /** Slack user group id (S…) mentioned as <!subteam^ID>. */
     slack: z
       .string()
@@ -92,6 +172,7 @@ const teamSchema = z
 
 /** The fields of a team that page someone: a team needs at least one (docs/policy.md). */
 const PAGING_FIELDS = [
+  'schedule',
   'slack',
   'users',
   'pagerduty',
@@ -110,10 +191,10 @@ const tiersSchema = z.array(tierSchema).min(1, { error: 'expected at least one t
 
 const policySchema = z
   .object({
-    teams: z.record(
-      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'team names are words' }),
-      teamSchema,
-    ),
+    teams: z.record(z.string().regex(NAME, { error: 'team names are words' }), teamSchema),
+    schedules: z
+      .record(z.string().regex(NAME, { error: 'schedule names are words' }), scheduleSchema)
+      .optional(),
     escalation: z
       .object({
         default: tiersSchema.optional(),
@@ -202,7 +283,101 @@ function unknownTeams(raw: unknown): RawIssue[] {
   return issues;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A local time as an instant of the zone (when the zone is good), else as its wall-clock reading. */
+function localInstant(text: unknown, tz: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  if (typeof tz !== 'string' || !isValidTimeZone(tz)) return parseLocalDateTime(text);
+  return instantOfLocal(text, tz);
+}
+
+/**
+ * What the schema cannot see field by field, read from the raw YAML so that it is reported even when
+ * other fields are bad: `restrict` windows that never match, layer names used twice (or `override`),
+ * overrides that end before they start or overlap another.
+ */
+function scheduleProblems(raw: unknown): RawIssue[] {
+  const schedules = isObject(raw) ? raw.schedules : undefined;
+  if (!isObject(schedules)) return [];
+  const issues: RawIssue[] = [];
+  for (const [name, schedule] of Object.entries(schedules)) {
+    if (!isObject(schedule)) continue;
+    const at = (...path: PropertyKey[]) => ['schedules', name, ...path];
+    const names = new Map<string, number>();
+    (Array.isArray(schedule.layers) ? schedule.layers : []).forEach((layer: unknown, index) => {
+      if (!isObject(layer)) return;
+      if (typeof layer.name === 'string' && layer.name !== '') {
+        const first = names.get(layer.name);
+        if (layer.name === OVERRIDE_LAYER) {
+          issues.push({ path: at('layers', index, 'name'), message: `'${OVERRIDE_LAYER}' names overrides` });
+        } else if (first !== undefined) {
+          issues.push({
+            path: at('layers', index, 'name'),
+            message: `layer name '${layer.name}' is already used by layers[${first}]`,
+          });
+        } else names.set(layer.name, index);
+      }
+      const restrict = layer.restrict;
+      if (!isObject(restrict)) return;
+      const from = restrict.from === undefined ? 0 : parseClock(String(restrict.from));
+      const to = restrict.to === undefined ? 24 * 60 : parseClock(String(restrict.to), true);
+      if (from !== undefined && to !== undefined && from === to) {
+        issues.push({
+          path: at('layers', index, 'restrict'),
+          message: `never matches: from and to are the same time of day (${restrict.from ?? '00:00'}, ${restrict.to ?? '24:00'})`,
+        });
+      }
+    });
+    const overrides = Array.isArray(schedule.overrides) ? schedule.overrides : [];
+    const spans: { index: number; from: number; to: number; text: string }[] = [];
+    overrides.forEach((override: unknown, index) => {
+      if (!isObject(override)) return;
+      const from = localInstant(override.from, schedule.timezone);
+      const to = localInstant(override.to, schedule.timezone);
+      if (from === undefined || to === undefined) return; // the schema names the bad time
+      if (to <= from) {
+        issues.push({
+          path: at('overrides', index, 'to'),
+          message: `expected a time after from (${String(override.from)})`,
+        });
+        return;
+      }
+      const text = `${String(override.user)} from ${String(override.from)} to ${String(override.to)}`;
+      for (const other of spans) {
+        if (from < other.to && other.from < to) {
+          issues.push({
+            path: at('overrides', index),
+            message: `overlaps overrides[${other.index}] (${other.text}): overrides[${index}] is ${text}`,
+          });
+        }
+      }
+      spans.push({ index, from, to, text });
+    });
+  }
+  return issues;
+}
+
+/** Teams whose `schedule` names no schedule under `schedules`. */
+function unknownSchedules(raw: unknown): RawIssue[] {
+  if (!isObject(raw) || !isObject(raw.teams)) return [];
+  const names = isObject(raw.schedules) ? Object.keys(raw.schedules) : [];
+  const issues: RawIssue[] = [];
+  for (const [team, config] of Object.entries(raw.teams)) {
+    if (!isObject(config) || typeof config.schedule !== 'string') continue;
+    if (!names.includes(config.schedule)) {
+      issues.push({
+        path: ['teams', team, 'schedule'],
+        message: `unknown schedule '${config.schedule}' (schedules: ${names.join(', ') || 'none'})`,
+      });
+    }
+  }
+  return issues;
+}
+
 export type EscalationPolicy = z.infer<typeof policySchema>;
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export type Team = z.infer<typeof teamSchema>;
 export interface Tier {
   /** Seconds after declaration. */
@@ -238,6 +413,8 @@ export function checkPolicy(raw: unknown, source = 'escalation policy'): Escalat
     ...(result.success ? [] : result.error.issues),
     ...teamsWithoutPager(raw),
     ...unknownTeams(raw),
+    ...scheduleProblems(raw),
+    ...unknownSchedules(raw),
   ];
   if (!result.success || issues.length > 0) {
     throw new ConfigError(`${source} is invalid:\n${describeIssues(issues, '(top level)').join('\n')}`);
@@ -274,4 +451,10 @@ export function alertRules(policy: EscalationPolicy | undefined): AlertRules {
 
 export function teamNames(policy: EscalationPolicy | undefined): string[] {
   return policy ? Object.keys(policy.teams) : [];
+}
+
+/** The schedule a team pages through, if it has one. */
+export function scheduleOf(policy: EscalationPolicy | undefined, team: string): Schedule | undefined {
+  const name = policy?.teams[team]?.schedule;
+  return name === undefined ? undefined : policy?.schedules?.[name];
 }

@@ -180,6 +180,12 @@ function instantOfWall(wall: number, tz: string): number {
   return instantsAtWall(wall, tz)[0] as number;
 }
 
+/** A schedule's local time (`YYYY-MM-DDTHH:mm`) in `tz` as epoch ms, read as schedules read it. */
+export function instantOfLocal(text: string, tz: string): number | undefined {
+  const wall = parseLocalDateTime(text);
+  return wall === undefined ? undefined : instantOfWall(wall, tz);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // A schedule read once into numbers.
 

@@ -101,7 +101,7 @@ reminders:
     const ROUTING_KEY =
       'expected a PagerDuty routing key of 32 characters (the Integration Key of an Events API v2 integration)';
     const NO_PAGER =
-      'no way to page this team: set at least one of slack, users, pagerduty, opsgenie, webhook';
+      'no way to page this team: set at least one of schedule, slack, users, pagerduty, opsgenie, webhook';
 
     /** The error lines of a policy with these teams, or [] when it is valid. */
     function problems(teams: string): string[] {
