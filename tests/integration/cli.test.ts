@@ -187,3 +187,87 @@ describe('incident-bot usage', () => {
     expect(help[3]?.stdout).toContain('Usage: incident-bot simulate FILE --severity sevN [--at ISO-8601]');
   });
 });
+
+describe('incident-bot oncall (schedules in the file)', () => {
+  const SCHEDULED = [
+    'schedules:',
+    '  sre:',
+    '    timezone: Europe/Berlin',
+    '    layers:',
+    '      - { name: primary, start: 2026-11-30T09:00, shift: 1w, members: [U0ANNA, U0BEN, U0CARL] }',
+    '      - name: weekday-days',
+    '        start: 2026-11-30T09:00',
+    '        shift: 1d',
+    '        members: [U0DANA, U0ERIK]',
+    '        restrict: { days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" }',
+    '    overrides:',
+    '      - { user: U0DANA, from: 2026-12-24T00:00, to: 2026-12-27T00:00 }',
+    '  dba:',
+    '    timezone: UTC',
+    '    layers:',
+    '      - name: weekends',
+    '        start: 2026-11-28T00:00',
+    '        shift: 1w',
+    '        members: [U0FRED]',
+    '        restrict: { days: [sat, sun] }',
+    'teams:',
+    '  sre: { schedule: sre, slack: S0SRE }',
+    '  dba: { schedule: dba }',
+    '  web: { slack: S0WEB }',
+    'escalation:',
+    '  default:',
+    '    - { after: 0m, notify: [sre, web] }',
+    '    - { after: 15m, notify: [sre, dba] }',
+  ].join('\n');
+
+  it.each([
+    ['2026-12-02T10:00Z', ['sre: U0DANA', 'dba: nobody']], // Wed 11:00 Berlin: the weekday layer
+    ['2026-12-02T20:00Z', ['sre: U0ANNA', 'dba: nobody']], // Wed 21:00 Berlin: primary, week 1
+    ['2026-12-03T10:00Z', ['sre: U0ERIK', 'dba: nobody']], // Thu 11:00 Berlin: the next day's shift
+    ['2026-12-08T18:00Z', ['sre: U0BEN', 'dba: nobody']], // Tue 19:00 Berlin: primary, week 2
+    ['2026-12-05T12:00Z', ['sre: U0ANNA', 'dba: U0FRED']], // Saturday
+    ['2026-12-25T10:00Z', ['sre: U0DANA', 'dba: nobody']], // the planned override
+  ])('at %s: one line per team with a schedule', async (at, expected) => {
+    const policy = file('scheduled.yaml', SCHEDULED);
+    const run = await cli('oncall', policy, '--at', at);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual(expected);
+  });
+
+  it('policy check counts the schedules, and names a bad one', async () => {
+    const policy = file('scheduled.yaml', SCHEDULED);
+    const ok = await cli('policy', 'check', policy);
+    expect({ code: ok.code, stdout: ok.stdout }).toEqual({
+      code: 0,
+      stdout: `${policy}: OK: 3 teams (sre, dba, web), 2 schedules, escalation for default\n`,
+    });
+    const bad = file('bad-schedule.yaml', SCHEDULED.replace('schedule: dba', 'schedule: dbas'));
+    const run = await cli('policy', 'check', bad);
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toContain("teams.dba.schedule: unknown schedule 'dbas' (schedules: sre, dba)");
+  });
+
+  it('--team picks one team; a team without a schedule says so', async () => {
+    const policy = file('scheduled.yaml', SCHEDULED);
+    const one = await cli('oncall', policy, '--team', 'sre', '--at', '2026-12-02T10:00Z');
+    expect({ code: one.code, stdout: one.stdout }).toEqual({ code: 0, stdout: 'sre: U0DANA\n' });
+    const none = await cli('oncall', policy, '--team', 'web', '--at', '2026-12-02T10:00Z');
+    expect({ code: none.code, stderr: none.stderr }).toEqual({ code: 1, stderr: 'web has no schedule\n' });
+  });
+
+  it('simulate names the person on call at each tier', async () => {
+    const policy = file('scheduled.yaml', SCHEDULED);
+    // 16:50 Berlin: the weekday layer; at 17:05, when the second tier fires, primary again.
+    const run = await cli('simulate', policy, '--severity', 'sev2', '--at', '2026-12-02T15:50Z');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual([
+      'sev2 declared at 2026-12-02T15:50:00Z (escalation.default):',
+      'delay  at                    team  on call  channels',
+      '+0m    2026-12-02T15:50:00Z  sre   U0DANA   schedule sre, slack S0SRE',
+      '+0m    2026-12-02T15:50:00Z  web   -        slack S0WEB',
+      '+15m   2026-12-02T16:05:00Z  sre   U0ANNA   schedule sre, slack S0SRE',
+      '+15m   2026-12-02T16:05:00Z  dba   nobody   schedule dba',
+    ]);
+  });
+});
