@@ -7,7 +7,7 @@
  */
 import type { BotSettings } from '../config';
 import { planTiers, reasonNotToPage } from '../incidents/escalation';
-import { reminderSecondsFor } from '../incidents/policy';
+import { reminderSecondsFor, type Team } from '../incidents/policy';
 import {
   isFinished,
   PAGES_RESOLVED,
@@ -18,6 +18,7 @@ import {
   timersStepName,
   wantedPages,
 } from '../incidents/progress';
+import { onCallAt } from '../incidents/schedule';
 import { type Clock, formatDuration } from '../incidents/time';
 import {
   BOT_AUTHOR,
@@ -91,6 +92,12 @@ export class EscalationEngine {
 
   private nowMs(): number {
     return this.deps.clock.now().getTime();
+  }
+
+  /** Who is on call for the team's schedule at `atMs` (the page's first try), if it has one. */
+  private onCallFor(config: Team, atMs: number): string | undefined {
+    const schedule = config.schedule ? this.policy?.schedules?.[config.schedule] : undefined;
+    return schedule ? onCallAt(schedule, new Date(atMs).toISOString())?.user : undefined;
   }
 
   private async load(incidentId: string): Promise<IncidentRecord> {
@@ -198,11 +205,13 @@ export class EscalationEngine {
       return;
     }
     const before = new Set(delivered(step));
+    const onCall = this.onCallFor(config, step.firstAttemptAt ?? this.nowMs());
     const outcomes = await pager.page(
       {
         incident,
         team: plan.team,
         config,
+        ...(onCall ? { onCall } : {}),
         ...(channelLink(incident) ? { channelLink: channelLink(incident) } : {}),
         ...(plan.tier === 'manual' ? {} : { tier: plan.tier }),
         ...(plan.reason ? { reason: plan.reason } : {}),

@@ -16,6 +16,12 @@ export interface PageTarget {
   channelLink?: string;
   /** Why the team is paged now, e.g. an escalation reason given in Slack. */
   reason?: string;
+  /**
+   * The person on call for the team's schedule when this page was first tried (Slack user id): DMed,
+   * mentioned in the incident channel and invited to it. Fixed per page, so a retry after a handoff
+   * pages the same person.
+   */
+  onCall?: string;
   tier?: number;
 }
 

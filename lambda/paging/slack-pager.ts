@@ -7,7 +7,7 @@ import { ErrorCode } from '@slack/web-api';
 import { errorMessage } from '../incidents/errors';
 import type { ChatGateway } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
-import { channelPageText, directPageText, groupNeedsChannel } from '../slack/page-text';
+import { channelPageText, directPageText, groupNeedsChannel, onCallNeedsChannel } from '../slack/page-text';
 import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
 import { PageError } from './retry';
 
@@ -42,31 +42,38 @@ export class SlackPager implements PageAdapter {
   deliveries(target: PageTarget, action: PageAction): Delivery[] {
     const { incident, config } = target;
     // A team paged elsewhere only is announced by the escalation engine, not by this adapter.
-    if (action !== 'trigger' || (!config.slack && !config.users?.length)) return [];
+    const { onCall } = target;
+    if (action !== 'trigger' || (!config.slack && !config.users?.length && !onCall)) return [];
     const deliveries: Delivery[] = [];
     const channelId = incident.channelId;
     if (channelId) {
-      deliveries.push(this.post(channelId, channelPageText(target), 'channel message'));
-    } else if (config.slack) {
-      // The group can be mentioned only in a channel; saying so keeps this page from vanishing.
+      // The person on call joins the channel they are paged to, then is mentioned there.
+      const invite = onCall ? () => this.chat.invite(channelId, [onCall]) : undefined;
+      deliveries.push(this.post(channelId, channelPageText(target), 'channel message', invite));
+    } else if (config.slack || onCall) {
+      // A mention (and an invite) needs the channel; saying so keeps this page from vanishing.
       deliveries.push({
         channel: 'slack',
-        blocked: groupNeedsChannel(incident.id, config.slack),
+        blocked: config.slack
+          ? groupNeedsChannel(incident.id, config.slack)
+          : onCallNeedsChannel(incident.id),
       });
     }
     const dm = directPageText(target);
     // Each DM is its own delivery, so one failing user does not re-send the others' on retry.
-    for (const user of new Set(config.users ?? [])) deliveries.push(this.post(user, dm, `DM to ${user}`));
+    const people = new Set([...(config.users ?? []), ...(onCall ? [onCall] : [])]);
+    for (const user of people) deliveries.push(this.post(user, dm, `DM to ${user}`));
     return deliveries;
   }
 
   /** Posting to a user id opens (or reuses) the DM with that user. */
-  private post(conversation: string, text: string, what: string): Delivery {
+  private post(conversation: string, text: string, what: string, before?: () => Promise<void>): Delivery {
     return {
       channel: 'slack',
       recipient: conversation,
       send: async () => {
         try {
+          await before?.();
           await this.chat.postMessage(conversation, { text });
         } catch (error) {
           throw pageErrorFromSlack(error, `Slack ${what} failed`);

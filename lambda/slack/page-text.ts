@@ -48,9 +48,10 @@ function pageSummary(target: PageTarget): string {
  */
 export function channelPageText(target: PageTarget): string {
   const { config, team } = target;
+  const people = target.onCall ? [target.onCall] : [];
   const mentions = config.slack
-    ? groupMention(config.slack)
-    : (config.users ?? []).map((user) => userMention(user)).join(' ');
+    ? [groupMention(config.slack), ...people.map((user) => userMention(user))].join(' ')
+    : [...new Set([...(config.users ?? []), ...people])].map((user) => userMention(user)).join(' ');
   return `:rotating_light: Paging *${escapeClip(team, 100)}*${mentions ? ` ${mentions}` : ''}: ${pageSummary(target)}`;
 }
 
@@ -58,6 +59,11 @@ export function channelPageText(target: PageTarget): string {
 export function directPageText(target: PageTarget): string {
   const where = target.incident.channelId ? ` Join ${channelMention(target.incident.channelId)}.` : '';
   return `:rotating_light: You are paged as on call for *${escapeClip(target.team, 100)}*: ${pageSummary(target)}.${where}`;
+}
+
+/** Why the on-call person's mention and invite wait: both need the incident channel. */
+export function onCallNeedsChannel(incidentId: string): string {
+  return `${incidentId} has no channel yet to invite and mention the person on call in`;
 }
 
 /** Why a user group's page could not be sent: a group can be mentioned only in a channel. */

@@ -1,0 +1,66 @@
+/**
+ * A team with only a schedule is paged through its on-call person, through the real local server, the
+ * escalation engine and the Slack stand-in: a DM with the incident, a mention in the incident channel
+ * and an invite to it. The person is the one on call when the page was first tried.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fixedClock, type Harness, startHarness } from '../helpers/harness';
+import { until } from '../helpers/wait';
+
+const POLICY = `schedules:
+  sre:
+    timezone: Europe/Berlin
+    layers:
+      - { name: primary, start: 2026-11-30T09:00, shift: 1w, members: [U0ANNA, U0BOB] }
+teams:
+  sre: { schedule: sre }
+escalation:
+  default:
+    - { after: 0m, notify: [sre] }
+`;
+
+// Wednesday of Anna's week (Monday 30 November 09:00 Berlin to Monday 7 December 09:00).
+const clock = fixedClock('2026-12-02T12:00:00Z');
+let harness: Harness;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-paging-oncall-'));
+  const policyFile = path.join(dir, 'policy.yaml');
+  await writeFile(policyFile, POLICY);
+  harness = await startHarness({ clock, env: { ESCALATION_POLICY: policyFile } });
+});
+afterAll(async () => {
+  await harness.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const posts = (channel: string) =>
+  harness.slack.calls
+    .filter((call) => call.method === 'chat.postMessage' && call.args.channel === channel)
+    .map((call) => String(call.args.text ?? ''));
+
+it('DMs the person on call, invites them to the incident channel and mentions them there, once', async () => {
+  await harness.command('open sev2 Checkout errors');
+  const channelId = await harness.channelOf('INC-1');
+
+  await until(async () => {
+    const step = (await harness.server.store.getRecord('INC-1'))?.steps?.['page.sev2.t0.sre'];
+    return step?.state === 'done';
+  });
+
+  const dms = posts('U0ANNA');
+  expect(dms).toHaveLength(1);
+  expect(dms[0]).toContain('You are paged as on call for *sre*: *INC-1: Checkout errors*');
+  expect(posts('U0BOB')).toEqual([]);
+  expect(harness.slack.channels.get(channelId)?.members.has('U0ANNA')).toBe(true);
+  expect(
+    posts(channelId).filter((text) => text.startsWith(':rotating_light: Paging *sre* <@U0ANNA>')),
+  ).toHaveLength(1);
+  const paged = (await harness.server.store.getRecord('INC-1'))?.events.filter(
+    (e) => e.kind === 'escalation',
+  );
+  expect(paged?.map((event) => event.text)).toEqual(['Paged sre (automatic, tier 1) via slack']);
+});
