@@ -235,7 +235,7 @@ export class EscalationEngine {
 
     const tookNow = outcomes.filter((o) => o.ok);
     if (tookNow.length > 0 && before.size === 0) {
-      await this.recordPaged(incident, plan, tookNow, failed);
+      await this.recordPaged(incident, plan, tookNow, failed, onCall);
     }
     if (failed.length === 0) {
       // Recorded before the step is marked, so whoever sees the page done sees its recovery too.
@@ -309,13 +309,14 @@ export class EscalationEngine {
     plan: PagePlan,
     took: PageOutcome[],
     failed: PageOutcome[],
+    onCall: string | undefined,
   ): Promise<void> {
     const channels = [...new Set(took.map((o) => o.channel))];
     const failures = failed.map(describeFailure);
     await this.addEvent(incident, plan.name, {
       text: `Paged ${plan.team} (${this.what(plan)}) via ${channels.join(', ')}${failures.length ? `; ${failures.join('; ')}` : ''}`,
       team: plan.team,
-      page: { tier: plan.tier, channels, failed: false },
+      page: { tier: plan.tier, channels, failed: false, ...(onCall ? { onCall } : {}) },
     });
   }
 

@@ -169,7 +169,8 @@ function eventBullet(event: TimelineEvent, ctx: RenderContext, withKind: boolean
   const text = event.subject ? `${who(event.subject, ctx)} ${said}` : said;
   if (text) parts.push(text);
   if (event.kind === 'escalation' && event.team) {
-    parts.push(`team paged: ${inline(event.team)}`);
+    const person = event.page?.onCall ? ` (on call: ${who(event.page.onCall, ctx)})` : '';
+    parts.push(`team paged: ${inline(event.team)}${person}`);
     if (!event.page?.failed) parts.push(acknowledgement(event, ctx));
   }
   return `- ${parts.join(' — ')}`;
@@ -252,7 +253,9 @@ export function mentionedUsers(record: IncidentRecord): string[] {
     ...record.events.map((event) => event.text),
     ...record.followUps.map((item) => item.text),
   ];
-  const ids = new Set<string>(record.events.flatMap((event) => (event.subject ? [event.subject] : [])));
+  const ids = new Set<string>(
+    record.events.flatMap((event) => [event.subject, event.page?.onCall].filter((id): id is string => !!id)),
+  );
   for (const text of texts) for (const match of (text ?? '').matchAll(MENTIONS)) ids.add(match[1] as string);
   return [...ids];
 }

@@ -129,6 +129,8 @@ export interface PageRecord {
   channels: string[];
   /** True when no channel took it; the event then records the failure. */
   failed: boolean;
+  /** The person on call for the team's schedule who was paged (Slack user id). */
+  onCall?: string;
 }
 
 export interface FollowUp {

@@ -64,3 +64,15 @@ it('DMs the person on call, invites them to the incident channel and mentions th
   );
   expect(paged?.map((event) => event.text)).toEqual(['Paged sre (automatic, tier 1) via slack']);
 });
+
+it("names the person paged in the postmortem's escalation, with when they acknowledged", async () => {
+  const channelId = await harness.channelOf('INC-1');
+  clock.set('2026-12-02T12:05:00Z');
+  await harness.command('ack', { channelId, userId: 'U0ANNA' });
+
+  const draft = await harness.command('postmortem', { channelId });
+
+  expect(draft.text).toMatch(
+    /team paged: sre \(on call: @U0ANNA\) — acknowledged 12:05 by @U0ANNA \(5 minutes later\)/,
+  );
+});
