@@ -5,8 +5,10 @@ import {
   DEFAULT_ALERT_RULES,
   parseDurationSeconds,
   parsePolicy,
+  scheduleOf,
   tiersFor,
 } from '../../lambda/incidents/policy';
+import { onCallAt } from '../../lambda/incidents/schedule';
 
 // PagerDuty routing keys are 32 characters; these are shaped like them.
 const ONCALL_KEY = 'R0UTINGKEY0ONCALL000000000000000';
@@ -212,6 +214,126 @@ escalation:
         `teams.dba: ${NO_PAGER}`,
         `teams.idle: ${NO_PAGER}`,
         "escalation.sev1[0].notify[1]: unknown team 'ghost' (teams: oncall, sre, dba, idle)",
+      ]);
+    });
+  });
+
+  describe('schedules', () => {
+    const SRE_SCHEDULE = `
+schedules:
+  sre:
+    timezone: Europe/Berlin
+    layers:
+      - { name: primary, start: 2026-11-30T09:00, shift: 1w, members: [U0ANNA, U0BEN, U0CARL] }
+      - { name: weekday-days, start: 2026-11-30T09:00, shift: 1d, members: [U0DANA, U0ERIK],
+          restrict: { days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" } }
+    overrides:
+      - { user: U0DANA, from: 2026-12-24T00:00, to: 2026-12-27T00:00 }
+    handoff_channel: C0SRE
+    usergroup: S0SREONCALL
+`;
+
+    function problems(yaml: string): string[] {
+      try {
+        parsePolicy(yaml, 'policy.yaml');
+        return [];
+      } catch (error) {
+        return (error as Error).message.split('\n').slice(1);
+      }
+    }
+
+    it('reads the docs/policy.md schedule; a team with only a schedule can be paged', () => {
+      const policy = parsePolicy(
+        `${SRE_SCHEDULE}teams:\n  sre: { schedule: sre }\n  web: { slack: S0WEB }\nescalation:\n  default: [ { after: 0m, notify: [sre] } ]\n`,
+      );
+      const schedule = scheduleOf(policy, 'sre');
+      expect(schedule?.timezone).toBe('Europe/Berlin');
+      expect(schedule?.overrides).toEqual([
+        { user: 'U0DANA', from: '2026-12-24T00:00', to: '2026-12-27T00:00' },
+      ]);
+      expect(scheduleOf(policy, 'web')).toBeUndefined();
+      expect(scheduleOf(policy, 'ghost')).toBeUndefined();
+      expect(onCallAt(schedule as NonNullable<typeof schedule>, '2026-12-01T12:00:00Z')?.user).toBe('U0ERIK');
+      // overrides default to none
+      const bare = parsePolicy(
+        'schedules:\n  s: { timezone: UTC, layers: [ { name: a, start: 2026-01-01T00:00, shift: 12h, members: [U0A] } ] }\nteams: {}\n',
+      );
+      expect(bare.schedules?.s?.overrides).toEqual([]);
+    });
+
+    it('names every bad field of a schedule by its path', () => {
+      expect(
+        problems(`
+schedules:
+  sre:
+    timezone: Europe/Berlinn
+    layers:
+      - { name: primary, start: 2026-11-31T09:00, shift: 1m, members: [anna] }
+      - { name: primary, start: 2026-11-30T09:00, shift: 0d, members: [], restrict: { days: [], from: "09:00", to: "09:00" } }
+      - { name: x, start: 2026-11-30 09:00, shift: 1d, members: [U0A], restrict: { days: [mon, funday], from: "25:00" } }
+    overrides:
+      - { user: U0DANA, from: 2026-12-24T00:00, to: 2026-12-27T00:00 }
+      - { user: U0ERIK, from: 2026-12-26T00:00, to: 2026-12-28T00:00 }
+      - { user: U0ERIK, from: 2026-12-29T00:00, to: 2026-12-28T00:00 }
+    handoff_channel: sre
+  ops:
+    layers: []
+    color: red
+teams:
+  sre: { schedule: sree }
+  web: { schedule: sre, slack: S0WEB }
+  q: {}
+`),
+      ).toEqual([
+        'schedules.sre.timezone: expected an IANA time zone like Europe/Berlin',
+        "schedules.sre.layers[0].start: expected a local date and time like 2026-11-30T09:00 (in the schedule's timezone)",
+        'schedules.sre.layers[0].shift: expected a shift like 12h, 1d or 1w (a whole number of hours, days or weeks, at least 1)',
+        'schedules.sre.layers[0].members[0]: expected a Slack user id like U0123ABC',
+        'schedules.sre.layers[1].shift: expected a shift like 12h, 1d or 1w (a whole number of hours, days or weeks, at least 1)',
+        'schedules.sre.layers[1].members: expected at least one member',
+        'schedules.sre.layers[1].restrict.days: never matches: no days (leave days out for every day)',
+        "schedules.sre.layers[2].start: expected a local date and time like 2026-11-30T09:00 (in the schedule's timezone)",
+        'schedules.sre.layers[2].restrict.days[1]: expected a day: mon, tue, wed, thu, fri, sat, sun',
+        'schedules.sre.layers[2].restrict.from: expected a local time of day like "09:00"',
+        'schedules.sre.handoff_channel: expected a Slack channel id like C0SRE',
+        'schedules.ops.timezone: expected an IANA time zone like Europe/Berlin',
+        'schedules.ops.layers: expected at least one layer',
+        'schedules.ops: Unrecognized key: "color"',
+        'teams.q: no way to page this team: set at least one of schedule, slack, users, pagerduty, opsgenie, webhook',
+        "schedules.sre.layers[1].name: layer name 'primary' is already used by layers[0]",
+        'schedules.sre.layers[1].restrict: never matches: from and to are the same time of day (09:00, 09:00)',
+        'schedules.sre.overrides[1]: overlaps overrides[0] (U0DANA from 2026-12-24T00:00 to 2026-12-27T00:00): overrides[1] is U0ERIK from 2026-12-26T00:00 to 2026-12-28T00:00',
+        'schedules.sre.overrides[2].to: expected a time after from (2026-12-29T00:00)',
+        "teams.sre.schedule: unknown schedule 'sree' (schedules: sre, ops)",
+      ]);
+    });
+
+    it.each([
+      ['a window across midnight', '{ from: "22:00", to: "06:00" }'],
+      ['only from', '{ from: "09:00" }'],
+      ['a whole day', '{ from: "00:00", to: "24:00" }'],
+      ['only days', '{ days: [sat, sun] }'],
+    ])('accepts a restrict window of %s', (_, restrict) => {
+      const yaml = `schedules:\n  s:\n    timezone: UTC\n    layers:\n      - { name: a, start: 2026-01-01T00:00, shift: 1d, members: [U0A], restrict: ${restrict} }\nteams: {}\n`;
+      expect(problems(yaml)).toEqual([]);
+    });
+
+    it('refuses a restrict window of 00:00 to 00:00, and a layer named like overrides', () => {
+      const yaml = `schedules:\n  s:\n    timezone: UTC\n    layers:\n      - { name: override, start: 2026-01-01T00:00, shift: 1d, members: [U0A], restrict: { to: "00:00" } }\nteams: {}\n`;
+      expect(problems(yaml)).toEqual([
+        "schedules.s.layers[0].name: 'override' names overrides",
+        'schedules.s.layers[0].restrict: never matches: from and to are the same time of day (00:00, 00:00)',
+      ]);
+    });
+
+    it('lets overrides touch end to start, and says a team names a schedule when there are none', () => {
+      expect(
+        problems(
+          `${SRE_SCHEDULE}  b:\n    timezone: UTC\n    layers: [ { name: a, start: 2026-01-01T00:00, shift: 1d, members: [U0A] } ]\n    overrides:\n      - { user: U0A, from: 2026-01-01T00:00, to: 2026-01-02T00:00 }\n      - { user: U0B, from: 2026-01-02T00:00, to: 2026-01-03T00:00 }\nteams: {}\n`,
+        ),
+      ).toEqual([]);
+      expect(problems('teams:\n  sre: { schedule: sre }\n')).toEqual([
+        "teams.sre.schedule: unknown schedule 'sre' (schedules: none)",
       ]);
     });
   });
