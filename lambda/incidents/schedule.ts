@@ -120,26 +120,47 @@ export function parseClock(text: string, endOfDay = false): number | undefined {
 // Zone arithmetic. A zone's offset is constant within a UTC quarter hour (every zone changes its offset
 // on a quarter-hour boundary), so it is looked up once per quarter hour and zone.
 
-const offsetCache = new Map<string, Map<number, number>>();
+const quarterCache = new Map<string, Map<number, number>>();
+/** Per zone and UTC day: the offset when it is the same all day, NaN when it changes that day. */
+const dayCache = new Map<string, Map<number, number>>();
 const MAX_CACHED_OFFSETS = 200_000;
 
-function offsetMs(epochMs: number, tz: string): number {
-  let zone = offsetCache.get(tz);
-  if (!zone) {
-    zone = new Map();
-    offsetCache.set(tz, zone);
+function cacheOf(caches: Map<string, Map<number, number>>, tz: string): Map<number, number> {
+  let cache = caches.get(tz);
+  if (!cache) {
+    cache = new Map();
+    caches.set(tz, cache);
   }
-  const quarter = Math.floor(epochMs / QUARTER_HOUR);
-  let offset = zone.get(quarter);
+  return cache;
+}
+
+function quarterOffsetMs(quarter: number, tz: string): number {
+  const cache = cacheOf(quarterCache, tz);
+  let offset = cache.get(quarter);
   if (offset === undefined) {
     offset =
       dayjs(quarter * QUARTER_HOUR)
         .tz(tz)
         .utcOffset() * MINUTE;
-    if (zone.size >= MAX_CACHED_OFFSETS) zone.clear();
-    zone.set(quarter, offset);
+    if (cache.size >= MAX_CACHED_OFFSETS) cache.clear();
+    cache.set(quarter, offset);
   }
   return offset;
+}
+
+/** The zone's offset at an instant: looked up once per UTC day, or per quarter hour on a day it changes. */
+function offsetMs(epochMs: number, tz: string): number {
+  const cache = cacheOf(dayCache, tz);
+  const day = Math.floor(epochMs / DAY);
+  let offset = cache.get(day);
+  if (offset === undefined) {
+    const first = quarterOffsetMs((day * DAY) / QUARTER_HOUR, tz);
+    const last = quarterOffsetMs(((day + 1) * DAY) / QUARTER_HOUR - 1, tz);
+    offset = first === last ? first : Number.NaN;
+    if (cache.size >= MAX_CACHED_OFFSETS) cache.clear();
+    cache.set(day, offset);
+  }
+  return Number.isNaN(offset) ? quarterOffsetMs(Math.floor(epochMs / QUARTER_HOUR), tz) : offset;
 }
 
 /** The wall-clock reading of an instant in `tz`, as epoch ms. */
@@ -168,6 +189,7 @@ function transitionBetween(after: number, upTo: number, tz: string): number | un
 function instantsAtWall(wall: number, tz: string): number[] {
   const early = offsetMs(wall - DAY, tz);
   const late = offsetMs(wall + DAY, tz);
+  if (early === late && offsetMs(wall - early, tz) === early) return [wall - early];
   const found = [...new Set([wall - early, wall - late])]
     .filter((at) => wallOf(at, tz) === wall)
     .sort((a, b) => a - b);
@@ -177,6 +199,8 @@ function instantsAtWall(wall: number, tz: string): number[] {
 
 /** The first instant whose wall clock reads at least `wall` (see the module comment). */
 function instantOfWall(wall: number, tz: string): number {
+  const early = offsetMs(wall - DAY, tz);
+  if (early === offsetMs(wall + DAY, tz) && offsetMs(wall - early, tz) === early) return wall - early;
   return instantsAtWall(wall, tz)[0] as number;
 }
 
