@@ -2,8 +2,8 @@
  * The `incident-bot` command line (docs/policy.md, README "Policy as code"), run as CI runs it: a real
  * child process through the package's bin, its exit code and its output.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -145,6 +145,28 @@ describe('incident-bot simulate', () => {
       'sev4 declared at 2026-12-02T10:00:00Z (no tiers):',
       'nobody is paged: the policy has no tiers for this severity and no default',
     ]);
+  });
+});
+
+describe('the package bin', () => {
+  it('`npx incident-bot` runs bin/incident-bot.cjs', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin?: unknown };
+    expect(pkg.bin).toEqual({ 'incident-bot': 'bin/incident-bot.cjs' });
+    const run = await new Promise<Run>((resolve, reject) => {
+      execFile(
+        'npx',
+        ['--offline', 'incident-bot', 'policy', 'check', EXAMPLE],
+        { cwd: ROOT },
+        (error, stdout, stderr) =>
+          error && typeof error.code !== 'number'
+            ? reject(error)
+            : resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.stdout).toBe(
+      `${EXAMPLE}: OK: 2 teams (oncall, sre), 0 schedules, escalation for default, sev1\n`,
+    );
+    expect(run.code).toBe(0);
   });
 });
 
