@@ -8,6 +8,7 @@ import { type BundleInfo, benchColdLoad } from './cold-load';
 import { benchEscalation } from './escalation';
 import { benchFirstPage } from './first-page';
 import { benchIsolation } from './isolation';
+import { benchOnCall } from './oncall';
 import { benchPostmortem } from './postmortem';
 import { benchRecovery } from './recovery';
 import { count, formatTable, progress, ROW_HEADERS, type Row, row, rowCells } from './stats';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     await section('isolation', rows, benchIsolation),
     await section('restart recovery', rows, benchRecovery),
     await section('alerts at scale', rows, benchAlerts),
+    await section('on-call schedules', rows, benchOnCall),
   ];
   progress(`all sections done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
