@@ -171,25 +171,31 @@ describe('the package bin', () => {
 });
 
 describe('incident-bot usage', () => {
-  it.each([
-    [[], 'no command'],
-    [['frobnicate'], "unknown command 'frobnicate'"],
-    [['policy', 'lint', EXAMPLE], "unknown command 'policy lint'"],
-    [['policy', 'check'], 'FILE is required'],
-    [['policy', 'check', EXAMPLE, '--strict'], "Unknown option '--strict'"],
-    [['simulate', EXAMPLE], '--severity is required'],
-    [
-      ['simulate', EXAMPLE, '--severity', 'sev5'],
-      "--severity: expected one of sev1, sev2, sev3, sev4; got 'sev5'",
-    ],
-    [['simulate', EXAMPLE, '--severity', 'sev1', '--at', '2026-12-02T10:00'], '--at: expected an ISO-8601'],
-    [['oncall', EXAMPLE, '--team', 'dba'], "--team: unknown team 'dba' (teams: oncall, sre)"],
-  ])('%j: exit 2 with the usage', async (args, message) => {
-    const run = await cli(...(args as string[]));
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(`incident-bot: ${message}`);
-    expect(run.stderr).toContain('Usage: incident-bot ');
+  it('a bad command line: exit 2, what is wrong, then the usage', async () => {
+    const cases: [string[], string][] = [
+      [[], 'no command'],
+      [['frobnicate'], "unknown command 'frobnicate'"],
+      [['policy', 'lint', EXAMPLE], "unknown command 'policy lint'"],
+      [['policy', 'check'], 'FILE is required'],
+      [['policy', 'check', EXAMPLE, '--strict'], "Unknown option '--strict'"],
+      [['simulate', EXAMPLE], '--severity is required'],
+      [
+        ['simulate', EXAMPLE, '--severity', 'sev5'],
+        "--severity: expected one of sev1, sev2, sev3, sev4; got 'sev5'",
+      ],
+      [['simulate', EXAMPLE, '--severity', 'sev1', '--at', '2026-12-02T10:00'], '--at: expected an ISO-8601'],
+      [['oncall', EXAMPLE, '--team', 'dba'], "--team: unknown team 'dba' (teams: oncall, sre)"],
+    ];
+    // Run at once (each is its own process); compared as one list, each case named by its arguments.
+    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+    const seen = runs.map((run, i) => ({
+      args: cases[i]?.[0],
+      code: run.code,
+      stdout: run.stdout,
+      says: run.stderr.includes(`incident-bot: ${cases[i]?.[1]}`),
+      usage: run.stderr.includes('Usage: incident-bot '),
+    }));
+    expect(seen).toEqual(cases.map(([args]) => ({ args, code: 2, stdout: '', says: true, usage: true })));
   });
 
   it('--help for every command, exit 0', async () => {
@@ -242,19 +248,25 @@ describe('incident-bot oncall (schedules in the file)', () => {
     '    - { after: 15m, notify: [sre, dba] }',
   ].join('\n');
 
-  it.each([
-    ['2026-12-02T10:00Z', ['sre: U0DANA', 'dba: nobody']], // Wed 11:00 Berlin: the weekday layer
-    ['2026-12-02T20:00Z', ['sre: U0ANNA', 'dba: nobody']], // Wed 21:00 Berlin: primary, week 1
-    ['2026-12-03T10:00Z', ['sre: U0ERIK', 'dba: nobody']], // Thu 11:00 Berlin: the next day's shift
-    ['2026-12-08T18:00Z', ['sre: U0BEN', 'dba: nobody']], // Tue 19:00 Berlin: primary, week 2
-    ['2026-12-05T12:00Z', ['sre: U0ANNA', 'dba: U0FRED']], // Saturday
-    ['2026-12-25T10:00Z', ['sre: U0DANA', 'dba: nobody']], // the planned override
-  ])('at %s: one line per team with a schedule', async (at, expected) => {
+  it('one line per team with a schedule, at each instant', async () => {
     const policy = file('scheduled.yaml', SCHEDULED);
-    const run = await cli('oncall', policy, '--at', at);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect(lines(run.stdout)).toEqual(expected);
+    const cases: [string, string[]][] = [
+      ['2026-12-02T10:00Z', ['sre: U0DANA', 'dba: nobody']], // Wed 11:00 Berlin: the weekday layer
+      ['2026-12-02T20:00Z', ['sre: U0ANNA', 'dba: nobody']], // Wed 21:00 Berlin: primary, week 1
+      ['2026-12-03T10:00Z', ['sre: U0ERIK', 'dba: nobody']], // Thu 11:00 Berlin: the next day's shift
+      ['2026-12-08T18:00Z', ['sre: U0BEN', 'dba: nobody']], // Tue 19:00 Berlin: primary, week 2
+      ['2026-12-05T12:00Z', ['sre: U0ANNA', 'dba: U0FRED']], // Saturday
+      ['2026-12-25T10:00Z', ['sre: U0DANA', 'dba: nobody']], // the planned override
+    ];
+    const runs = await Promise.all(cases.map(([at]) => cli('oncall', policy, '--at', at)));
+    expect(
+      runs.map((run, i) => ({
+        at: cases[i]?.[0],
+        code: run.code,
+        stderr: run.stderr,
+        lines: lines(run.stdout),
+      })),
+    ).toEqual(cases.map(([at, expected]) => ({ at, code: 0, stderr: '', lines: expected })));
   });
 
   it('policy check counts the schedules, and names a bad one', async () => {
