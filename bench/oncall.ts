@@ -1,12 +1,13 @@
 /**
- * On-call schedules (issue 13): who is on call for 100 schedules at every hour of a year (8,760
+ * On-call schedules (issue 13): who is on call (whoIsOnCall: the person and layer, without the
+ * stretch onCallAt also finds) for 100 schedules at every hour of a year (8,760
  * instants each, 876,000 lookups), against a baseline of the same lookups on single-layer weekly
  * schedules with no restrictions or overrides; and the wall time of the CLI's `simulate`, against a
  * bare `node` start in the same process tree.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { onCallAt, type Schedule } from '../lambda/incidents/schedule';
+import { type Schedule, whoIsOnCall } from '../lambda/incidents/schedule';
 import { median, ms, performance, progress, type Row, ratio, row, yesNo } from './stats';
 
 const SCHEDULES = 100;
@@ -52,7 +53,7 @@ const INSTANTS = Array.from({ length: HOURS }, (_, hour) => new Date(FROM + hour
 function lookups(schedules: Schedule[]): { ms: number; found: number } {
   let found = 0;
   const start = performance.now();
-  for (const schedule of schedules) for (const at of INSTANTS) if (onCallAt(schedule, at)) found += 1;
+  for (const schedule of schedules) for (const at of INSTANTS) if (whoIsOnCall(schedule, at)) found += 1;
   return { ms: performance.now() - start, found };
 }
 

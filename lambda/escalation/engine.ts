@@ -18,7 +18,7 @@ import {
   timersStepName,
   wantedPages,
 } from '../incidents/progress';
-import { onCallAt } from '../incidents/schedule';
+import { whoIsOnCall } from '../incidents/schedule';
 import { type Clock, formatDuration } from '../incidents/time';
 import {
   BOT_AUTHOR,
@@ -97,7 +97,7 @@ export class EscalationEngine {
   /** Who is on call for the team's schedule at `atMs` (the page's first try), if it has one. */
   private onCallFor(config: Team, atMs: number): string | undefined {
     const schedule = config.schedule ? this.policy?.schedules?.[config.schedule] : undefined;
-    return schedule ? onCallAt(schedule, new Date(atMs).toISOString())?.user : undefined;
+    return schedule ? whoIsOnCall(schedule, new Date(atMs).toISOString())?.user : undefined;
   }
 
   private async load(incidentId: string): Promise<IncidentRecord> {
