@@ -199,7 +199,12 @@ const scheduleArb = fc
       timezone,
       layers: layers
         .map((layer, index) => ({ ...layer, name: `layer${index}` }))
-        .filter((layer) => layer.restrict?.from === undefined || layer.restrict.from !== layer.restrict.to),
+        // a window that never matches is refused by the policy: such a window here is left open-ended
+        .map((layer) =>
+          layer.restrict?.from !== undefined && layer.restrict.from === layer.restrict.to
+            ? { ...layer, restrict: { ...layer.restrict, to: undefined } }
+            : layer,
+        ),
       overrides: kept.map((o) => ({ user: o.user, from: localText(o.from), to: localText(o.to) })),
     };
   });
@@ -236,7 +241,7 @@ function instantsFor(schedule: Schedule) {
   const delta = fc.constantFrom(-MINUTE, -1, 0, 1, MINUTE);
   const anywhere = fc.integer({ min: YEAR_START - 30 * DAY, max: YEAR_START + YEAR + 30 * DAY });
   const atClock = fc
-    .tuple(fc.constantFrom(...clocks), fc.integer({ min: 0, max: 365 }), delta)
+    .tuple(fc.constantFrom(...clocks, 0), fc.integer({ min: 0, max: 365 }), delta)
     .map(([clock, day, d]) => firstInstantAtLeast(YEAR_START + day * DAY + clock * MINUTE, tz) + d);
   const transitions = transitionsOf(tz);
   const nearChange =
@@ -282,7 +287,7 @@ describe('on-call schedules, against a brute-force reference', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -306,7 +311,7 @@ describe('on-call schedules, against a brute-force reference', () => {
           expect(expected(from + Math.floor(((to - from) * i) / 8))?.user).toBe(onCall.user);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
   });
 });
