@@ -1,5 +1,5 @@
 import { planTiers } from '../../lambda/incidents/escalation';
-import { type EscalationPolicy, type Team, tiersFor } from '../../lambda/incidents/policy';
+import type { EscalationPolicy, Team } from '../../lambda/incidents/policy';
 import { type Incident, SEVERITIES, type Severity } from '../../lambda/incidents/types';
 import {
   columns,
@@ -52,20 +52,24 @@ function source(policy: EscalationPolicy, severity: Severity): string {
   return policy.escalation.default ? 'escalation.default' : 'no tiers';
 }
 
+function isSeverity(text: string): text is Severity {
+  return (SEVERITIES as readonly string[]).includes(text);
+}
+
 export function simulate(file: string, options: { severity?: string; at?: string }, io: Io): ExitCode {
   const severity = options.severity;
   if (severity === undefined) throw new UsageError('--severity is required');
-  if (!(SEVERITIES as readonly string[]).includes(severity)) {
+  if (!isSeverity(severity)) {
     throw new UsageError(`--severity: expected one of ${SEVERITIES.join(', ')}; got '${severity}'`);
   }
   const at = instant(options.at, io);
   const policy = readPolicy(file);
   const declaredAt = at.toISOString();
   // planTiers reads only the severity and the declaration of the incident it plans for.
-  const incident: Pick<Incident, 'severity' | 'declaredAt'> = { severity: severity as Severity, declaredAt };
+  const incident: Pick<Incident, 'severity' | 'declaredAt'> = { severity, declaredAt };
   const plan = planTiers(policy, incident as Incident);
-  io.out(`${severity} declared at ${formatInstant(at)} (${source(policy, severity as Severity)}):`);
-  if (plan.length === 0 || tiersFor(policy, severity as Severity).length === 0) {
+  io.out(`${severity} declared at ${formatInstant(at)} (${source(policy, severity)}):`);
+  if (plan.length === 0) {
     io.out('nobody is paged: the policy has no tiers for this severity and no default');
     return EXIT.ok;
   }
