@@ -17,6 +17,7 @@ import {
   progressProblems,
   type SlackStep,
 } from '../incidents/progress';
+import { nextShiftsOf } from '../incidents/shifts';
 import type { Clock } from '../incidents/time';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from '../incidents/types';
 import type { ChatGateway, ChatMessage } from '../slack/chat';
@@ -461,7 +462,9 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         });
       case 'publish-home':
         return slackJob(job, async () => {
-          await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), ctx()));
+          const now = ctx();
+          const shifts = nextShiftsOf(settings.policy, job.userId, now.now);
+          await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), now, shifts));
         });
       default: {
         const unknown: never = job;

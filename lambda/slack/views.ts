@@ -14,6 +14,7 @@ import type {
 } from '@slack/types';
 import { z } from 'zod';
 import { decodeEntities, TITLE_MAX_LENGTH } from '../incidents/grammar';
+import { SHIFTS_AHEAD_DAYS, type TeamShift } from '../incidents/shifts';
 import { formatDateTime, formatDuration } from '../incidents/time';
 import {
   DEFAULT_LOG_KIND,
@@ -75,7 +76,7 @@ const MAX_TEXT = MAX_SECTION_TEXT;
 const MAX_METADATA = 3000;
 const MAX_MODAL_TITLE = 24;
 const MAX_INPUT_LENGTH = MAX_TEXT_LENGTH;
-/** Home tab: header, count, 45 × (section + divider), "and N more", footer: 94 of Slack's 100 blocks. */
+/** Home tab: header, count, 45 × (section + divider), "and N more", shifts, footer: 95 of Slack's 100 blocks. */
 export const HOME_MAX_INCIDENTS = 45;
 /** Alert titles are not held to TITLE_MAX_LENGTH, so the Home tab cuts long ones itself. */
 const HOME_TITLE_MAX = 200;
@@ -542,7 +543,15 @@ function fitMetadata(rest: Omit<TimelineMessage, 'text'>, text: string): { metad
  * The Home tab: open incidents, most severe first and, within a severity, the longest running first,
  * so the cut at HOME_MAX_INCIDENTS drops the least pressing.
  */
-export function appHome(incidents: Incident[], ctx: FormatContext): HomeView {
+/**
+ * App Home: the open incidents, most pressing first, and (when the viewer is in an on-call schedule)
+ * their coming shifts.
+ */
+export function appHome(
+  incidents: Incident[],
+  ctx: FormatContext,
+  shifts: readonly TeamShift[] = [],
+): HomeView {
   const open = incidents
     .filter((incident) => incident.status !== 'resolved')
     .sort(
@@ -587,6 +596,19 @@ export function appHome(incidents: Incident[], ctx: FormatContext): HomeView {
       elements: [
         mrkdwn(`…and ${open.length - shown.length} more. \`/incident list\` shows more, most severe first.`),
       ],
+    });
+  }
+  if (shifts.length > 0) {
+    const lines = shifts.map(
+      (shift) =>
+        `• *${escapeText(shift.team)}*: ${formatDateTime(shift.from, ctx.tz)} – ${formatDateTime(shift.to, ctx.tz)}`,
+    );
+    blocks.push({
+      type: 'section',
+      block_id: 'shifts',
+      text: mrkdwn(
+        clipMrkdwn(`*Your on-call shifts (next ${SHIFTS_AHEAD_DAYS} days)*\n${lines.join('\n')}`, MAX_TEXT),
+      ),
     });
   }
   blocks.push({

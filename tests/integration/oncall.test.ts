@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fixedClock, GENERAL, type Harness, startHarness } from '../helpers/harness';
+import { until } from '../helpers/wait';
 
 const POLICY = `schedules:
   sre:
@@ -54,4 +55,20 @@ it('refuses a team the policy does not have, writing nothing', async () => {
 
   expect(reply.text).toContain("Did you mean `sre`? 'sra' is not a team of the escalation policy.");
   expect(await harness.server.store.listOpenIncidents()).toEqual([]);
+});
+
+it("shows a person's coming shifts in App Home", async () => {
+  await harness.event({ type: 'app_home_opened', user: 'U0DAN', tab: 'home' });
+  await harness.event({ type: 'app_home_opened', user: 'U0CAROL', tab: 'home' }, { eventId: 'Ev-home-2' });
+
+  const published = (user: string) =>
+    harness.slack.calls
+      .filter((call) => call.method === 'views.publish' && call.args.user_id === user)
+      .map((call) => JSON.stringify(call.args.view));
+  await until(() => published('U0DAN').length === 1 && published('U0CAROL').length === 1);
+  // Dan covers until 27 December (the override; from now, 13:00 Berlin), then Anna and Ben rotate.
+  expect(published('U0DAN')[0]).toContain(
+    '*Your on-call shifts (next 14 days)*\\n• *sre*: December 24, 2026, 13:00 GMT+1 – December 27, 2026, 00:00 GMT+1',
+  );
+  expect(published('U0CAROL')[0]).not.toContain('on-call shifts');
 });

@@ -1,3 +1,4 @@
+import { SHIFTS_LISTED } from '../../lambda/incidents/shifts';
 import { appHome, declareModal, pinnedSummary, resolveModal, summaryActions } from '../../lambda/slack/views';
 import {
   MESSAGE_TEXT_MAX,
@@ -633,5 +634,15 @@ describe("the bot's own payloads", () => {
     expect(viewProblems(appHome([], ctx))).toEqual([]);
     const incidents = Array.from({ length: 60 }, (_, i) => ({ ...incident, id: `INC-${i}`, number: i }));
     expect(viewProblems(appHome(incidents, ctx))).toEqual([]);
+  });
+
+  it('accepts the full Home tab with the most on-call shifts it lists, each of a long team name', () => {
+    const incidents = Array.from({ length: 60 }, (_, i) => ({ ...incident, id: `INC-${i}`, number: i }));
+    const shifts = Array.from({ length: SHIFTS_LISTED }, (_, i) => ({
+      team: `team-${i}-${'x'.repeat(300)}`,
+      from: '2024-02-18T15:00:00.000Z',
+      to: '2024-02-25T15:00:00.000Z',
+    }));
+    expect(viewProblems(appHome(incidents, ctx, shifts))).toEqual([]);
   });
 });
