@@ -5,9 +5,16 @@
  */
 import { ErrorCode } from '@slack/web-api';
 import { errorMessage } from '../incidents/errors';
-import type { ChatGateway } from '../slack/chat';
+import type { ChatGateway, ChatMessage } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
-import { channelPageText, directPageText, groupNeedsChannel, onCallNeedsChannel } from '../slack/page-text';
+import {
+  channelLink,
+  channelPageText,
+  directPageText,
+  groupNeedsChannel,
+  onCallNeedsChannel,
+} from '../slack/page-text';
+import { directPage } from '../slack/views';
 import type { Delivery, PageAction, PageAdapter, PageTarget } from './pager';
 import { PageError } from './retry';
 
@@ -59,7 +66,7 @@ export class SlackPager implements PageAdapter {
           : onCallNeedsChannel(incident.id),
       });
     }
-    const dm = directPageText(target);
+    const dm = directPage(directPageText(target), incident.id, channelLink(incident));
     // Each DM is its own delivery, so one failing user does not re-send the others' on retry.
     const people = new Set([...(config.users ?? []), ...(onCall ? [onCall] : [])]);
     for (const user of people) deliveries.push(this.post(user, dm, `DM to ${user}`));
@@ -67,14 +74,22 @@ export class SlackPager implements PageAdapter {
   }
 
   /** Posting to a user id opens (or reuses) the DM with that user. */
-  private post(conversation: string, text: string, what: string, before?: () => Promise<void>): Delivery {
+  private post(
+    conversation: string,
+    message: string | ChatMessage,
+    what: string,
+    before?: () => Promise<void>,
+  ): Delivery {
     return {
       channel: 'slack',
       recipient: conversation,
       send: async () => {
         try {
           await before?.();
-          await this.chat.postMessage(conversation, { text });
+          await this.chat.postMessage(
+            conversation,
+            typeof message === 'string' ? { text: message } : message,
+          );
         } catch (error) {
           throw pageErrorFromSlack(error, `Slack ${what} failed`);
         }

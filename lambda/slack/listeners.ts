@@ -226,6 +226,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     });
   };
   button(ACTIONS.acknowledge, (ref) => ({ verb: 'ack', ref }));
+  // A link button: Slack opens the channel and still tells the app, which only acknowledges it.
+  app.action(ACTIONS.openChannel, async ({ ack }) => {
+    await ack();
+  });
   button(ACTIONS.escalate, (ref) => ({ verb: 'escalate', ref }));
   // "I'll lead": `/incident commander <@clicker>`, refused (the clicker told who leads) once anyone does.
   button(ACTIONS.lead, (ref, user) => ({ verb: 'commander', ref, user, ifVacant: true }));

@@ -47,6 +47,8 @@ export const ACTIONS = {
   resolve: 'incident.resolve',
   /** "I'll lead": the clicker takes command of an incident nobody leads. */
   lead: 'incident.lead',
+  /** A link to the incident channel (Slack opens it; the click itself is only acknowledged). */
+  openChannel: 'incident.open_channel',
 } as const;
 
 export const CALLBACKS = {
@@ -166,6 +168,42 @@ const dateTimeInput = z
 
 // ---------------------------------------------------------------------------------------------------
 // Pinned summary
+
+export const PAGE_ACTIONS_BLOCK = 'incident.page_actions';
+
+/**
+ * The page DMed to the person on call: its text, then "Acknowledge" (as the summary's) and, once the
+ * incident has a channel, a link to it.
+ */
+export function directPage(text: string, incidentId: string, channelUrl: string | undefined): ChatMessage {
+  const block: ActionsBlock = {
+    type: 'actions',
+    block_id: PAGE_ACTIONS_BLOCK,
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTIONS.acknowledge,
+        text: plain('Acknowledge'),
+        style: 'primary',
+        value: incidentId,
+      },
+      ...(channelUrl
+        ? [
+            {
+              type: 'button' as const,
+              action_id: ACTIONS.openChannel,
+              text: plain('Open the channel'),
+              url: channelUrl,
+            },
+          ]
+        : []),
+    ],
+  };
+  return {
+    text,
+    blocks: [{ type: 'section', block_id: 'incident.page', text: mrkdwn(clipMrkdwn(text, MAX_TEXT)) }, block],
+  };
+}
 
 /** The buttons under the pinned summary; each carries the incident id as its value. */
 export function summaryActions(incidentId: string): KnownBlock {

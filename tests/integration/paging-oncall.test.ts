@@ -1,12 +1,14 @@
 /**
  * A team with only a schedule is paged through its on-call person, through the real local server, the
  * escalation engine and the Slack stand-in: a DM with the incident, a mention in the incident channel
- * and an invite to it. The person is the one on call when the page was first tried.
+ * and an invite to it; the DM's Acknowledge button acknowledges as them. The person is the one on call
+ * when the page was first tried.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
+import { click } from '../helpers/interactions';
 import { until } from '../helpers/wait';
 
 const POLICY = `schedules:
@@ -65,10 +67,34 @@ it('DMs the person on call, invites them to the incident channel and mentions th
   expect(paged?.map((event) => event.text)).toEqual(['Paged sre (automatic, tier 1) via slack']);
 });
 
+it('acknowledges from the DM: its Acknowledge button acts as the person on call, told in the channel', async () => {
+  const channelId = await harness.channelOf('INC-1');
+  const dm = harness.slack.calls.find(
+    (call) => call.method === 'chat.postMessage' && call.args.channel === 'U0ANNA',
+  );
+  const buttons = JSON.stringify(dm?.args.blocks);
+  expect(buttons).toContain('"action_id":"incident.acknowledge"');
+  // Paged at once, before the channel existed: no link yet (the channel mention and invite followed).
+  expect(buttons).not.toContain('"url"');
+  clock.set('2026-12-02T12:05:00Z');
+
+  const response = await click(harness, {
+    actionId: 'incident.acknowledge',
+    value: 'INC-1',
+    channelId: 'D0ANNA',
+    id: 'dm-ack',
+    user: 'U0ANNA',
+    blockId: 'incident.page_actions',
+  });
+
+  expect(response.status).toBe(200);
+  const incident = await harness.server.store.getIncident('INC-1');
+  expect(incident).toMatchObject({ acknowledgedBy: 'U0ANNA', acknowledgedAt: '2026-12-02T12:05:00.000Z' });
+  expect(posts(channelId)).toContain('<@U0ANNA> acknowledged INC-1 at 12:05 from a direct message');
+});
+
 it("names the person paged in the postmortem's escalation, with when they acknowledged", async () => {
   const channelId = await harness.channelOf('INC-1');
-  clock.set('2026-12-02T12:05:00Z');
-  await harness.command('ack', { channelId, userId: 'U0ANNA' });
 
   const draft = await harness.command('postmortem', { channelId });
 

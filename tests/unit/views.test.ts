@@ -11,6 +11,7 @@ import {
   appHome,
   CALLBACKS,
   declareModal,
+  directPage,
   HOME_MAX_INCIDENTS,
   LEAD_BLOCK,
   leadPrompt,
@@ -967,5 +968,25 @@ describe('manifest.yml', () => {
     expect(description.length).toBeLessThanOrEqual(140);
     expect(color).toMatch(/^#[0-9a-fA-F]{6}$/);
     expect(manifest.features.bot_user.display_name.length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('directPage: the page DMed to the person on call', () => {
+  it('carries the text, Acknowledge for the incident and, once there is a channel, a link to it', () => {
+    const withChannel = directPage('You are paged', 'INC-7', 'https://slack.com/app_redirect?channel=C0INC7');
+    expect(withChannel.text).toBe('You are paged');
+    expect(withChannel.blocks?.[1]).toEqual({
+      type: 'actions',
+      block_id: 'incident.page_actions',
+      elements: [
+        expect.objectContaining({ action_id: 'incident.acknowledge', value: 'INC-7', style: 'primary' }),
+        expect.objectContaining({
+          action_id: 'incident.open_channel',
+          url: 'https://slack.com/app_redirect?channel=C0INC7',
+        }),
+      ],
+    });
+    const before = directPage('You are paged', 'INC-7', undefined);
+    expect((before.blocks?.[1] as { elements: unknown[] }).elements).toHaveLength(1);
   });
 });
