@@ -6,6 +6,7 @@
  */
 import type {
   ActionsBlock,
+  Button,
   HomeView,
   KnownBlock,
   ModalView,
@@ -171,6 +172,17 @@ const dateTimeInput = z
 
 export const PAGE_ACTIONS_BLOCK = 'incident.page_actions';
 
+/** "Acknowledge", under the pinned summary and in a page's DM: `/incident ack` on its incident. */
+function acknowledgeButton(incidentId: string): Button {
+  return {
+    type: 'button',
+    action_id: ACTIONS.acknowledge,
+    text: plain('Acknowledge'),
+    style: 'primary',
+    value: incidentId,
+  };
+}
+
 /**
  * The page DMed to the person on call: its text, then "Acknowledge" (as the summary's) and, once the
  * incident has a channel, a link to it.
@@ -180,13 +192,7 @@ export function directPage(text: string, incidentId: string, channelUrl: string 
     type: 'actions',
     block_id: PAGE_ACTIONS_BLOCK,
     elements: [
-      {
-        type: 'button',
-        action_id: ACTIONS.acknowledge,
-        text: plain('Acknowledge'),
-        style: 'primary',
-        value: incidentId,
-      },
+      acknowledgeButton(incidentId),
       ...(channelUrl
         ? [
             {
@@ -211,13 +217,7 @@ export function summaryActions(incidentId: string): KnownBlock {
     type: 'actions',
     block_id: SUMMARY_ACTIONS_BLOCK,
     elements: [
-      {
-        type: 'button',
-        action_id: ACTIONS.acknowledge,
-        text: plain('Acknowledge'),
-        style: 'primary',
-        value: incidentId,
-      },
+      acknowledgeButton(incidentId),
       {
         type: 'button',
         action_id: ACTIONS.escalate,
