@@ -987,6 +987,6 @@ describe('directPage: the page DMed to the person on call', () => {
       ],
     });
     const before = directPage('You are paged', 'INC-7', undefined);
-    expect((before.blocks?.[1] as { elements: unknown[] }).elements).toHaveLength(1);
+    expect(((before.blocks ?? [])[1] as { elements: unknown[] }).elements).toHaveLength(1);
   });
 });
