@@ -55,6 +55,27 @@ export interface Schedule {
   overrides?: readonly ScheduleOverride[];
   handoff_channel?: string;
   usergroup?: string;
+  /**
+   * Cover set from Slack (`/incident oncall override`, kept in the table, never in the YAML): exact
+   * instants, the first matching one wins, over `overrides` and every layer. See withCover.
+   */
+  cover?: readonly Cover[];
+}
+
+/** One stretch of cover: `user` is on call in [from, to), ISO instants. */
+export interface Cover {
+  user: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The schedule with `cover` in front of the cover it already had: the given stretches win over it,
+ * the first matching one first. A new object (the schedule itself is left as it is).
+ */
+export function withCover(schedule: Schedule, cover: readonly Cover[]): Schedule {
+  if (cover.length === 0) return schedule;
+  return { ...schedule, cover: [...cover, ...(schedule.cover ?? [])] };
 }
 
 /** The layer name of an override's stretch. */
@@ -265,11 +286,18 @@ function compile(schedule: Schedule): Compiled {
     }
     return { name: layer.name, members: layer.members, tz, startMs, startWall, absolute, period, restrict };
   });
-  const overrides = (schedule.overrides ?? []).map((override) => ({
+  const cover = (schedule.cover ?? []).map((stretch) => ({
+    user: stretch.user,
+    from: Date.parse(stretch.from),
+    to: Date.parse(stretch.to),
+  }));
+  const planned = (schedule.overrides ?? []).map((override) => ({
     user: override.user,
     from: instantOfWall(parseLocalDateTime(override.from) ?? Number.NaN, tz),
     to: instantOfWall(parseLocalDateTime(override.to) ?? Number.NaN, tz),
   }));
+  // Checked in this order by whoAt: cover set from Slack wins over the YAML's planned overrides.
+  const overrides = [...cover, ...planned];
   const earliest = Math.min(...layers.map((l) => l.startMs), ...overrides.map((o) => o.from));
   const result = { tz, layers, overrides, earliest, edges: [...edges].sort((a, b) => a - b) };
   compiled.set(schedule, result);

@@ -12,6 +12,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, IncidentError } from '../incidents/errors';
+import type { OnCallOverride } from '../incidents/oncall';
 import type { Clock } from '../incidents/time';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 import { type ClockOptions, clockFrom } from './clock';
@@ -57,6 +58,8 @@ const STEP_FIELDS = [
 ] as const;
 /** How long a request's reserved number and answer are kept: far past any redelivery. */
 const REQUEST_TTL_SECONDS = 7 * 24 * 3600;
+/** An override is kept this long after it ends (DynamoDB TTL), then goes. */
+const OVERRIDE_KEPT_SECONDS = 30 * 24 * 3600;
 
 // Ten digits keep the numeric order when the index sorts the key as a string.
 const openSortKey = (incident: Incident) =>
@@ -427,6 +430,40 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
 
   async releaseClaim(key: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: itemKey.claim(key) }));
+  }
+
+  addOnCallOverride(override: OnCallOverride): Promise<boolean> {
+    const endSeconds = Math.floor(Date.parse(override.to) / 1000);
+    return this.writeOnce({
+      ...override,
+      ...itemKey.oncallOverride(override.id),
+      [TTL]: endSeconds + OVERRIDE_KEPT_SECONDS,
+    });
+  }
+
+  async listOnCallOverrides(nowIso: string): Promise<OnCallOverride[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': partition.oncallOverrides },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => domain<OnCallOverride>(item))
+      .filter((override) => override.to > nowIso)
+      .sort((a, b) => a.from.localeCompare(b.from) || a.id.localeCompare(b.id));
+  }
+
+  async removeOnCallOverride(id: string): Promise<OnCallOverride | undefined> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: itemKey.oncallOverride(id),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes ? domain<OnCallOverride>(Attributes) : undefined;
   }
 
   /** Events and follow-ups: an id is written once, so a retried request adds nothing. */

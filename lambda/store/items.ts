@@ -18,6 +18,7 @@ export const partition = {
   incident: (incidentId: string) => `INCIDENT#${incidentId}`,
   timers: 'TIMER',
   jobs: 'JOBS',
+  oncallOverrides: 'ONCALL-OVERRIDES',
 } as const;
 
 /** Sort-key prefixes that tell an incident partition's items apart (its META is the incident). */
@@ -40,6 +41,7 @@ export const itemKey = {
   job: (jobId: string) => key(partition.jobs, jobId),
   alertLink: (alertKey: string) => key(`ALERT#${alertKey}`, META),
   alertsOpened: (minute: string) => key(`ALERTS-OPENED#${minute}`, META),
+  oncallOverride: (overrideId: string) => key(partition.oncallOverrides, overrideId),
 } as const satisfies Record<ItemKindName, (...parts: string[]) => ItemKey>;
 
 // '~' sorts after '#' and after every character a timer id may contain (see TIMER_ID_PATTERN), so

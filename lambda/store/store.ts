@@ -3,6 +3,8 @@
  * all for Lambda, the local server and the tests alike (against dynalite locally), so the production
  * adapter is the code under test. `IncidentStore` is all of them together.
  */
+
+import type { OnCallOverride } from '../incidents/oncall';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
 
 /** What `Incidents.update` calls with the latest stored incident: the incident to store, or undefined to store nothing. */
@@ -104,7 +106,17 @@ export interface Claims {
   releaseClaim(key: string): Promise<void>;
 }
 
-export interface IncidentStore extends Incidents, ChannelLinks, Steps, Requests, Claims {}
+/** Cover set from Slack (`/incident oncall override`): one item per override (table.ts, oncallOverride). */
+export interface OnCallOverrides {
+  /** Stores it unless an override with its id exists: false then (a redelivery of the same request). */
+  addOnCallOverride(override: OnCallOverride): Promise<boolean>;
+  /** Every override not yet over at `nowIso`, the earliest first. */
+  listOnCallOverrides(nowIso: string): Promise<OnCallOverride[]>;
+  /** Deletes one, returning what it was; undefined when there was none with that id. */
+  removeOnCallOverride(id: string): Promise<OnCallOverride | undefined>;
+}
+
+export interface IncidentStore extends Incidents, ChannelLinks, Steps, Requests, Claims, OnCallOverrides {}
 
 /** Not the domain's concern: what sets up the table before a store is used. */
 export interface TableAdmin {

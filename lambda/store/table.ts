@@ -103,6 +103,12 @@ export const ITEM_KINDS = {
     owner: 'store/alert-links.ts',
     holds: 'incidents alerts opened that UTC minute (storm cap; TTL a day)',
   },
+  oncallOverride: {
+    pk: 'ONCALL-OVERRIDES',
+    sk: '<override id>',
+    owner: 'store/dynamo-store.ts',
+    holds: 'cover for a team set from Slack (`/incident oncall override`; TTL a month after it ends)',
+  },
 } as const satisfies Record<string, ItemKind>;
 
 export type ItemKindName = keyof typeof ITEM_KINDS;

@@ -19,6 +19,7 @@ const SAMPLE_KEYS: { [name in ItemKindName]: ReturnType<(typeof itemKey)[name]> 
   job: itemKey.job('1708270200000-5b0c'),
   alertLink: itemKey.alertLink('cloudwatch:123456789012:eu-west-1:checkout-api-5xx-rate'),
   alertsOpened: itemKey.alertsOpened('2024-02-18T15:30'),
+  oncallOverride: itemKey.oncallOverride('k3x9q2'),
 };
 
 describe('item kinds', () => {
