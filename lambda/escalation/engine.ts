@@ -18,7 +18,7 @@ import {
   timersStepName,
   wantedPages,
 } from '../incidents/progress';
-import { whoIsOnCall } from '../incidents/schedule';
+import { onCallFor } from '../incidents/oncall';
 import { type Clock, formatDuration } from '../incidents/time';
 import {
   BOT_AUTHOR,
@@ -94,10 +94,14 @@ export class EscalationEngine {
     return this.deps.clock.now().getTime();
   }
 
-  /** Who is on call for the team's schedule at `atMs` (the page's first try), if it has one. */
-  private onCallFor(config: Team, atMs: number): string | undefined {
-    const schedule = config.schedule ? this.policy?.schedules?.[config.schedule] : undefined;
-    return schedule ? whoIsOnCall(schedule, new Date(atMs).toISOString())?.user : undefined;
+  /**
+   * Who is on call for the team's schedule at `atMs` (the page's first try), cover set from Slack
+   * included, if the team has a schedule.
+   */
+  private async onCallFor(team: string, config: Team, atMs: number): Promise<string | undefined> {
+    if (!config.schedule) return undefined;
+    const at = new Date(atMs).toISOString();
+    return onCallFor(this.policy, team, await this.deps.store.listOnCallOverrides(at), at);
   }
 
   private async load(incidentId: string): Promise<IncidentRecord> {
@@ -205,7 +209,7 @@ export class EscalationEngine {
       return;
     }
     const before = new Set(delivered(step));
-    const onCall = this.onCallFor(config, step.firstAttemptAt ?? this.nowMs());
+    const onCall = await this.onCallFor(plan.team, config, step.firstAttemptAt ?? this.nowMs());
     const outcomes = await pager.page(
       {
         incident,
