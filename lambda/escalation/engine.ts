@@ -7,6 +7,7 @@
  */
 import type { BotSettings } from '../config';
 import { planTiers, reasonNotToPage } from '../incidents/escalation';
+import { onCallFor } from '../incidents/oncall';
 import { reminderSecondsFor, type Team } from '../incidents/policy';
 import {
   isFinished,
@@ -18,7 +19,6 @@ import {
   timersStepName,
   wantedPages,
 } from '../incidents/progress';
-import { onCallFor } from '../incidents/oncall';
 import { type Clock, formatDuration } from '../incidents/time';
 import {
   BOT_AUTHOR,
