@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Job } from '../jobs/jobs';
+import type { OnCallOverrides } from '../store/store';
 import type { Message, Outcome } from './message';
 import type { EscalationPolicy } from './policy';
 import type { EventKind, FollowUpType, Incident, IncidentRecord, Severity, TimelineEvent } from './types';
@@ -90,6 +91,10 @@ export interface VerbTools {
   declare(request: { title: string; severity: Severity; startedAt: string }): Promise<Incident>;
   /** The escalation policy, when one is configured (for `oncall`). */
   policy?: EscalationPolicy;
+  /** Names what this request writes (an override's id is derived from it): the same on a redelivery. */
+  requestId: string;
+  /** Cover set from Slack (for `oncall`). */
+  overrides: OnCallOverrides;
   /** The command reference (for `help`), and one verb's usage. */
   reference: string;
   usage(verb: string): string;

@@ -134,6 +134,8 @@ export class CommandService {
           ...(requestKey ? { requestKey } : {}),
         }),
       ...(this.deps.settings.policy ? { policy: this.deps.settings.policy } : {}),
+      requestId: requestEventId(input.triggerId),
+      overrides: this.deps.store,
       reference: HELP_TEXT,
       usage: usageFor,
     });

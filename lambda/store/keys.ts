@@ -55,6 +55,15 @@ export function requestEventId(triggerId: string | undefined): string {
   return triggerId === undefined ? eventIdFor.unkeyed() : eventIdFor.trigger(triggerId);
 }
 
+/** `-` without cover; else 12 hex characters of the sha-256 of the sorted ids. */
+function coverDigest(ids: readonly string[]): string {
+  if (ids.length === 0) return '-';
+  return createHash('sha256')
+    .update([...ids].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 12);
+}
+
 /** Claim keys (`store.claim`): work done once per key. */
 export const claimKey = {
   /** One reminder per incident, per last human update, per interval elapsed since. */
@@ -62,6 +71,19 @@ export const claimKey = {
     `nudge.${incidentId}.${lastUpdate}.${intervals}`,
   /** A one-off Slack post outside the progress record (a severity announcement). */
   once: (key: string) => `once#${key}`,
+  /**
+   * One handoff told once to one place: the DM to the person coming on call (`dm`) or the line in the
+   * schedule's handoff channel (its id). A handoff is the team, the instant the person's stretch
+   * began and who came on call (oncall/handoffs.ts).
+   */
+  handoff: (team: string, at: string, user: string, place: string) =>
+    `handoff.${team}.${at}.${user}.${place}`,
+  /**
+   * A user group set once to the people on call since `since`, given the cover set from Slack that
+   * shapes it (the ids of those overrides, as a digest: adding or removing one syncs again).
+   */
+  usergroupSync: (usergroup: string, since: string, users: readonly string[], coverIds: readonly string[]) =>
+    `usergroup.${usergroup}.${since}.${users.join('+')}.${coverDigest(coverIds)}`,
 } as const;
 
 /** What each one-off post is keyed by (inside `claimKey.once`): one post per key, however often its job runs. */
@@ -86,4 +108,18 @@ export const pageEventId = {
 /** The echo key of "still firing after resolution": once per state change of the alert. */
 export function stillFiringKey(alertDigest: string): string {
   return `still-firing.${alertDigest}`;
+}
+
+/** Letters and digits that cannot be misread for each other when typed back (no 0/o, 1/l/i). */
+const OVERRIDE_ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/**
+ * The id of the on-call override a request sets (`/incident oncall override`): six characters typed
+ * back to remove it, derived from the request so a redelivery stores the same override once.
+ */
+export function overrideId(requestId: string): string {
+  const digest = createHash('sha256').update(`oncall-override:${requestId}`).digest();
+  return [...digest.subarray(0, 6)]
+    .map((byte) => OVERRIDE_ID_ALPHABET[byte % OVERRIDE_ID_ALPHABET.length])
+    .join('');
 }

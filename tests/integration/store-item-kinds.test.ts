@@ -57,6 +57,15 @@ it('writes only item kinds that store/table.ts lists, and every kind it lists', 
   await store.claim(`once#severity.${incident.id}`, 60);
   await store.renewClaim(`nudge.${incident.id}.${incident.declaredAt}.1`, 60);
   await store.finishRequest('command#123.456', { text: 'ok' }, 60);
+  await store.addOnCallOverride({
+    id: 'k3x9q2',
+    team: 'sre',
+    user: 'U0DANA',
+    from: '2024-02-18T15:30:00.000Z',
+    to: '2024-02-18T19:30:00.000Z',
+    setBy: 'U0LEAD',
+    setAt: '2024-02-18T15:30:00.000Z',
+  });
   await timers.put({
     id: `${incident.id}.sev2.t1`,
     dueAt: '2024-02-18T15:45:00.000Z',

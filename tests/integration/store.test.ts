@@ -455,6 +455,35 @@ describe('claims', () => {
   });
 });
 
+describe('on-call overrides', () => {
+  const cover = (id: string, from: string, to: string) => ({
+    id,
+    team: 'sre',
+    user: 'U0DANA',
+    from,
+    to,
+    setBy: 'U0LEAD',
+    setAt: from,
+  });
+
+  it('stores an override once, lists those not over by start, and removes one returning it', async () => {
+    const later = cover('bbbbbb', '2024-02-18T18:00:00.000Z', '2024-02-18T20:00:00.000Z');
+    const sooner = cover('aaaaaa', '2024-02-18T16:00:00.000Z', '2024-02-18T19:00:00.000Z');
+    const over = cover('cccccc', '2024-02-18T10:00:00.000Z', '2024-02-18T12:00:00.000Z');
+
+    expect(await store.addOnCallOverride(later)).toBe(true);
+    expect(await store.addOnCallOverride({ ...later, user: 'U0OTHER' })).toBe(false);
+    await store.addOnCallOverride(sooner);
+    await store.addOnCallOverride(over);
+
+    expect(await store.listOnCallOverrides('2024-02-18T15:00:00.000Z')).toEqual([sooner, later]);
+    expect(await store.listOnCallOverrides('2024-02-18T19:00:00.000Z')).toEqual([later]);
+    expect(await store.removeOnCallOverride('aaaaaa')).toEqual(sooner);
+    expect(await store.removeOnCallOverride('aaaaaa')).toBeUndefined();
+    expect(await store.listOnCallOverrides('2024-02-18T15:00:00.000Z')).toEqual([later]);
+  });
+});
+
 describe('embedded store on disk', () => {
   it('keeps data across a close and a restart on the same directory', async () => {
     // prepare

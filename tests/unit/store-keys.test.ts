@@ -7,6 +7,7 @@ import {
   declareRequestKey,
   eventIdFor,
   oncePost,
+  overrideId,
   pageEventId,
   requestEventId,
   stillFiringKey,
@@ -60,5 +61,13 @@ describe('idempotency keys', () => {
     expect(viewTriggerId('V1')).toBe('v-V1');
     expect(eventIdFor.capturedMessage('C1', '1.2', 'action')).toBe('msg.C1.1.2.action');
     expect(eventIdFor.pinnedMessage('C1', '1.2')).toBe('msg.C1.1.2.pin');
+  });
+
+  it('derives a six-character override id from the request: the same for a redelivery, unlike for another', () => {
+    const id = overrideId('t-T1');
+    expect(id).toMatch(/^[a-hjkmnp-z2-9]{6}$/);
+    expect(overrideId('t-T1')).toBe(id);
+    const ids = new Set(Array.from({ length: 1000 }, (_, i) => overrideId(`t-T${i}`)));
+    expect(ids.size).toBe(1000);
   });
 });
