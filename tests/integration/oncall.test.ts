@@ -72,3 +72,17 @@ it("shows a person's coming shifts in App Home", async () => {
   );
   expect(published('U0CAROL')[0]).not.toContain('on-call shifts');
 });
+
+it('shows cover set from Slack among the shifts in App Home', async () => {
+  await harness.command('oncall override sre <@U0CAROL> until 18:00', { channelId: GENERAL });
+  await harness.event({ type: 'app_home_opened', user: 'U0CAROL', tab: 'home' }, { eventId: 'Ev-home-3' });
+
+  const published = () =>
+    harness.slack.calls
+      .filter((call) => call.method === 'views.publish' && call.args.user_id === 'U0CAROL')
+      .map((call) => JSON.stringify(call.args.view));
+  await until(() => published().length === 2);
+  expect(published()[1]).toContain(
+    '*Your on-call shifts (next 14 days)*\\n• *sre*: December 24, 2026, 13:00 GMT+1 – December 24, 2026, 18:00 GMT+1',
+  );
+});
