@@ -1,0 +1,148 @@
+/**
+ * The HTTP call every tracker adapter makes (GitHub, Jira, Linear), with the failure classification
+ * `TrackerError` documents: network errors, timeouts, 429 and 5xx are retryable; every other
+ * unexpected status is permanent, with what the vendor said in the message.
+ */
+import { STATUS_CODES } from 'node:http';
+import { TrackerError } from './tracker';
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** A hung tracker must not hold the job (or the Lambda) until its own timeout. */
+export const DEFAULT_TRACKER_TIMEOUT_MS = 10_000;
+
+export interface TrackerRequest {
+  /** Who is called, for messages: `Jira`, `Linear`, `GitHub`. */
+  service: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  /** Sent as JSON when defined. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  fetch: FetchLike;
+  timeoutMs: number;
+}
+
+export interface TrackerResponse {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body; `undefined` when empty or not JSON. */
+  json: unknown;
+  text: string;
+}
+
+const MAX_ERROR_TEXT = 300;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What the vendor said, in one line. Knows the error shapes of the trackers: GitHub's
+ * `{message, errors: [{message|code, field}]}`, Jira's `{errorMessages: [], errors: {field: text}}`
+ * and GraphQL's `{errors: [{message}]}`; anything else is the start of the text.
+ */
+export function vendorMessage(json: unknown, text: string): string {
+  if (isRecord(json)) {
+    const parts: string[] = [];
+    if (typeof json.message === 'string') parts.push(json.message);
+    if (Array.isArray(json.errorMessages)) parts.push(...json.errorMessages.map(String));
+    if (Array.isArray(json.errors)) {
+      for (const error of json.errors) {
+        if (typeof error === 'string') parts.push(error);
+        else if (isRecord(error)) {
+          const said = error.message ?? error.code;
+          const field = typeof error.field === 'string' ? `${error.field}: ` : '';
+          if (said !== undefined) parts.push(`${field}${String(said)}`);
+        }
+      }
+    } else if (isRecord(json.errors)) {
+      for (const [field, said] of Object.entries(json.errors)) parts.push(`${field}: ${String(said)}`);
+    }
+    if (parts.length > 0) return parts.join('; ').slice(0, MAX_ERROR_TEXT);
+  }
+  return text.replace(/\s+/g, ' ').trim().slice(0, MAX_ERROR_TEXT);
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in ms from now. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (header.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** Sends one request; resolves with any 2xx answer, throws `TrackerError` for everything else. */
+export async function trackerRequest(request: TrackerRequest): Promise<TrackerResponse> {
+  let response: Response;
+  let text: string;
+  try {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    response = await request.fetch(request.url, {
+      method: request.method,
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+    // Read to the end even when unused, so the connection goes back to the pool.
+    text = await response.text();
+  } catch (error) {
+    const timedOut = (error as Error | undefined)?.name === 'TimeoutError';
+    const reason = timedOut ? `no answer within ${request.timeoutMs} ms` : describeNetworkError(error);
+    // A URL that cannot be parsed will not parse on the next try either.
+    const badUrl = causeCode(error) === 'ERR_INVALID_URL';
+    throw new TrackerError(`${request.service} unreachable: ${reason}`, !badUrl, {
+      cause: error,
+    });
+  }
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (response.status >= 200 && response.status < 300) {
+    return { status: response.status, headers: response.headers, json, text };
+  }
+  const said = vendorMessage(json, text);
+  const statusText = response.statusText || STATUS_CODES[response.status] || '';
+  throw new TrackerError(
+    `${request.service} answered ${response.status}${statusText ? ` ${statusText}` : ''}${said ? `: ${said}` : ''}`,
+    isRetryableStatus(response.status),
+    { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) },
+  );
+}
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in `cause`. */
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
+  const detail = causeCode(error) ?? (typeof cause?.message === 'string' ? cause.message : '');
+  const message = error instanceof Error ? error.message : String(error);
+  return detail ? `${message} (${detail})` : message;
+}
+
+function causeCode(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** At most `max` UTF-16 units, cut between graphemes; a cut text ends in `…`, counted in `max`. */
+export function clipTitle(text: string, max: number): string {
+  const whole = text.replace(/\s+/g, ' ').trim();
+  if (whole.length <= max) return whole;
+  const room = max - 1;
+  let kept = '';
+  for (const { segment } of segmenter.segment(whole)) {
+    if (kept.length + segment.length > room) break;
+    kept += segment;
+  }
+  return `${kept.trimEnd()}…`;
+}
