@@ -601,8 +601,8 @@ export class IncidentBotStack extends Stack {
    * (every function builds the same bot, but the S3 and Scheduler clients load lazily, on first use):
    * - DynamoDB: lambda/store/dynamo-store.ts and lambda/store/alert-links.ts send Get, Put, Update
    *   and Query (no Scan, no batch or transaction, no streams). Only the worker deletes (a released
-   *   claim, in run-job) and queries the open-incidents index (the reconciler, App Home); Slack queries
-   *   it for `/incident list`.
+   *   claim, in run-job and oncall/handoffs.ts) and queries the open-incidents index (the reconciler,
+   *   App Home, the handoff DM's count); Slack queries it for `/incident list`.
    * - Secrets: every function reads the Slack keys (the bot token); only alerts reads the alert token.
    * - Jobs: Slack and alerts add jobs; escalation adds them too (a page retried with backoff, a summary
    *   refresh); the worker adds follow-on jobs, consumes the queue and postpones rate-limited jobs.

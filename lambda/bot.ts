@@ -19,6 +19,7 @@ import type { JobRunner, Jobs } from './jobs/jobs';
 import { type ReconcileReport, reconcile } from './jobs/reconciler';
 import { createJobRunner } from './jobs/run-job';
 import { type BotMetrics, countingPages } from './observability/metrics';
+import { type OnCallSyncReport, syncOnCall } from './oncall/handoffs';
 import type { FetchLike } from './paging/http';
 import type { Pager } from './paging/pager';
 import type { RetryOptions } from './paging/retry';
@@ -72,6 +73,11 @@ export interface Bot<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
   reconcile(options?: { deadline?: number }): Promise<ReconcileReport>;
   /** What a due timer does. */
   fireTimer(timer: Timer): Promise<void>;
+  /**
+   * The minute tick's on-call work (oncall/handoffs.ts): tells each handoff once (a DM, the
+   * schedule's handoff_channel) and keeps each schedule's user group holding whoever is on call.
+   */
+  syncOnCall(): Promise<OnCallSyncReport>;
 }
 
 /** Two quick tries per page attempt: a blip is absorbed at once, an outage waits for the backoff. */
@@ -143,6 +149,15 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
     escalation,
     alerts,
     fireTimer,
+    syncOnCall: () =>
+      syncOnCall({
+        store,
+        chat,
+        clock,
+        policy: settings.policy,
+        timeZone: settings.timeZone,
+        log: adapters.log ?? ((line) => console.log(line)),
+      }),
     reconcile: (options) =>
       reconcile(
         {

@@ -203,13 +203,21 @@ export async function startLocalServer(
   // incidents' progress records say is missing.
   const resumed = await queue.resume();
   timers.start();
+  // The minute tick: the reconciler and the on-call work (handoffs, user groups) side by side, a
+  // failure of one leaving the other to finish.
   const reconcileNow = () =>
-    bot.reconcile().then(
-      (report) => {
-        if (report.queued.length) log(`reconciler: resuming ${report.queued.join(', ')}`);
-      },
-      (error: unknown) => log(`reconciler failed: ${(error as Error)?.message ?? error}`),
-    );
+    Promise.all([
+      bot.reconcile().then(
+        (report) => {
+          if (report.queued.length) log(`reconciler: resuming ${report.queued.join(', ')}`);
+        },
+        (error: unknown) => log(`reconciler failed: ${(error as Error)?.message ?? error}`),
+      ),
+      bot.syncOnCall().then(
+        () => {},
+        (error: unknown) => log(`on-call sync failed: ${(error as Error)?.message ?? error}`),
+      ),
+    ]).then(() => {});
   let reconciling = reconcileNow();
   const reconcileTimer =
     config.reconcileIntervalSeconds > 0

@@ -16,6 +16,9 @@
  * - trigger ids: views.open takes only an id issued by `issueTriggerId` (what Slack put in the payload),
  *   once, within 3 s;
  * - users: users.info knows only the users of the directory (`users`, `addUser`);
+ * - user groups: usergroups.users.update knows only the groups of `usergroups` / `addUsergroup`,
+ *   takes only users of the directory, and on a free plan (`plan: 'free'`, `setPlan`) refuses as a
+ *   workspace without user groups does;
  * - rate limits: each method's documented tier per token (local/slack-rate-limits.ts), answered with
  *   HTTP 429 and Retry-After as Slack does; `rateLimits` scales or turns them off.
  */
@@ -83,6 +86,13 @@ export interface StubUser {
   /** Merged over the generated profile (`real_name`, `display_name`, `email`, …). */
   profile?: Record<string, unknown>;
   isBot?: boolean;
+}
+
+export interface StubUsergroup {
+  id: string;
+  handle: string;
+  /** Its members, as the last usergroups.users.update set them. */
+  users: string[];
 }
 
 export interface StubView {
@@ -154,6 +164,13 @@ export interface SlackApiStubOptions {
   rateLimits?: 'slack' | 'off' | { scale: number };
   /** Epoch ms, for trigger expiry and rate-limit windows; default Date.now. */
   now?: () => number;
+  /** The workspace's user groups (`S…` ids, or ids with members). Re-created by reset(). */
+  usergroups?: (string | { id: string; handle?: string; users?: string[] })[];
+  /**
+   * The workspace's plan: on 'free' there are no user groups, and usergroups.users.update answers
+   * `paid_teams_only`. @default 'paid'
+   */
+  plan?: 'paid' | 'free';
 }
 
 export interface SlackApiStub {
@@ -174,6 +191,12 @@ export interface SlackApiStub {
   users: Map<string, StubUser>;
   /** Adds (or replaces) a user of the workspace. */
   addUser(id: string, profile?: Record<string, unknown>): StubUser;
+  /** The workspace's user groups by id. */
+  usergroups: Map<string, StubUsergroup>;
+  /** Adds (or replaces) a user group, with no members unless given. */
+  addUsergroup(id: string, options?: { handle?: string; users?: string[] }): StubUsergroup;
+  /** Switches the workspace's plan (see `SlackApiStubOptions.plan`); reset() returns to the option's. */
+  setPlan(plan: 'paid' | 'free'): void;
   /**
    * Records a trigger id as issued now, as Slack does when it sends an interaction payload; views.open
    * takes it once, within 3 s. A random Slack-shaped id when none is given; an id already issued keeps
@@ -224,6 +247,7 @@ type Args = Record<string, unknown>;
 type Handler = (args: Args) => Record<string, unknown>;
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
 const CHANNEL_NAME_CHARS = /^[a-z0-9_-]+$/;
 // Form-encoded clients (WebClient included) send nested values as JSON strings; decode the fields that
 // Slack documents as JSON so recorded args and stored messages hold real arrays/objects.
@@ -334,6 +358,7 @@ class LocalSlackApi implements SlackApiStub {
   readonly ephemerals: StubEphemeral[] = [];
   readonly views = new Map<string, StubView>();
   readonly users = new Map<string, StubUser>();
+  readonly usergroups = new Map<string, StubUsergroup>();
 
   private readonly server: Server;
   private readonly triggers = new Map<string, { issuedAt: number; used: boolean }>();
@@ -347,6 +372,7 @@ class LocalSlackApi implements SlackApiStub {
   private readonly timers = new Set<NodeJS.Timeout>();
   private topicMeta = new Map<string, { creator: string; lastSet: number }>();
   private delayMs: number;
+  private plan: 'paid' | 'free';
   private readonly socketModeUrl: string | undefined;
   private idSeq = 0;
   private lastTsMicros = 0;
@@ -356,6 +382,7 @@ class LocalSlackApi implements SlackApiStub {
   constructor(private readonly options: SlackApiStubOptions) {
     this.botUserId = options.botUserId ?? 'U0000000BOT';
     this.delayMs = options.delayMs ?? 0;
+    this.plan = options.plan ?? 'paid';
     this.socketModeUrl = options.socketModeUrl;
     this.now = options.now ?? Date.now;
     const rateLimits = options.rateLimits ?? 'slack';
@@ -392,9 +419,11 @@ class LocalSlackApi implements SlackApiStub {
       'files.getUploadURLExternal': (a) => this.filesGetUploadUrlExternal(a),
       'files.completeUploadExternal': (a) => this.filesCompleteUploadExternal(a),
       'files.list': (a) => this.filesList(a),
+      'usergroups.users.update': (a) => this.usergroupsUsersUpdate(a),
     };
     this.seedChannels();
     this.seedUsers();
+    this.seedUsergroups();
   }
 
   async listen(port: number): Promise<void> {
@@ -439,6 +468,21 @@ class LocalSlackApi implements SlackApiStub {
     const user: StubUser = { id, ...(profile ? { profile } : {}) };
     this.users.set(id, user);
     return user;
+  }
+
+  addUsergroup(id: string, options: { handle?: string; users?: string[] } = {}): StubUsergroup {
+    if (!USERGROUP_ID.test(id)) throw new Error(`not a Slack user group id: ${id}`);
+    const group: StubUsergroup = {
+      id,
+      handle: options.handle ?? id.toLowerCase(),
+      users: [...(options.users ?? [])],
+    };
+    this.usergroups.set(id, group);
+    return group;
+  }
+
+  setPlan(plan: 'paid' | 'free'): void {
+    this.plan = plan;
   }
 
   issueTriggerId(id?: string): string {
@@ -524,8 +568,10 @@ class LocalSlackApi implements SlackApiStub {
     this.triggers.clear();
     this.rateLimiter?.reset();
     this.delayMs = this.options.delayMs ?? 0;
+    this.plan = this.options.plan ?? 'paid';
     this.seedChannels();
     this.seedUsers();
+    this.seedUsergroups();
   }
 
   async close(): Promise<void> {
@@ -759,6 +805,14 @@ class LocalSlackApi implements SlackApiStub {
     for (const seed of this.options.users ?? []) {
       if (typeof seed === 'string') this.addUser(seed);
       else this.addUser(seed.id, seed.profile);
+    }
+  }
+
+  private seedUsergroups(): void {
+    this.usergroups.clear();
+    for (const seed of this.options.usergroups ?? []) {
+      if (typeof seed === 'string') this.addUsergroup(seed);
+      else this.addUsergroup(seed.id, seed);
     }
   }
 
@@ -1163,6 +1217,41 @@ class LocalSlackApi implements SlackApiStub {
     const known = user ? this.users.get(user) : undefined;
     if (!known) fail('user_not_found');
     return { user: this.userJson(known) };
+  }
+
+  /**
+   * https://docs.slack.dev/reference/methods/usergroups.users.update: replaces a group's members.
+   * A workspace without user groups (the free plan) refuses first; then `no_such_subteam` for a
+   * group it lacks, `no_users_provided` for no users, `invalid_users` for an id it does not know.
+   */
+  private usergroupsUsersUpdate(args: Args) {
+    if (this.plan === 'free') fail('paid_teams_only');
+    const id = asString(args.usergroup);
+    if (!id) fail('missing_argument');
+    const group = this.usergroups.get(id);
+    if (!group) fail('no_such_subteam');
+    const users = (asString(args.users) ?? '')
+      .split(',')
+      .map((user) => user.trim())
+      .filter(Boolean);
+    if (users.length === 0) fail('no_users_provided');
+    for (const user of users) {
+      const known = this.users.get(user);
+      if (!USER_ID.test(user) || !known || known.isBot) fail('invalid_users');
+    }
+    group.users = [...new Set(users)];
+    return {
+      usergroup: {
+        id: group.id,
+        team_id: this.teamId,
+        is_usergroup: true,
+        handle: group.handle,
+        date_update: nowSeconds(),
+        updated_by: this.botUserId,
+        users: [...group.users],
+        user_count: group.users.length,
+      },
+    };
   }
 
   private viewJson(stored: StubView): Record<string, unknown> {

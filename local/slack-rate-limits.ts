@@ -79,6 +79,7 @@ export const SLACK_RATE_LIMITS: Readonly<Record<string, MethodRateLimit>> = {
   'files.list': tier(3, 'files.list'),
   'pins.add': tier(2, 'pins.add'),
   'users.info': tier(4, 'users.info'),
+  'usergroups.users.update': tier(2, 'usergroups.users.update'),
   'views.open': tier(4, 'views.open'),
   'views.publish': tier(4, 'views.publish'),
   'apps.connections.open': tier(3, 'apps.connections.open'),

@@ -3,7 +3,8 @@
  * - SQS batches from the jobs queue. It reports partial batch failures, so one failing job is retried
  *   (and in the end dead-lettered) without re-running its batch mates.
  * - `{"type":"reconcile"}` from the EventBridge Scheduler schedule that runs every minute: the
- *   reconciler does whatever the incident records say is missing, so a lost job costs a minute.
+ *   reconciler does whatever the incident records say is missing, so a lost job costs a minute; and
+ *   the on-call tick tells handoffs and syncs user groups (oncall/handoffs.ts).
  *
  * Neither waits: a job a rate limit postpones goes back to the queue with its visibility set to the
  * wait, and work that could not finish before the function's timeout is left for the next delivery.
@@ -26,6 +27,8 @@ export interface WorkerBot {
   runJob: (job: Job) => Promise<void>;
   /** Do what the records of open and recently resolved incidents lack; start nothing after `deadline` (epoch ms). */
   reconcile: (options?: { deadline?: number }) => Promise<unknown>;
+  /** The minute's on-call work: handoff messages and user groups (oncall/handoffs.ts). @default none */
+  syncOnCall?: () => Promise<unknown>;
 }
 
 export interface WorkerDeps {
@@ -182,8 +185,15 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
 
   async function reconcile(context: WorkerContext): Promise<void> {
     const bot = await deps.bot();
-    // A failure propagates: the invocation fails, and the stack dead-letters it for the operators.
-    await bot.reconcile({ deadline: Date.now() + context.getRemainingTimeInMillis() - reserveMs });
+    // Both run, whatever the other does; a failure of either then propagates: the invocation fails,
+    // and the stack dead-letters it for the operators.
+    const [reconciled, synced] = await Promise.allSettled([
+      bot.reconcile({ deadline: Date.now() + context.getRemainingTimeInMillis() - reserveMs }),
+      bot.syncOnCall?.(),
+    ]);
+    if (synced.status === 'rejected') logger.error(`on-call sync failed: ${errorMessage(synced.reason)}`);
+    if (reconciled.status === 'rejected') throw reconciled.reason;
+    if (synced.status === 'rejected') throw synced.reason;
   }
 
   const handler = async (event: WorkerEvent, context: WorkerContext) => {

@@ -79,6 +79,32 @@ export interface ChatGateway {
   permalink(channelId: string, ts: string): Promise<string | undefined>;
   /** Display names by user id; ids Slack cannot resolve are left out. */
   displayNames(userIds: string[]): Promise<Record<string, string>>;
+  /**
+   * Makes `userIds` the whole membership of a user group (`S…`). Throws `NoUsergroupsOnPlanError`
+   * when the workspace's plan has no user groups.
+   */
+  setUsergroupMembers(usergroupId: string, userIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * What usergroups.users.update answers in a workspace whose plan has no user groups: the documented
+ * `plan_upgrade_required` (https://docs.slack.dev/reference/methods/usergroups.users.update), and
+ * `paid_teams_only`, which Slack answers for paid-only features on the free plan.
+ */
+export const NO_USERGROUPS_ON_PLAN: ReadonlySet<string> = new Set([
+  'paid_teams_only',
+  'plan_upgrade_required',
+]);
+
+/** The workspace's Slack plan has no user groups: trying again will not help until it changes. */
+export class NoUsergroupsOnPlanError extends Error {
+  constructor(
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the workspace's Slack plan has no user groups (${code})`, options);
+    this.name = 'NoUsergroupsOnPlanError';
+  }
 }
 
 const MAX_CHANNEL_NAME = 80;
@@ -380,6 +406,19 @@ export class SlackChat implements ChatGateway {
       return result.permalink;
     } catch {
       return undefined; // the event is still worth recording without its link
+    }
+  }
+
+  async setUsergroupMembers(usergroupId: string, userIds: readonly string[]): Promise<void> {
+    try {
+      await this.client.usergroups.users.update({
+        usergroup: usergroupId,
+        users: [...new Set(userIds)].join(','),
+      });
+    } catch (error) {
+      const code = platformErrorCode(error);
+      if (code && NO_USERGROUPS_ON_PLAN.has(code)) throw new NoUsergroupsOnPlanError(code, { cause: error });
+      throw error;
     }
   }
 

@@ -22,6 +22,7 @@ export const WEB_API_METHODS = {
   'files.list': ['files:read'],
   'pins.add': ['pins:write'],
   'users.info': ['users:read'],
+  'usergroups.users.update': ['usergroups:write'],
   'views.open': [],
   'views.publish': [],
 } as const satisfies Record<string, readonly string[]>;

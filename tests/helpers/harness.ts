@@ -87,6 +87,8 @@ export interface HarnessOptions {
    * does in a minute (load, many incidents in seconds) passes `{ scale: N }` and says why.
    */
   rateLimits?: SlackApiStubOptions['rateLimits'];
+  /** The server's log lines. @default none */
+  log?: (line: string) => void;
 }
 
 export function fixedClock(iso: string): Clock & { set(iso: string): void } {
@@ -104,6 +106,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.log ? { log: options.log } : {}),
     inMemory: options.inMemory ?? true,
     // Pages retried within milliseconds, so a test sees minutes of retries in well under a second.
     pageRetry: options.pageRetry ?? {

@@ -9,11 +9,14 @@ import { CLIENT_HELPERS, requiredBotScopes, WEB_API_METHODS } from '../../lambda
 
 const root = join(__dirname, '..', '..');
 
-/** `this.client.chat.postMessage(` → `chat.postMessage`, helpers expanded to the methods they call. */
+/**
+ * `this.client.chat.postMessage(` → `chat.postMessage` (and `this.client.usergroups.users.update(` →
+ * `usergroups.users.update`), helpers expanded to the methods they call.
+ */
 function methodsCalledIn(source: string): string[] {
   const called = new Set<string>();
   for (const match of source.matchAll(
-    /this\.\w+\.(auth|chat|conversations|files|pins|users|views)\.(\w+)\(/g,
+    /this\.\w+\.(auth|chat|conversations|files|pins|users|usergroups|views)\.(\w+(?:\.\w+)?)\(/g,
   )) {
     const name = `${match[1]}.${match[2]}`;
     for (const method of CLIENT_HELPERS[name] ?? [name]) called.add(method);
@@ -36,7 +39,7 @@ describe('Slack Web API methods and scopes', () => {
   it('finds calls the way the source writes them, helpers included', () => {
     // act
     const called = methodsCalledIn(
-      'await this.client.chat.postMessage(args); await this.client.files.uploadV2({}); this.other.views.open(x);',
+      'await this.client.chat.postMessage(args); await this.client.files.uploadV2({}); this.other.views.open(x); this.client.usergroups.users.update({});',
     );
 
     // assess
@@ -44,6 +47,7 @@ describe('Slack Web API methods and scopes', () => {
       'chat.postMessage',
       'files.completeUploadExternal',
       'files.getUploadURLExternal',
+      'usergroups.users.update',
       'views.open',
     ]);
   });

@@ -41,6 +41,21 @@ describe('idempotency keys', () => {
     expect(claimKey.once('INC-7.echo.k1')).toBe('once#INC-7.echo.k1');
   });
 
+  it('names on-call handoff and user group claims by team or group, instant, people and place', () => {
+    expect(claimKey.handoff('sre', '2026-12-07T08:00:00.000Z', 'U0BOB', 'dm')).toBe(
+      'handoff.sre.2026-12-07T08:00:00.000Z.U0BOB.dm',
+    );
+    expect(claimKey.handoff('sre', '2026-12-07T08:00:00.000Z', 'U0BOB', 'C0SRE')).toBe(
+      'handoff.sre.2026-12-07T08:00:00.000Z.U0BOB.C0SRE',
+    );
+    expect(claimKey.usergroupSync('S0SRE', '2026-12-07T08:00:00.000Z', ['U0ANNA', 'U0BOB'], [])).toBe(
+      'usergroup.S0SRE.2026-12-07T08:00:00.000Z.U0ANNA+U0BOB.-',
+    );
+    expect(claimKey.usergroupSync('S0SRE', '2026-12-07T08:00:00.000Z', ['U0BOB'], ['ov2', 'ov1'])).toBe(
+      `usergroup.S0SRE.2026-12-07T08:00:00.000Z.U0BOB.${sha('ov1\nov2').slice(0, 12)}`,
+    );
+  });
+
   it('names the one-off posts, the page notes and the still-firing echo as before', () => {
     expect(oncePost.failureNotice('INC-7', 'channel', 'C0INC')).toBe('INC-7.failed.channel.C0INC');
     expect(oncePost.severityAnnouncement('INC-7', 'sev3', 'sev1', 4)).toBe(
