@@ -101,7 +101,7 @@ describe('a handoff of the weekly rotation', () => {
     expect(postsTo(harness, 'U0ANNA').filter((text) => text.includes('now on call'))).toEqual([]);
   });
 
-  it('is not told again when the next week hands back to Anna more than 15 minutes before the bot looks', async () => {
+  it('is not announced when first noticed more than 15 minutes late, while the user group still follows it', async () => {
     // act: the bot "was down" over the next Monday's handoff
     const { harness, clock } = s;
     clock.set('2026-12-14T08:20:00Z');
