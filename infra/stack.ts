@@ -28,7 +28,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { type EscalationPolicy, parsePolicy } from '../lambda/incidents/policy';
 import { isValidTimeZone } from '../lambda/incidents/time';
-import { TABLE } from '../lambda/store/table';
+import { ITEM_KINDS, TABLE } from '../lambda/store/table';
 import { BotFunction } from './bot-function';
 import { SendOnlyQueueDestination } from './queue-destination';
 
@@ -600,7 +600,8 @@ export class IncidentBotStack extends Stack {
    * Each function gets the actions its code sends, and nothing for what only shares its environment
    * (every function builds the same bot, but the S3 and Scheduler clients load lazily, on first use):
    * - DynamoDB: lambda/store/dynamo-store.ts and lambda/store/alert-links.ts send Get, Put, Update
-   *   and Query (no Scan, no batch or transaction, no streams). Only the worker deletes (a released
+   *   and Query (no Scan, no batch or transaction, no streams). Slack deletes only on-call overrides
+   *   (`oncall overrides remove`, by a LeadingKeys condition). Otherwise only the worker deletes (a released
    *   claim, in run-job and oncall/handoffs.ts) and queries the open-incidents index (the reconciler,
    *   App Home, the handoff DM's count); Slack queries it for `/incident list`.
    * - Secrets: every function reads the Slack keys (the bot token); only alerts reads the alert token.
@@ -630,6 +631,17 @@ export class IncidentBotStack extends Stack {
     allow(worker, [...itemActions, 'dynamodb:DeleteItem'], [r.table.tableArn, openIndexArn]);
     allow(escalation, itemActions, [r.table.tableArn]);
     allow(alerts, itemActions, [r.table.tableArn]);
+    // `/incident oncall overrides remove` deletes an override: the Slack function may delete items of
+    // that partition and no other.
+    slack.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [r.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ITEM_KINDS.oncallOverride.pk] },
+        },
+      }),
+    );
 
     for (const fn of [slack, worker, escalation, alerts]) {
       allow(fn, ['secretsmanager:GetSecretValue'], [r.slackSecret.secretArn]);
@@ -652,6 +664,11 @@ export class IncidentBotStack extends Stack {
 
     // Under the archive's key prefix (lambda/archive/s3-archive.ts: postmortems/<file>).
     allow(worker, ['s3:PutObject'], [r.postmortems.arnForObjects(`${POSTMORTEM_PREFIX}*`)]);
+
+    // Texts for unacknowledged pages (lambda/escalation/texts.ts): the worker's `sms` jobs publish to
+    // phone numbers (the Slack secret's phoneNumbers; none there, nothing is sent). An SMS publish
+    // names no resource, so IAM can only allow it on `*` (acknowledged in acknowledgeNagFindings).
+    allow(worker, ['sns:Publish'], ['*']);
 
     this.allowScheduling(worker, r.scheduleGroup, r.schedulerRole, true);
     this.allowScheduling(escalation, r.scheduleGroup, r.schedulerRole, false);
@@ -777,10 +794,14 @@ export class IncidentBotStack extends Stack {
     }
     for (const fn of r.functions) {
       const role = fn.role as IConstruct;
+      const xray =
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), which have no resource-level permissions.';
       ack(
         role,
         'AwsSolutions-IAM5[Resource::*]',
-        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), which have no resource-level permissions.',
+        fn === r.worker
+          ? 'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), which have no resource-level permissions; and sns:Publish, for the SMS the worker sends to a person whose page went unacknowledged (lambda/escalation/texts.ts): a publish to a phone number names no topic ARN, so IAM can scope it only to *. The numbers come from the Slack secret; the code publishes to nothing else.'
+          : xray,
       );
       ack(
         fn,

@@ -503,17 +503,18 @@ describe('permissions of each function', () => {
   // The table per function: exactly these actions, on exactly these resources (see grantByCodePath).
   it.each([
     [
-      'slack: reads and writes incidents, reads the Slack keys, adds jobs; no S3, no Scheduler, no PassRole',
+      'slack: reads and writes incidents, deletes on-call overrides, reads the Slack keys, adds jobs; no S3, no Scheduler, no PassRole',
       () => ids.slack,
       () => ({
         ...common(ids.slack),
         ...items(),
+        'dynamodb:DeleteItem': [ids.table],
         'secretsmanager:GetSecretValue': [ids.secret],
         'sqs:SendMessage': [ids.jobs],
       }),
     ],
     [
-      'worker: also deletes (released claims), consumes and postpones jobs, writes postmortems, sets and cancels timers',
+      'worker: also deletes (released claims), consumes and postpones jobs, writes postmortems, sets and cancels timers, sends texts',
       () => ids.worker,
       () => ({
         ...common(ids.worker),
@@ -526,6 +527,8 @@ describe('permissions of each function', () => {
         'sqs:ReceiveMessage': [ids.jobs],
         'sqs:SendMessage': [ids.jobs, ids.reconcileDlq].sort(),
         's3:PutObject': [ids.bucket],
+        // Texts for unacknowledged pages: an SMS publish names no resource.
+        'sns:Publish': ['*'],
         'scheduler:CreateSchedule': [timers],
         'scheduler:DeleteSchedule': [timers],
         'iam:PassRole': [ids.schedulerRole],
@@ -555,6 +558,15 @@ describe('permissions of each function', () => {
     ],
   ])('%s', (_name, fnId, expected) => {
     expect(grants(fnId())).toEqual(expected());
+  });
+
+  it("lets the Slack function delete only on-call overrides (the partition's leading key)", () => {
+    const deletes = functionStatements(template, ids.slack).filter((statement) =>
+      asArray(statement.Action).includes('dynamodb:DeleteItem'),
+    );
+    expect(deletes.map((statement) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ONCALL-OVERRIDES'] } },
+    ]);
   });
 
   it('never Scan, batch, transact or read streams anywhere', () => {
@@ -1067,7 +1079,8 @@ describe('whole template', () => {
       template.findResources('AWS::IAM::ManagedPolicy'),
       Object.values(template.findResources('AWS::IAM::Role')).map((role) => props(role).Policies ?? []),
     ];
-    const unscopable = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    // sns:Publish is scopable to topics, but an SMS to a phone number (the worker's texts) names none.
+    const unscopable = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments', 'sns:Publish'];
     const onAnything = allowStatements(identity)
       .filter((s) => asArray(s.Resource).includes('*'))
       .flatMap((s) => asArray(s.Action));
