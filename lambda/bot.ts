@@ -11,6 +11,7 @@ import { type AlertService, createAlertService } from './alerts/alert-service';
 import type { PostmortemArchive } from './archive/archive';
 import type { BotSettings } from './config';
 import { EscalationEngine, type PageRetryPolicy } from './escalation/engine';
+import { UnacknowledgedTexts } from './escalation/texts';
 import { handleTimer } from './escalation/timers';
 import { alertRules } from './incidents/policy';
 import type { ProgressSettings } from './incidents/progress';
@@ -23,6 +24,7 @@ import { type OnCallSyncReport, syncOnCall } from './oncall/handoffs';
 import type { FetchLike } from './paging/http';
 import type { Pager } from './paging/pager';
 import type { RetryOptions } from './paging/retry';
+import type { TextSender } from './paging/sms';
 import { TeamPager } from './paging/team-pager';
 import type { Scheduler, Timer } from './scheduling/scheduler';
 import { CommandService } from './service/command-service';
@@ -49,6 +51,11 @@ export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Schedu
     timeoutMs?: number;
   };
   pageRetry?: Partial<PageRetryPolicy>;
+  /**
+   * Text messages for unacknowledged pages (escalation/texts.ts): the sender and who has which
+   * number (Slack user id → E.164). Off when absent or without numbers.
+   */
+  sms?: { sender: TextSender; phoneNumbers: Readonly<Record<string, string>> };
   /** Epoch ms: step leases taken before it are void (a store this process owns alone). */
   leasesBefore?: number;
   log?: (line: string) => void;
@@ -99,6 +106,19 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
   };
   const scheduler = adapters.scheduler(fireTimer);
   const withMetrics = (pager: Pager) => (adapters.metrics ? countingPages(pager, adapters.metrics) : pager);
+  const texts =
+    adapters.sms && Object.keys(adapters.sms.phoneNumbers).length > 0
+      ? new UnacknowledgedTexts({
+          store,
+          sender: adapters.sms.sender,
+          phoneNumbers: adapters.sms.phoneNumbers,
+          clock,
+          policy: settings.policy,
+          enqueue,
+          ...(adapters.pageRetry ? { retry: adapters.pageRetry } : {}),
+          ...(adapters.log ? { log: adapters.log } : {}),
+        })
+      : undefined;
   escalation = new EscalationEngine({
     store,
     scheduler,
@@ -107,6 +127,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
     settings,
     enqueue,
     ...(adapters.pageRetry ? { retry: adapters.pageRetry } : {}),
+    ...(texts ? { texts } : {}),
     pager: withMetrics(
       new TeamPager({
         pagerDutyEventsUrl: settings.pagerDutyEventsUrl,
@@ -120,7 +141,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
       }),
     ),
   });
-  const runJob = createJobRunner({ ...adapters, escalation, enqueue });
+  const runJob = createJobRunner({ ...adapters, escalation, ...(texts ? { texts } : {}), enqueue });
   const queue = adapters.jobs(runJob);
   jobs = queue;
   const commands = new CommandService({ ...adapters, jobs: queue });
@@ -136,6 +157,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
   const progress: ProgressSettings = {
     announcements: Boolean(settings.incidentsChannel),
     ...(settings.policy ? { policy: settings.policy } : {}),
+    ...(texts ? { texting: true } : {}),
   };
   return {
     commands,

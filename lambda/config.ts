@@ -9,6 +9,7 @@ import { parseHostRule, type SnsTrust } from './alerts/sns-signature';
 import { ConfigError } from './incidents/errors';
 import { checkPolicy, type EscalationPolicy, parsePolicy } from './incidents/policy';
 import { isValidTimeZone } from './incidents/time';
+import { type PhoneNumbers, phoneNumbersJson } from './paging/phone-numbers';
 import { TABLE } from './store/table';
 import { describeIssues } from './validation';
 
@@ -80,6 +81,8 @@ const localSchema = z.object({
   TABLE_NAME: z.string().default(TABLE.defaultName),
   ALERT_TOKEN: optionalText,
   WEBHOOK_SIGNING_SECRET: optionalText,
+  /** `{"U0ANNA":"+4915112345678"}`: texts for unacknowledged pages (AWS: the Slack secret's phoneNumbers). */
+  ONCALL_PHONE_NUMBERS: optionalText.pipe(phoneNumbersJson.optional()),
   /** Seconds between reconciler runs; 0 runs it only at start. */
   RECONCILE_INTERVAL: z.coerce
     .number({ error: 'expected a number of seconds' })
@@ -149,6 +152,8 @@ export interface LocalConfig extends BotSettings {
   tableName: string;
   alertToken?: string;
   webhookSigningSecret?: string;
+  /** Slack user id → E.164 number (ONCALL_PHONE_NUMBERS): texts for unacknowledged pages; unset: none. */
+  phoneNumbers?: PhoneNumbers;
   /** Seconds between reconciler runs (0: only at start). */
   reconcileIntervalSeconds: number;
   alertsSns: AlertsSnsSettings;
@@ -233,6 +238,9 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
     tableName: parsed.TABLE_NAME,
     alertToken: parsed.ALERT_TOKEN,
     webhookSigningSecret: parsed.WEBHOOK_SIGNING_SECRET,
+    ...(parsed.ONCALL_PHONE_NUMBERS && Object.keys(parsed.ONCALL_PHONE_NUMBERS).length > 0
+      ? { phoneNumbers: parsed.ONCALL_PHONE_NUMBERS }
+      : {}),
     reconcileIntervalSeconds: parsed.RECONCILE_INTERVAL,
     alertsSns: alertsSns(parsed),
   };

@@ -16,6 +16,7 @@ import { type PagerDutyStub, type PagerDutyStubOptions, startPagerDutyStub } fro
 import { type LocalServer, type LocalServerOptions, startLocalServer } from './server';
 import { type SlackApiStub, type SlackApiStubOptions, startSlackApiStub } from './slack-api-stub';
 import { signedHeaders, slashCommandBody } from './slack-signing';
+import { SmsStub } from './sms-stub';
 
 /** The channels every sandbox workspace has: where commands are typed, and the announcements. */
 export const GENERAL = 'C0GENERAL';
@@ -89,6 +90,8 @@ export interface Sandbox {
   slack: SlackApiStub;
   /** With `pagerDuty` only. */
   pagerDuty?: PagerDutyStub;
+  /** The SMS stand-in, when ONCALL_PHONE_NUMBERS is set in `env`: the texts sent, and failures to order. */
+  sms?: SmsStub;
   signingSecret: string;
   dataDir: string;
   /** Jobs that failed after their retries, as `type: message` (unless `onJobError` was given). */
@@ -134,7 +137,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...options.env,
   });
   const jobErrors: string[] = [];
+  const sms = config.phoneNumbers ? new SmsStub(options.log ? { log: options.log } : {}) : undefined;
   const server = await startLocalServer(config, {
+    ...(sms ? { textSender: sms } : {}),
     inMemory: options.inMemory ?? true,
     log: options.log ?? (() => {}),
     onJobError:
@@ -153,6 +158,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     server,
     slack,
     ...(pagerDuty ? { pagerDuty } : {}),
+    ...(sms ? { sms } : {}),
     signingSecret,
     dataDir,
     jobErrors,

@@ -28,6 +28,7 @@ import { createSlackHandler } from '../lambda/handlers/slack';
 import { type Clock, systemClock } from '../lambda/incidents/time';
 import type { Job } from '../lambda/jobs/jobs';
 import { LocalJobs } from '../lambda/jobs/local-jobs';
+import type { TextSender } from '../lambda/paging/sms';
 import { LocalScheduler } from '../lambda/scheduling/local';
 import { SlackChat } from '../lambda/slack/chat';
 import { createSlackApp } from '../lambda/slack-app';
@@ -37,6 +38,7 @@ import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedd
 import { DynamoJobJournal } from '../lambda/store/job-journal';
 import { DynamoTimerStore } from '../lambda/store/timer-store';
 import { BodyTooLargeError, readBody, toApiGatewayEvent, writeResult } from './apigw';
+import { SmsStub } from './sms-stub';
 
 /**
  * An alert request: the token first, then the size, and only then the body (docs/architecture.md, "Alerts → alert service"),
@@ -87,6 +89,8 @@ export interface LocalServerOptions {
   pageRetry?: Partial<PageRetryPolicy>;
   /** Skip the bot token check at start (tests whose Slack stand-in is not up yet). */
   skipAuthCheck?: boolean;
+  /** Sends the texts when ONCALL_PHONE_NUMBERS is set. @default an SmsStub that logs them */
+  textSender?: TextSender;
 }
 
 export interface LocalServer {
@@ -142,6 +146,9 @@ export async function startLocalServer(
     clock,
     settings: config,
     pagers: { webhookSigningSecret: config.webhookSigningSecret },
+    ...(config.phoneNumbers
+      ? { sms: { sender: options.textSender ?? new SmsStub({ log }), phoneNumbers: config.phoneNumbers } }
+      : {}),
     alertLinks: { client, tableName: config.tableName },
     ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
     ...(leasesBefore ? { leasesBefore } : {}),

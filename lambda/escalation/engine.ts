@@ -35,6 +35,7 @@ import type { ChatGateway } from '../slack/chat';
 import { channelLink, pageFailureNotice, reminderText } from '../slack/page-text';
 import { claimKey, pageEventId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
+import type { UnacknowledgedTexts } from './texts';
 
 export interface PageRetryPolicy {
   /** First wait after a failed try; doubled per try up to `maxDelayMs`, with jitter. */
@@ -69,6 +70,8 @@ export interface EscalationDeps {
   retry?: Partial<PageRetryPolicy>;
   /** [0, 1): jitter; injected for exact delays in tests. */
   random?: () => number;
+  /** Texts (SMS) for unacknowledged pages when a later tier comes due; absent without phone numbers. */
+  texts?: Pick<UnacknowledgedTexts, 'queueDue'>;
 }
 
 /**
@@ -124,6 +127,7 @@ export class EscalationEngine {
     const now = this.nowMs();
     const due = pendingPages(record, this.policy, now).filter((plan) => plan.readyAt <= now);
     await Promise.all(due.map((plan) => this.deps.enqueue({ type: 'page', incidentId, step: plan.name })));
+    await this.deps.texts?.queueDue(record, now);
     for (const notice of pendingPagerNotices(record)) await this.notifyPagers(record, notice);
   }
 
@@ -170,6 +174,7 @@ export class EscalationEngine {
       (plan) => plan.tier === tierIndex && plan.severity === severity && plan.readyAt <= now,
     );
     await Promise.all(plans.map((plan) => this.runPage(record, plan)));
+    await this.deps.texts?.queueDue(record, now, tierIndex);
   }
 
   /** One page job: one team, one tier (or one `/incident escalate`). */

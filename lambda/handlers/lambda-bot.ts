@@ -15,6 +15,8 @@ import { InlineJobs, type Jobs } from '../jobs/jobs';
 import { SqsJobs } from '../jobs/sqs-jobs';
 import { lambdaLogger, lineLog, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics } from '../observability/metrics';
+import { usablePhoneNumbers } from '../paging/phone-numbers';
+import type { TextSender } from '../paging/sms';
 import type { Scheduler } from '../scheduling/scheduler';
 import { SlackChat } from '../slack/chat';
 import { makeDocumentClient } from '../store/client';
@@ -67,6 +69,18 @@ function lazyScheduler(options: NonNullable<LambdaConfig['scheduler']>): Schedul
   };
 }
 
+/** SMS through SNS, its client loaded on the first text (only the worker sends them). */
+function lazyTextSender(): TextSender {
+  const sender = lazy(async () => {
+    const [{ SNSClient }, { SnsTextSender }] = await Promise.all([
+      import('@aws-sdk/client-sns'),
+      import('../paging/sms'),
+    ]);
+    return new SnsTextSender({ client: new SNSClient({}) });
+  });
+  return { send: async (phoneNumber, text) => (await sender()).send(phoneNumber, text) };
+}
+
 /** A scheduler that refuses: a stack without EventBridge settings cannot set tier timers. */
 const noScheduler: Scheduler = {
   async schedule(timer) {
@@ -91,6 +105,8 @@ function build(
   const store = new DynamoIncidentStore({ client, tableName: config.tableName });
   const chat = new SlackChat({ botToken: secret.botToken, slackApiUrl: config.slackApiUrl });
   const { jobsQueueUrl } = config;
+  const { phoneNumbers, problems } = usablePhoneNumbers(secret.phoneNumbers);
+  for (const problem of problems) log.error(`Slack secret: ${problem}; that entry is not used`);
   const bot = createBot({
     store,
     chat,
@@ -98,6 +114,7 @@ function build(
     clock: systemClock,
     settings: config,
     pagers: { webhookSigningSecret: secret.webhookSigningSecret },
+    ...(Object.keys(phoneNumbers).length > 0 ? { sms: { sender: lazyTextSender(), phoneNumbers } } : {}),
     alertLinks: { client, tableName: config.tableName },
     // Timers fire in the escalation function (EventBridge invokes it), not through this callback.
     scheduler: () => (config.scheduler ? lazyScheduler(config.scheduler) : noScheduler),

@@ -8,6 +8,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { z } from 'zod';
 import { errorMessage } from '../incidents/errors';
 import { registerSecrets, type StructuredLog } from '../observability/log';
+import { secretStrings } from '../paging/phone-numbers';
 
 /** How long a read value is used before it is read again. */
 export const SECRET_TTL_MS = 5 * 60_000;
@@ -20,6 +21,11 @@ const slackSecretSchema = z.object({
   webhookSigningSecret: z.string().optional(),
   /** Older stacks: the alert token in the Slack secret (used when ALERT_SECRET_ARN is unset). */
   alertToken: z.string().optional(),
+  /**
+   * Slack user id → E.164 number: texts (SMS) for unacknowledged pages. Absent or empty: none. Checked
+   * where it is used (`usablePhoneNumbers`), so a mistyped number costs that person's texts, not the bot.
+   */
+  phoneNumbers: z.unknown().optional(),
 });
 export type SlackSecret = z.infer<typeof slackSecretSchema>;
 
@@ -54,7 +60,13 @@ async function readJsonSecret<T>(
 export async function readSlackSecret(client: SecretsManagerClient, arn: string): Promise<SlackSecret> {
   const secret = await readJsonSecret(client, arn, 'Slack', slackSecretSchema);
   // Registered before anything can log them, so no line ever carries them.
-  registerSecrets(secret.signingSecret, secret.botToken, secret.webhookSigningSecret, secret.alertToken);
+  registerSecrets(
+    secret.signingSecret,
+    secret.botToken,
+    secret.webhookSigningSecret,
+    secret.alertToken,
+    ...secretStrings(secret.phoneNumbers),
+  );
   return secret;
 }
 

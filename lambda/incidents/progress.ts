@@ -6,6 +6,7 @@
  */
 import { pagedTeams, planTiers } from './escalation';
 import type { EscalationPolicy } from './policy';
+import { textsDue } from './texts';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from './types';
 
 /** Slack work, in the order it is done; a step runs once the steps it needs are finished. */
@@ -42,6 +43,8 @@ export interface ProgressSettings {
   /** An announcement channel is configured. */
   announcements: boolean;
   policy?: EscalationPolicy;
+  /** Text messages for unacknowledged pages are on (phone numbers configured): their steps count. */
+  texting?: boolean;
 }
 
 /** Done, or failed in a way retrying cannot fix: nothing more will happen to it. */
@@ -262,6 +265,14 @@ export function isLagging(
     return true;
   }
   if (pendingPagerNotices(record).some((name) => takeable(steps[name], nowMs, leasesBefore))) return true;
+  if (
+    settings.texting &&
+    textsDue(record, settings.policy, nowMs).some(
+      ({ name }) => !isFinished(steps[name]) && takeable(steps[name], nowMs, leasesBefore),
+    )
+  ) {
+    return true;
+  }
   if (settings.policy && incident.status !== 'resolved' && !incident.acknowledgedAt) {
     const later = planTiers(settings.policy, incident).some((tier) => Date.parse(tier.dueAt) > nowMs);
     const timers = steps[timersStepName(incident.severity)];

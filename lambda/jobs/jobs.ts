@@ -36,6 +36,16 @@ export const jobSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('escalate'), incidentId }),
   /** One team's page for one tier (or one `/incident escalate`): the step named `step`. */
   z.object({ type: z.literal('page'), incidentId, step: z.string().min(1) }),
+  /**
+   * Text (SMS) the people an earlier tier paged in person, now that tier `tier` came due and nobody
+   * acknowledged: the step `sms.<severity>.t<tier>` (escalation/texts.ts).
+   */
+  z.object({
+    type: z.literal('sms'),
+    incidentId,
+    severity: z.enum(SEVERITIES),
+    tier: z.number().int().min(1),
+  }),
   /** Do whatever the incident's progress record says is missing (the reconciler's unit of work). */
   z.object({ type: z.literal('reconcile-incident'), incidentId }),
   /** Tell the announcement channel that the severity changed. */
@@ -122,6 +132,8 @@ export function laneOf(job: Job): string {
   switch (job.type) {
     case 'page':
       return `${job.incidentId}/${job.step}`;
+    case 'sms':
+      return `${job.incidentId}/sms`;
     case 'escalation-start':
     case 'escalation-ack':
     case 'escalation-resolve':

@@ -8,6 +8,7 @@
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
+import type { UnacknowledgedTexts } from '../escalation/texts';
 import { decodeEntities } from '../incidents/grammar';
 import { compilePostmortem, mentionedUsers, postmortemFileName } from '../incidents/postmortem';
 import {
@@ -43,6 +44,8 @@ export interface JobDeps {
   enqueue: (job: Job, options?: EnqueueOptions) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
+  /** Absent unless phone numbers are configured: `sms` jobs are then no-ops. */
+  texts?: UnacknowledgedTexts;
   store: IncidentStore;
   chat: ChatGateway;
   archive: PostmortemArchive;
@@ -432,6 +435,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return escalation?.sync(job.incidentId);
       case 'page':
         return escalation?.page(job.incidentId, job.step);
+      case 'sms':
+        return deps.texts?.run(job.incidentId, job.severity, job.tier);
       case 'announce-severity':
         return slackJob(job, () => announceSeverity(job.incidentId, job.previous));
       case 'announce-update':

@@ -10,6 +10,7 @@ import { ALICE, ANNOUNCEMENTS, GENERAL, startSandbox } from '../../local/sandbox
 import type { LocalServer } from '../../local/server';
 import type { SlackApiStub, SlackApiStubOptions } from '../../local/slack-api-stub';
 import { signedHeaders } from '../../local/slack-signing';
+import type { SmsStub } from '../../local/sms-stub';
 
 export { ALICE, ANNOUNCEMENTS, GENERAL };
 
@@ -38,6 +39,8 @@ export const WORKSPACE_USERS = [
 export interface Harness {
   server: LocalServer;
   slack: SlackApiStub;
+  /** The SMS stand-in, when ONCALL_PHONE_NUMBERS is set in `env`. */
+  sms?: SmsStub;
   signingSecret: string;
   dataDir: string;
   /**
@@ -131,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     server,
     slack,
+    ...(sandbox.sms ? { sms: sandbox.sms } : {}),
     signingSecret,
     dataDir,
     post,
