@@ -102,13 +102,10 @@ export class UnacknowledgedTexts {
     const stop = reasonNotToPage(incident, severity) ?? (planned ? undefined : 'not in the plan');
     if (stop || !planned) {
       // Acknowledged, resolved or re-planned since it was queued: a pending retry stops here.
+      // Done, not failed: nothing is owed, and the pinned summary lists no problem.
       const step = record.steps?.[name];
       if (step && !isFinished(step) && step.state !== 'running') {
-        await store.failStep(incidentId, name, {
-          error: `no longer needed (${stop})`,
-          permanent: true,
-          ...(step.result ? { result: step.result } : {}),
-        });
+        await store.finishStep(incidentId, name, { ...step.result, stopped: stop });
       }
       return;
     }

@@ -6,7 +6,7 @@
  */
 import { pagedTeams, planTiers } from './escalation';
 import type { EscalationPolicy } from './policy';
-import { textsDue } from './texts';
+import { isTextStep, textsDue } from './texts';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from './types';
 
 /** Slack work, in the order it is done; a step runs once the steps it needs are finished. */
@@ -309,6 +309,8 @@ export function progressProblems(record: IncidentRecord): string[] {
           `Paging ${team}${step.permanent ? ' failed' : ' keeps failing (retrying)'}: ${step.error}`,
         );
       }
+    } else if (step.permanent && isTextStep(step.name)) {
+      problems.push(`Texting about the unacknowledged page failed: ${step.error}`);
     } else if (step.permanent) {
       problems.push(`${STEP_WHAT[step.name] ?? step.name} failed: ${step.error}`);
     }

@@ -5,7 +5,7 @@
  */
 import { loadLocalConfig } from '../../lambda/config';
 import { type EscalationPolicy, parsePolicy } from '../../lambda/incidents/policy';
-import { isLagging } from '../../lambda/incidents/progress';
+import { isLagging, progressProblems } from '../../lambda/incidents/progress';
 import { pagedInPersonBefore, textStepName, textsDue } from '../../lambda/incidents/texts';
 import type { TimelineEvent } from '../../lambda/incidents/types';
 import { usablePhoneNumbers } from '../../lambda/paging/phone-numbers';
@@ -134,6 +134,21 @@ describe('the reconciler', () => {
     expect(isLagging(owed, { ...settings, texting: false }, minutesAfterDeclared(11))).toBe(false);
     const texted = aRecord({ severity: 'sev1' }, [...allDone, textStepName('sev1', 1)].map(done), events);
     expect(isLagging(texted, settings, minutesAfterDeclared(11))).toBe(false);
+  });
+
+  it('lists texts given up on among the problems of the pinned summary, in words', () => {
+    const gaveUp = aRecord({ severity: 'sev1' }, [
+      {
+        name: 'sms.sev1.t1',
+        state: 'failed',
+        attempts: 20,
+        permanent: true,
+        error: 'U0ANNA: SNS ThrottledException (400): Rate exceeded',
+      },
+    ]);
+    expect(progressProblems(gaveUp)).toEqual([
+      'Texting about the unacknowledged page failed: U0ANNA: SNS ThrottledException (400): Rate exceeded',
+    ]);
   });
 });
 
