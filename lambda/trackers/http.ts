@@ -3,6 +3,7 @@
  * `TrackerError` documents: network errors, timeouts, 429 and 5xx are retryable; every other
  * unexpected status is permanent, with what the vendor said in the message.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { TrackerError } from './tracker';
 
@@ -21,6 +22,11 @@ export interface TrackerRequest {
   headers?: Record<string, string>;
   fetch: FetchLike;
   timeoutMs: number;
+  /**
+   * Which statuses resolve (default: any 2xx); the caller reads the rest itself. GraphQL APIs answer
+   * some errors with 400 and a body that says more than the status.
+   */
+  accept?: (status: number) => boolean;
 }
 
 export interface TrackerResponse {
@@ -107,7 +113,8 @@ export async function trackerRequest(request: TrackerRequest): Promise<TrackerRe
   } catch {
     json = undefined;
   }
-  if (response.status >= 200 && response.status < 300) {
+  const accepted = request.accept ?? ((status: number) => status >= 200 && status < 300);
+  if (accepted(response.status)) {
     return { status: response.status, headers: response.headers, json, text };
   }
   const said = vendorMessage(json, text);
@@ -145,4 +152,23 @@ export function clipTitle(text: string, max: number): string {
     kept += segment;
   }
   return `${kept.trimEnd()}…`;
+}
+
+/** A header by name, whatever its case in the record (Lambda, Node and tests spell them differently). */
+export function headerValue(
+  headers: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** True when `hex` is the HMAC-SHA256 of `body` under `secret`, compared in constant time. */
+export function hmacSha256HexMatches(secret: string, body: string, hex: string | undefined): boolean {
+  if (!secret || !hex || !/^[0-9a-fA-F]{64}$/.test(hex)) return false;
+  const expected = createHmac('sha256', secret).update(body, 'utf8').digest();
+  return timingSafeEqual(expected, Buffer.from(hex, 'hex'));
 }
