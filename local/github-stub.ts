@@ -45,7 +45,20 @@ const SUPPORTED_API_VERSIONS = ['2022-11-28', '2026-03-10'];
 const DOCS = 'https://docs.github.com/rest';
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
-export type GitHubFault = 500 | 502 | 503 | 429 | 'secondary-rate-limit' | 'hang' | 'lose';
+/**
+ * 500/502/503: a server error. 429: throttled, with `retry-after`. `rate-limit`: the primary limit
+ * spent (403, `x-ratelimit-remaining: 0`, `x-ratelimit-reset`, no `retry-after`).
+ * `secondary-rate-limit`: 403 with GitHub's wording and `retry-after`. `hang`: never answered.
+ * `lose`: handled (it takes effect), then the connection is cut before the answer.
+ */
+export type GitHubFault = 500 | 502 | 503 | 429 | 'rate-limit' | 'secondary-rate-limit' | 'hang' | 'lose';
+
+export interface GitHubFaultOptions {
+  /** `retry-after` for 429 and the secondary rate limit; default 1. */
+  retryAfterSeconds?: number;
+  /** `x-ratelimit-reset` (epoch seconds) for `rate-limit`; default an hour from now. */
+  resetAt?: number;
+}
 
 export interface GitHubCall {
   method: string;
@@ -95,6 +108,7 @@ export interface StubPull {
   base: string;
   state: 'open' | 'closed';
   draft: boolean;
+  merged: boolean;
 }
 
 export interface StubCommit {
@@ -149,6 +163,8 @@ export interface GitHubStub {
   /** A file's text on a branch, or undefined. */
   file(repo: string, branch: string, path: string): string | undefined;
   branches(repo: string): string[];
+  /** Merges a pull request as a person would (its head onto its base) and can delete its branch. */
+  mergePull(repo: string, number: number, options?: { deleteBranch?: boolean }): void;
   setCollaborators(logins: string[]): void;
   setCanPush(on: boolean): void;
   setWebhook(webhook: { url: string; secret: string } | undefined): void;
@@ -159,7 +175,7 @@ export interface GitHubStub {
     state: 'open' | 'closed',
   ): Promise<{ delivery: WebhookDelivery | undefined }>;
   /** The next `count` calls (any route) fail so; afterwards calls are handled normally. */
-  failNext(count: number, fault: GitHubFault, options?: { retryAfterSeconds?: number }): void;
+  failNext(count: number, fault: GitHubFault, options?: GitHubFaultOptions): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -396,7 +412,7 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
   let webhook = options.webhook;
   const calls: GitHubCall[] = [];
   const deliveries: WebhookDelivery[] = [];
-  const faults: { fault: GitHubFault; retryAfterSeconds: number }[] = [];
+  const faults: { fault: GitHubFault; retryAfterSeconds: number; resetAt: number | undefined }[] = [];
   const heldSockets = new Set<Socket>();
   let repos = new Map<string, RepoState>();
   let nextId = 1000;
@@ -474,6 +490,7 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
     title: pull.title,
     body: pull.body,
     draft: pull.draft,
+    merged: pull.merged,
     user: userJson(login),
     head: { label: `${repo.owner}:${pull.head}`, ref: pull.head, sha: repo.branches.get(pull.head) ?? null },
     base: { label: `${repo.owner}:${pull.base}`, ref: pull.base, sha: repo.branches.get(pull.base) ?? null },
@@ -749,6 +766,7 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
         base,
         state: 'open',
         draft: body.draft === true,
+        merged: false,
       };
       repo.pulls.push(pull);
       repo.issues.push({
@@ -843,6 +861,19 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
           429,
           { message: 'API rate limit exceeded', documentation_url: DOCS, status: '429' },
           { 'retry-after': String(fault.retryAfterSeconds) },
+        );
+        return;
+      }
+      if (fault.fault === 'rate-limit') {
+        const reset = fault.resetAt ?? Math.floor(Date.now() / 1000) + 3600;
+        answer(
+          403,
+          {
+            message: `API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID ${randomUUID()}.`,
+            documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit`,
+            status: '403',
+          },
+          { 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(reset) },
         );
         return;
       }
@@ -1046,6 +1077,29 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
       return treeOf(stateOf(repo), branch)?.get(path)?.toString('utf8');
     },
     branches: (repo) => [...stateOf(repo).branches.keys()],
+    mergePull(repo, number, mergeOptions) {
+      const state = stateOf(repo);
+      const pull = state.pulls.find((p) => p.number === number && p.state === 'open');
+      const issue = state.issues.find((i) => i.number === number);
+      const head = pull ? state.branches.get(pull.head) : undefined;
+      const base = pull ? state.branches.get(pull.base) : undefined;
+      if (!pull || !issue || !head || !base) throw new Error(`no open pull request ${repo}#${number}`);
+      if (ancestors(state, head).has(base)) {
+        state.branches.set(pull.base, head);
+      } else {
+        const files = new Map([
+          ...(state.commits.get(base)?.files ?? []),
+          ...(state.commits.get(head)?.files ?? []),
+        ]);
+        const message = `Merge pull request #${number} from ${state.owner}/${pull.head}`;
+        const sha = commitSha(head, message, files);
+        state.commits.set(sha, { sha, parent: head, message, files });
+        state.branches.set(pull.base, sha);
+      }
+      pull.merged = true;
+      changeState(issue, 'closed');
+      if (mergeOptions?.deleteBranch) state.branches.delete(pull.head);
+    },
     setCollaborators(logins) {
       collaborators = new Set(logins);
     },
@@ -1095,8 +1149,13 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
       return { delivery };
     },
     failNext(count, fault, failOptions) {
-      for (let i = 0; i < count; i++)
-        faults.push({ fault, retryAfterSeconds: failOptions?.retryAfterSeconds ?? 1 });
+      for (let i = 0; i < count; i++) {
+        faults.push({
+          fault,
+          retryAfterSeconds: failOptions?.retryAfterSeconds ?? 1,
+          resetAt: failOptions?.resetAt,
+        });
+      }
     },
     reset() {
       calls.length = 0;

@@ -358,7 +358,8 @@ export class GitHubTracker implements Tracker {
   /** The issue an earlier attempt of this request created, found by the marker in its body. */
   private async findCreated(request: TicketRequest): Promise<GitHubIssue | undefined> {
     const marker = idempotencyMarker(request.idempotencyKey);
-    const labels = [...new Set(request.labels)].join(',');
+    // `labels` is a comma-separated filter: a label holding a comma cannot be part of it.
+    const labels = [...new Set(request.labels)].filter((label) => !label.includes(',')).join(',');
     const query: Record<string, string> = {
       state: 'all',
       sort: 'created',
@@ -410,7 +411,10 @@ export interface PostmortemPublication {
   markdown: string;
   /** The pull request's title, when one is opened. */
   title: string;
-  /** The pull request's description (Markdown), when one is opened. */
+  /**
+   * The pull request's description, when one is opened: Markdown, sent as is (GitHub notifies
+   * whoever it @mentions), so text from people in it must go through `escapeMarkdown`.
+   */
   body: string;
 }
 
@@ -455,7 +459,7 @@ export class GitHubPostmortems {
     const file = this.folder ? `${this.folder}/${publication.incidentId}.md` : `${publication.incidentId}.md`;
     await this.ensureBranch(branch);
     const updated = await this.writeFile(file, branch, publication);
-    const { pull, opened } = await this.ensurePull(branch, publication);
+    const { pull, opened } = await this.ensurePull(branch, publication, updated);
     return { number: pull.number, url: pull.html_url, updated, opened, branch, path: file };
   }
 
@@ -505,22 +509,38 @@ export class GitHubPostmortems {
     };
     if (sha) body.sha = sha;
     if (this.committer) body.committer = this.committer;
-    await this.client.call('PUT', contentPath, { body });
+    const put = await this.client.call('PUT', contentPath, { body, allow: [409] });
+    if (put.status === 409) {
+      // Someone (another publication) moved the file since it was read: reading again settles it.
+      throw new TrackerError(`${file} on ${branch} changed meanwhile: ${gitHubMessage(put.json)}`, true, {
+        status: 409,
+      });
+    }
     return true;
   }
 
   private async ensurePull(
     branch: string,
     publication: PostmortemPublication,
+    committed: boolean,
   ): Promise<{ pull: { number: number; html_url: string }; opened: boolean }> {
     const head = `${this.client.owner}:${branch}`;
-    const list = await this.client.call('GET', this.client.repoPath('/pulls'), {
-      query: { head, base: this.base, state: 'open', per_page: '100' },
-    });
-    const open = Array.isArray(list.json) ? list.json.find(isPull) : undefined;
+    const pulls = async (state: 'open' | 'all') => {
+      const list = await this.client.call('GET', this.client.repoPath('/pulls'), {
+        query: { head, base: this.base, state, per_page: '100' },
+      });
+      return Array.isArray(list.json) ? list.json.filter(isPull) : [];
+    };
+    const [open] = await pulls('open');
     if (open) return { pull: open, opened: false };
+    if (!committed) {
+      // Nothing new, and the pull request was merged or closed: GitHub would refuse a new one
+      // ("No commits between"), and the last one still shows the document as it is.
+      const [latest] = await pulls('all');
+      if (latest) return { pull: latest, opened: false };
+    }
     const created = await this.client.call('POST', this.client.repoPath('/pulls'), {
-      body: { title: publication.title, head: branch, base: this.base, body: publication.body },
+      body: { title: safeTitle(publication.title), head: branch, base: this.base, body: publication.body },
     });
     if (!isPull(created.json)) throw new TrackerError('create pull request: no pull request', false);
     return { pull: created.json, opened: true };

@@ -181,6 +181,25 @@ describe('GitHub tracker against the GitHub stand-in', () => {
     expect(stub.issues('acme/ops')).toHaveLength(0);
   });
 
+  it('reports a spent primary rate limit as retryable once the limit resets', async () => {
+    // arrange
+    const now = Date.UTC(2026, 11, 2, 15, 0, 0);
+    const clocked = new GitHubTracker({
+      apiUrl: stub.url,
+      token: stub.token,
+      repo: 'acme/ops',
+      now: () => now,
+    });
+    stub.failNext(1, 'rate-limit', { resetAt: now / 1000 + 90 });
+
+    // act
+    const limited = await rejection(clocked.create(request()));
+
+    // assess
+    expect(limited).toMatchObject({ retryable: true, status: 403, retryAfterMs: 90_000 });
+    expect(limited.message).toContain('API rate limit exceeded');
+  });
+
   it('reports 422 and 401 as permanent, with what GitHub said', async () => {
     // act
     const invalid = await rejection(tracker.create(request({ assignee: 'mallory' })));
@@ -263,6 +282,26 @@ describe('GitHub tracker against the GitHub stand-in', () => {
       expect(stub.file('acme/postmortems', 'main', 'postmortems/INC-7.md')).toBeUndefined();
       expect(stub.calls.filter((c) => c.method === 'PUT')).toHaveLength(putsBefore);
       expect(stub.calls.every((call) => call.operationId !== undefined)).toBe(true);
+    });
+
+    it('after a merge, answers with the merged pull request when nothing changed, and opens a new one on a change', async () => {
+      // arrange
+      await postmortems.publish(publication('# v1\n'));
+      stub.mergePull('acme/postmortems', 1, { deleteBranch: true });
+
+      // act
+      const unchanged = await postmortems.publish(publication('# v1\n'));
+      const changed = await postmortems.publish(publication('# v2\n'));
+
+      // assess
+      expect(unchanged).toMatchObject({ number: 1, opened: false, updated: false });
+      expect(changed).toMatchObject({ number: 2, opened: true, updated: true });
+      expect(stub.file('acme/postmortems', 'main', 'postmortems/INC-7.md')).toBe('# v1\n');
+      expect(stub.file('acme/postmortems', 'incident-bot/INC-7', 'postmortems/INC-7.md')).toBe('# v2\n');
+      expect(stub.pulls('acme/postmortems').map((p) => [p.number, p.state, p.merged])).toEqual([
+        [1, 'closed', true],
+        [2, 'open', false],
+      ]);
     });
 
     it('opens a new pull request once the earlier one is closed with unmerged changes', async () => {
