@@ -5,7 +5,8 @@
  * tests/fixtures/vendor/linear-schema.graphql):
  * - `IncidentBotTeam`: `teams(filter: {key: {eq}})` → the team id, once per tracker (cached).
  * - `IncidentBotLabels` / `IncidentBotLabelCreate`: labels are objects in Linear, found by name
- *   (`issueLabels(filter: {name: {in}})`, workspace labels or the team's) or created
+ *   ignoring case (`issueLabels(filter: {or: [{name: {eqIgnoreCase}}…]})`, workspace labels or the
+ *   team's) or created
  *   (`issueLabelCreate(input: {name, teamId})`); ids cached per name.
  * - `IncidentBotFind` / `IncidentBotCreate`: `issues(filter: {id: {eq}})`, then
  *   `issueCreate(input: {id, teamId, title, description, assigneeId, labelIds})`.
@@ -70,8 +71,8 @@ const TEAM_QUERY = `query IncidentBotTeam($key: String!) {
   teams(filter: { key: { eq: $key } }, first: 1) { nodes { id key } }
 }`;
 
-const LABELS_QUERY = `query IncidentBotLabels($names: [String!]!) {
-  issueLabels(filter: { name: { in: $names } }, first: 250) { nodes { id name team { id } } }
+const LABELS_QUERY = `query IncidentBotLabels($filter: IssueLabelFilter!) {
+  issueLabels(filter: $filter, first: 250) { nodes { id name team { id } } }
 }`;
 
 const LABEL_CREATE = `mutation IncidentBotLabelCreate($input: IssueLabelCreateInput!) {
@@ -245,31 +246,39 @@ export class LinearTracker implements Tracker {
 
   /** The ids of these labels (the team's own or the workspace's), created in the team where missing. */
   private async resolveLabels(names: readonly string[], teamId: string): Promise<string[]> {
-    const wanted = [...new Set(names.map((name) => name.trim()).filter(Boolean))];
-    const missing = wanted.filter((name) => !this.labelIds.has(name));
+    // Linear refuses a second label whose name differs only in case, so names are matched without it.
+    const byName = new Map<string, string>();
+    for (const name of names.map((label) => label.trim()).filter(Boolean)) {
+      if (!byName.has(name.toLowerCase())) byName.set(name.toLowerCase(), name);
+    }
+    const missing = [...byName.entries()].filter(([folded]) => !this.labelIds.has(folded));
     if (missing.length > 0) {
-      const data = await this.graphql(LABELS_QUERY, { names: missing });
+      const filter = { or: missing.map(([, name]) => ({ name: { eqIgnoreCase: name } })) };
+      const data = await this.graphql(LABELS_QUERY, { filter });
       const nodes =
         isRecord(data.issueLabels) && Array.isArray(data.issueLabels.nodes) ? data.issueLabels.nodes : [];
       for (const node of nodes) {
         if (!isRecord(node) || typeof node.id !== 'string' || typeof node.name !== 'string') continue;
         const labelTeam = isRecord(node.team) ? node.team.id : undefined;
         if (labelTeam !== undefined && labelTeam !== teamId) continue;
+        const folded = node.name.toLowerCase();
         // The team's own label wins over a workspace label of the same name.
-        if (!this.labelIds.has(node.name) || labelTeam === teamId) this.labelIds.set(node.name, node.id);
+        if (!this.labelIds.has(folded) || labelTeam === teamId) this.labelIds.set(folded, node.id);
       }
-      for (const name of missing) {
-        if (this.labelIds.has(name)) continue;
+      for (const [folded, name] of missing) {
+        if (this.labelIds.has(folded)) continue;
         const created = await this.graphql(LABEL_CREATE, { input: { name, teamId } });
         const payload = isRecord(created.issueLabelCreate) ? created.issueLabelCreate : undefined;
         const label = payload && isRecord(payload.issueLabel) ? payload.issueLabel : undefined;
         if (!label || typeof label.id !== 'string') {
           throw new TrackerError(`Linear did not create the label ${name}`, false);
         }
-        this.labelIds.set(name, label.id);
+        this.labelIds.set(folded, label.id);
       }
     }
-    return wanted.map((name) => this.labelIds.get(name)).filter((id): id is string => id !== undefined);
+    return [...byName.keys()]
+      .map((folded) => this.labelIds.get(folded))
+      .filter((id): id is string => id !== undefined);
   }
 
   private async find(id: string): Promise<Ticket | undefined> {

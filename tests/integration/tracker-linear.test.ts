@@ -99,6 +99,21 @@ describe('LinearTracker against the Linear stand-in', () => {
     expect(stub.calls[0]?.headers.authorization).toBe(stub.apiKey);
   });
 
+  it('reuses a label whose name differs only in case instead of creating a duplicate Linear refuses', async () => {
+    // arrange
+    await stub.close();
+    stub = await startLinearStub({ labels: ['Incident', 'SEV2'] });
+    tracker = trackerFor();
+
+    // act
+    await tracker.create(request({ labels: ['incident', 'sev2', 'INC-7'] }));
+
+    // assess
+    expect(stub.labels.map((label) => label.name)).toEqual(['Incident', 'SEV2', 'INC-7']);
+    const used = stub.issues[0]?.labelIds.map((id) => stub.labels.find((label) => label.id === id)?.name);
+    expect(used).toEqual(['Incident', 'SEV2', 'INC-7']);
+  });
+
   it('asks for the team and the labels once', async () => {
     // arrange
     await tracker.create(request());
@@ -128,6 +143,30 @@ describe('LinearTracker against the Linear stand-in', () => {
     expect(stub.issues).toHaveLength(1);
     expect(retried).toMatchObject({ key: 'OPS-1', id: linearIssueId('OPS', 'INC-7/followup/1') });
     expect(stub.calls.filter((call) => call.operationName === 'IncidentBotCreate')).toHaveLength(1);
+  });
+
+  it('returns the twin when another delivery of the same request created the issue first', async () => {
+    // arrange: just before our create reaches Linear, a twin sends the very same create
+    let twinSent = false;
+    const racing = trackerFor({
+      fetch: async (url, init) => {
+        if (!twinSent && String(init.body).includes('IncidentBotCreate')) {
+          twinSent = true;
+          await fetch(url, init);
+        }
+        return fetch(url, init);
+      },
+    });
+
+    // act
+    const ticket = await racing.create(request({ labels: [] }));
+
+    // assess
+    expect(twinSent).toBe(true);
+    expect(stub.issues).toHaveLength(1);
+    expect(ticket).toMatchObject({ key: 'OPS-1', id: linearIssueId('OPS', 'INC-7/followup/1') });
+    const creates = stub.calls.filter((call) => call.operationName === 'IncidentBotCreate');
+    expect(creates.map((call) => call.errors)).toEqual([undefined, ['Entity already exists: Issue']]);
   });
 
   it('reports 500, 429, RATELIMITED and a hung Linear as retryable, with when to retry', async () => {
