@@ -13,7 +13,7 @@ import type { SmsStub } from '../../local/sms-stub';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
 import { until } from '../helpers/wait';
 
-// U0ANNA is on call for sre, U0BOB for dba, the whole of this week (from Monday 30 November 09:00).
+// U0ANNA is on call for sre and U0BOB for dba, every week from Monday 30 November 2026 09:00.
 const POLICY = `schedules:
   sre:
     timezone: Europe/Berlin
@@ -31,6 +31,11 @@ escalation:
     - { after: 0s, notify: [sre] }
     - { after: 10m, notify: [dba] }
 `;
+/**
+ * After the real time the server starts at: the embedded store voids step leases taken before its
+ * start (a killed predecessor's), and a lease the fixed clock dated earlier would not hold.
+ */
+const START = '2030-01-02T12:00:00Z';
 const ANNA_PHONE = '+4915112345678';
 const BOB_PHONE = '+4915187654321';
 const PHONE_NUMBERS = JSON.stringify({ U0ANNA: ANNA_PHONE, U0BOB: BOB_PHONE });
@@ -68,7 +73,7 @@ const minutesAfter = (iso: string, minutes: number) =>
   new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 
 describe('with phone numbers configured', () => {
-  const clock = fixedClock('2026-12-02T12:00:00Z');
+  const clock = fixedClock(START);
   let harness: Harness;
   let sms: SmsStub;
 
@@ -208,8 +213,47 @@ describe('with phone numbers configured', () => {
   });
 });
 
+describe('with phone numbers, two tries at once', () => {
+  const clock = fixedClock(START);
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      clock,
+      env: { ESCALATION_POLICY: policyFile, ONCALL_PHONE_NUMBERS: PHONE_NUMBERS },
+    });
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('texts once when the timer, two copies of the job and a sync race for the same tier', async () => {
+    const declaredAt = clock.now().toISOString();
+    const id = await declare(harness, 'Cart empty');
+    const { bot } = harness.server;
+
+    clock.set(minutesAfter(declaredAt, 10));
+    const job = { type: 'sms', incidentId: id, severity: 'sev1', tier: 1 } as const;
+    await Promise.all([
+      bot.runJob(job),
+      bot.runJob(job),
+      bot.fireTimer({
+        id: `${id}.sev1.t1`,
+        dueAt: minutesAfter(declaredAt, 10),
+        payload: { type: 'escalation-tier', incidentId: id, severity: 'sev1', tier: 1 },
+      }),
+      bot.escalation.sync(id),
+    ]);
+    await until(async () => (await stepState(harness, id, 'sms.sev1.t1'))?.state === 'done');
+    await harness.server.jobs.drain();
+
+    expect(harness.sms?.sent.map((text) => text.phoneNumber)).toEqual([ANNA_PHONE]);
+    expect((await textedEvents(harness, id)).map((event) => event.subject)).toEqual(['U0ANNA']);
+  });
+});
+
 describe('without phone numbers', () => {
-  const clock = fixedClock('2026-12-02T12:00:00Z');
+  const clock = fixedClock(START);
   let harness: Harness;
 
   beforeAll(async () => {

@@ -3,6 +3,8 @@
  * phone number as a transactional SMS, and SNS's failures told apart (throttling and 5xx retryable,
  * a refused request not).
  */
+
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   InternalErrorException,
   InvalidParameterException,
@@ -12,6 +14,9 @@ import {
   ThrottledException,
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { readSlackSecret } from '../../lambda/handlers/secrets';
+import { REDACTED, redact } from '../../lambda/observability/log';
+import { usablePhoneNumbers } from '../../lambda/paging/phone-numbers';
 import { classifySnsError, maskPhoneNumber, SnsTextSender, TextSendError } from '../../lambda/paging/sms';
 
 const sns = mockClient(SNSClient);
@@ -87,4 +92,25 @@ it('takes an answer without a message id as not accepted (retryable)', async () 
 it('masks all but the country code and the last two digits for log lines', () => {
   expect(maskPhoneNumber('+4915112345678')).toBe('+49•••••••••78');
   expect(maskPhoneNumber('+4915112345678')).not.toContain('151123456');
+});
+
+describe("the Slack secret's phoneNumbers", () => {
+  it('are read with the secret and redacted from every log line, valid or not', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({
+        signingSecret: 'signing-secret-1',
+        botToken: 'xoxb-1',
+        phoneNumbers: { U0ANNA: '+4915112345678', U0BOB: '0151 9876543' },
+      }),
+    });
+    const secret = await readSlackSecret(new SecretsManagerClient({ region: 'eu-west-1' }), 'arn');
+    secrets.restore();
+
+    expect(usablePhoneNumbers(secret.phoneNumbers)).toEqual({
+      phoneNumbers: { U0ANNA: '+4915112345678' },
+      problems: ['phoneNumbers.U0BOB: expected an E.164 phone number like +4915112345678 (no spaces)'],
+    });
+    expect(redact('SMS to +4915112345678 and 0151 9876543')).toBe(`SMS to ${REDACTED} and ${REDACTED}`);
+  });
 });
