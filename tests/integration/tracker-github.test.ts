@@ -422,6 +422,26 @@ describe('GitHub tracker against the GitHub stand-in', () => {
       });
     });
 
+    it('accepts the example GitHub documents for X-Hub-Signature-256', () => {
+      // arrange: docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries (testing the validation)
+      const signature = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
+
+      // act
+      const good = githubWebhook.verify(
+        { 'X-Hub-Signature-256': signature },
+        'Hello, World!',
+        "It's a Secret to Everybody",
+      );
+      const bad = githubWebhook.verify(
+        { 'X-Hub-Signature-256': signature },
+        'Hello, World?',
+        "It's a Secret to Everybody",
+      );
+
+      // assess
+      expect([good, bad]).toEqual([true, false]);
+    });
+
     it('reads nothing from deliveries that change no status', () => {
       // arrange
       const issue = { number: 3, closed_at: null, updated_at: '2026-12-02T15:00:00Z' };
