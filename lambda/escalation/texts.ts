@@ -131,7 +131,11 @@ export class UnacknowledgedTexts {
         await this.deps.sender.send(phoneNumber, text);
       } catch (error) {
         const retryable = !(error instanceof TextSendError) || error.retryable;
-        const reason = error instanceof Error ? error.message : String(error);
+        // The timeline is no place for a number, should an error ever quote one back.
+        const reason = (error instanceof Error ? error.message : String(error))
+          .split(phoneNumber)
+          .join('(number)')
+          .replace(/\+\d{8,15}/g, '(number)');
         if (retryable) {
           failed.push({ recipient, error: reason });
         } else {

@@ -199,7 +199,11 @@ describe('with phone numbers configured', () => {
     const declaredAt = clock.now().toISOString();
     const sentBefore = sms.sent.length;
     const id = await declare(harness, 'Login errors');
-    sms.failNext(1, { retryable: false });
+    // As if SNS quoted the number back: the timeline must not.
+    sms.failNext(1, {
+      retryable: false,
+      message: `SNS InvalidParameterException (400): Invalid parameter: PhoneNumber ${ANNA_PHONE}`,
+    });
 
     clock.set(minutesAfter(declaredAt, 10));
     await until(async () => (await stepState(harness, id, 'sms.sev1.t1'))?.state === 'done');
@@ -208,7 +212,7 @@ describe('with phone numbers configured', () => {
     expect(sms.sent).toHaveLength(sentBefore);
     const events = (await record(harness, id)).events.filter((event) => event.subject === 'U0ANNA');
     expect(events.map((event) => event.text)).toEqual([
-      'could not be texted (SMS) when tier 2 came due: refused: SNS InvalidParameterException (400): Invalid parameter: PhoneNumber',
+      'could not be texted (SMS) when tier 2 came due: refused: SNS InvalidParameterException (400): Invalid parameter: PhoneNumber (number)',
     ]);
   });
 });
