@@ -363,6 +363,7 @@ export class AlertService {
       at: clampTime(at || now, incident.startedAt, now),
       recordedAt: now,
       author: BOT_AUTHOR,
+      via: 'alert' as const,
     };
   }
 

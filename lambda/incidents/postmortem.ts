@@ -3,6 +3,7 @@
  * the seed postmortem's sections, in its order, filled from what responders recorded. Pure: the
  * draft's "now" and the display zone come in as options.
  */
+import { type CapturedMessage, capturedMessageOf, recordedBy, recordedVia } from './provenance';
 import { formatClock, formatDateTime, formatDuration, formatShortDateTime, spansDays } from './time';
 import {
   BOT_AUTHOR,
@@ -12,6 +13,7 @@ import {
   type Incident,
   type IncidentRecord,
   incidentId,
+  type RecordedVia,
   type TimelineEvent,
 } from './types';
 
@@ -35,9 +37,10 @@ export function compilePostmortem(record: IncidentRecord, options: PostmortemOpt
   const { incident } = record;
   const events = sortEvents(record.events);
   const ctx = renderContext(incident, events, options);
+  // A message deleted in Slack is no longer a fact anyone stands by: only the full timeline keeps its line.
   const ofKind = (kind: EventKind) =>
     eventList(
-      events.filter((e) => e.kind === kind),
+      events.filter((e) => e.kind === kind && !e.deleted),
       ctx,
       false,
     );
@@ -165,15 +168,45 @@ function eventBullet(event: TimelineEvent, ctx: RenderContext, withKind: boolean
   const time = ctx.showDates ? formatShortDateTime(event.at, ctx.tz) : formatClock(event.at, ctx.tz);
   const parts = [time];
   if (withKind) parts.push(`**${event.kind}**`);
-  const said = namedMentions(inline(event.text), ctx);
+  const captured = capturedMessageOf(event);
+  const said = namedMentions(inline(captured ? captured.text : event.text), ctx);
   const text = event.subject ? `${who(event.subject, ctx)} ${said}` : said;
-  if (text) parts.push(text);
+  if (withKind && event.deleted) parts.push(`_message deleted in Slack ${clock(event.deleted.at, ctx)}_`);
+  else if (withKind && event.edited) parts.push(`${text} (edited ${clock(event.edited.at, ctx)})`);
+  // The seed's sections read as before: a captured message's words, then its link.
+  else if (text) parts.push(!withKind && captured?.permalink ? `${text} (${captured.permalink})` : text);
   if (event.kind === 'escalation' && event.team) {
     const person = event.page?.onCall ? ` (on call: ${who(event.page.onCall, ctx)})` : '';
     parts.push(`team paged: ${inline(event.team)}${person}`);
     if (!event.page?.failed) parts.push(acknowledgement(event, ctx));
   }
-  return `- ${parts.join(' — ')}`;
+  const line = `- ${parts.join(' — ')}`;
+  return withKind ? `${line} · ${provenance(event, captured, ctx)}` : line;
+}
+
+const VIA: Record<RecordedVia, string> = {
+  command: 'via command',
+  pin: 'via 📌',
+  shortcut: 'via shortcut',
+  alert: 'via alert',
+  bot: '(automatic)',
+};
+
+/**
+ * Who recorded an event and how, with the Slack message it came from: `by @alice via 📌 ([message](…)
+ * by @bob)`. A deleted message's link leads nowhere and is left out.
+ */
+function provenance(event: TimelineEvent, captured: CapturedMessage | undefined, ctx: RenderContext): string {
+  const by = recordedBy(event);
+  const said = `by ${who(by, ctx)} ${VIA[recordedVia(event)]}`;
+  if (!captured) return said;
+  const link = captured.permalink && !event.deleted ? `[message](${captured.permalink})` : 'message';
+  const from = event.author !== by ? ` by ${who(event.author, ctx)}` : '';
+  return link === 'message' && !from ? said : `${said} (${link}${from})`;
+}
+
+function clock(at: string, ctx: RenderContext): string {
+  return ctx.showDates ? formatShortDateTime(at, ctx.tz) : formatClock(at, ctx.tz);
 }
 
 function followUpList(followUps: readonly FollowUp[], type: FollowUpType, ctx: RenderContext): string {
@@ -254,7 +287,11 @@ export function mentionedUsers(record: IncidentRecord): string[] {
     ...record.followUps.map((item) => item.text),
   ];
   const ids = new Set<string>(
-    record.events.flatMap((event) => [event.subject, event.page?.onCall].filter((id): id is string => !!id)),
+    record.events.flatMap((event) =>
+      [event.subject, event.page?.onCall, event.recordedBy].filter(
+        (id): id is string => !!id && id !== BOT_AUTHOR,
+      ),
+    ),
   );
   for (const text of texts) for (const match of (text ?? '').matchAll(MENTIONS)) ids.add(match[1] as string);
   return [...ids];

@@ -113,7 +113,26 @@ export interface TimelineEvent {
    * team, or the teams of the policy's next tier nobody had paged), so a crash cannot lose the page.
    */
   pageTeams?: string[];
+  /** How it was recorded; events stored before this field existed: `recordedVia` (incidents/provenance.ts). */
+  via?: RecordedVia;
+  /** Who put it on the timeline when that is not `author`: who pinned or used the shortcut on a message. */
+  recordedBy?: string;
+  /**
+   * A Slack message captured with 📌 or the shortcut: where it is, and its link (from
+   * `chat.getPermalink` when captured). Older captures have it only in their id (`capturedMessageOf`).
+   */
+  message?: { channelId: string; ts: string; permalink?: string };
+  /** The text as first captured, once the message was edited in Slack (`text` is then the latest). */
+  originalText?: string;
+  /** The captured message was edited in Slack: when (Slack's edit time), by whom, and Slack's edit ts. */
+  edited?: { at: string; by?: string; ts: string };
+  /** The captured message was deleted in Slack: when, and by whom when Slack said. */
+  deleted?: { at: string; by?: string };
 }
+
+/** How an event came onto the timeline. */
+export const RECORDED_VIA = ['command', 'pin', 'shortcut', 'alert', 'bot'] as const;
+export type RecordedVia = (typeof RECORDED_VIA)[number];
 
 export interface AppliedRequest {
   request: string;

@@ -33,7 +33,7 @@ import {
 } from '../slack/format';
 import { renderMessage } from '../slack/message';
 import { appHome, pinnedSummary } from '../slack/views';
-import { claimKey, oncePost } from '../store/keys';
+import { claimKey, oncePost, parseCapturedMessageId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
 import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
@@ -349,8 +349,12 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       at,
       recordedAt: now,
       kind: job.kind,
-      text: link ? `${text} (${link})` : text,
+      text,
       author: job.author ?? fetched?.user ?? job.capturedBy,
+      // Kept apart from the text, so an edit in Slack replaces the words and keeps the link.
+      via: parseCapturedMessageId(job.eventId)?.how ?? 'shortcut',
+      recordedBy: job.capturedBy,
+      message: { channelId: job.channelId, ts: job.messageTs, ...(link ? { permalink: link } : {}) },
     });
     if (incident.status === 'resolved') await compileAndStore(await load(job.incidentId));
   }

@@ -13,6 +13,7 @@ import { decide, declareIncident, incidentVerbOf } from '../incidents/incident';
 import type { IncidentIntent, Intent } from '../incidents/intents';
 import { type Outcome, outcomeSchema, toUser } from '../incidents/message';
 import { teamNames } from '../incidents/policy';
+import { recordedVia } from '../incidents/provenance';
 import type { Clock } from '../incidents/time';
 import {
   type AppliedRequest,
@@ -201,6 +202,7 @@ export class CommandService {
         ? { text: `incident-bot ${what}` }
         : { text: what, subject: input.declaredBy }),
       author: input.declaredBy,
+      via: recordedVia({ id: input.eventId, author: input.declaredBy }),
     });
     for (const [index, event] of (input.events ?? []).entries()) {
       await this.deps.store.addEvent({
@@ -208,6 +210,7 @@ export class CommandService {
         incidentId: incident.id,
         recordedAt: now,
         author: input.declaredBy,
+        via: recordedVia({ id: input.eventId, author: input.declaredBy }),
         ...event,
       });
     }
@@ -352,6 +355,7 @@ export class CommandService {
       incidentId: incident.id,
       recordedAt: now,
       author: input.userId,
+      via: 'command',
       ...decision.event,
     };
   }

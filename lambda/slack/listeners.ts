@@ -13,6 +13,7 @@ import { INCIDENT_ID_PATTERN } from '../incidents/types';
 import type { Jobs } from '../jobs/jobs';
 import type { CommandService } from '../service/command-service';
 import { type Addressee, Interactions } from '../service/interactions';
+import { followSlackMessage, type SlackMessageChange } from '../service/message-changes';
 import type { IncidentStore } from '../store/store';
 import type { ChatGateway } from './chat';
 import { type Reply, renderOutcome, toReply } from './message';
@@ -90,6 +91,65 @@ const shortcutSchema = z.object({
   channel: z.object({ id: z.string().min(1) }),
   message: z.object({ ts: z.string().min(1), text: z.string().default(''), user: z.string().optional() }),
 });
+
+/** Slack message ts: seconds.micros. */
+const slackTs = z.string().regex(/^\d+\.\d+$/);
+
+/** `message_changed` and `message_deleted` (message.channels): what a captured message's event follows. */
+const messageChangeSchema = z.discriminatedUnion('subtype', [
+  z.object({
+    subtype: z.literal('message_changed'),
+    channel: z.string().min(1),
+    event_ts: slackTs.optional(),
+    message: z.object({
+      ts: slackTs,
+      text: z.string().default(''),
+      /** `tombstone`: a message with replies was deleted, and stays as "This message was deleted." */
+      subtype: z.string().optional(),
+      edited: z.object({ ts: slackTs, user: z.string().optional() }).optional(),
+    }),
+    previous_message: z.object({ text: z.string().optional() }).optional(),
+  }),
+  z.object({
+    subtype: z.literal('message_deleted'),
+    channel: z.string().min(1),
+    deleted_ts: slackTs,
+    event_ts: slackTs.optional(),
+    ts: slackTs.optional(),
+  }),
+]);
+
+/** The change a message event makes to a captured message, or undefined when it changes no words. */
+function messageChangeOf(event: unknown): SlackMessageChange | undefined {
+  const payload = messageChangeSchema.safeParse(event);
+  if (!payload.success) return undefined;
+  const data = payload.data;
+  if (data.subtype === 'message_deleted') {
+    return {
+      type: 'deleted',
+      channelId: data.channel,
+      messageTs: data.deleted_ts,
+      eventTs: data.event_ts ?? data.ts ?? data.deleted_ts,
+    };
+  }
+  const { message } = data;
+  const eventTs = data.event_ts ?? message.edited?.ts ?? message.ts;
+  if (message.subtype === 'tombstone') {
+    return { type: 'deleted', channelId: data.channel, messageTs: message.ts, eventTs };
+  }
+  // An unfurl, a reaction count or a thread's reply count also changes a message: its words did not.
+  if (data.previous_message?.text === message.text) return undefined;
+  return {
+    type: 'edited',
+    channelId: data.channel,
+    messageTs: message.ts,
+    text: message.text,
+    editTs: message.edited?.ts ?? eventTs,
+    ...(message.edited?.user ? { by: message.edited.user } : {}),
+  };
+}
+
+const FOLLOWED_SUBTYPES: ReadonlySet<unknown> = new Set(['message_changed', 'message_deleted']);
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
@@ -343,6 +403,20 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await interactions.pinMessage(pin);
     } catch (error) {
       throw new ListenerFailure('📌 reaction', error, { channelId: pin.channelId, userId: user });
+    }
+  });
+
+  // An edit or deletion in Slack of a message captured onto a timeline; every other message (the
+  // subscription delivers them all) is dropped here, before any read.
+  app.event('message', async ({ event }) => {
+    if (!FOLLOWED_SUBTYPES.has((event as { subtype?: unknown }).subtype)) return;
+    const change = messageChangeOf(event);
+    if (!change) return;
+    try {
+      await followSlackMessage(deps, change);
+    } catch (error) {
+      // Nobody is waiting on it: logged only.
+      throw new ListenerFailure('message change', error);
     }
   });
 

@@ -41,6 +41,8 @@ export const FEATURE_SCOPES = {
   'posting where the bot is not a member': ['chat:write.public'],
   'the reaction_added event (📌 capture)': ['reactions:read'],
   'the app_home_opened event': [],
+  // Edits and deletions of captured messages; incident channels are public, so no message.groups.
+  'the message.channels event (captured messages edited or deleted)': ['channels:history'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The bot scopes the manifest must ask for: exactly these. */

@@ -18,8 +18,9 @@ import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } fro
 import { type ClockOptions, clockFrom } from './clock';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
+import { capturedMessagePrefix, parseCapturedMessageId } from './keys';
 import { type Item, queryAll } from './query';
-import type { IncidentChange, IncidentStore, TableAdmin } from './store';
+import type { CapturedMessageChange, IncidentChange, IncidentStore, TableAdmin } from './store';
 import { TABLE } from './table';
 
 /** `clock` (or `now`): for step leases and claim and request expiry. */
@@ -403,6 +404,70 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
       ...followUp,
       ...itemKey.followUp(followUp.incidentId, followUp.id),
     });
+  }
+
+  async capturedMessageEvents(
+    incidentId: string,
+    channelId: string,
+    messageTs: string,
+  ): Promise<TimelineEvent[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: {
+        ':pk': partition.incident(incidentId),
+        ':prefix': `${incidentSortPrefix.event}${capturedMessagePrefix(channelId, messageTs)}`,
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => domain<TimelineEvent>(item));
+  }
+
+  async followCapturedMessage(
+    incidentId: string,
+    eventId: string,
+    change: CapturedMessageChange,
+  ): Promise<boolean> {
+    // Never anything but a captured message: commands, alerts and pages stay as recorded.
+    if (!parseCapturedMessageId(eventId)) return false;
+    const Key = itemKey.event(incidentId, eventId);
+    if (change.type === 'deleted') {
+      const written = await updateIf(this.client, {
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: 'SET #deleted = :deleted',
+        ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+        ExpressionAttributeNames: { '#pk': PK, '#deleted': 'deleted' },
+        ExpressionAttributeValues: { ':deleted': withoutUndefined(change.deleted) },
+      });
+      return written !== undefined;
+    }
+    const written = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key,
+      // Operands read the item before the update: `originalText` takes the text as first captured.
+      UpdateExpression:
+        'SET #original = if_not_exists(#original, #text), #text = :text, #edited = :edited, #message = if_not_exists(#message, :message)',
+      ConditionExpression:
+        'attribute_exists(#pk) AND attribute_not_exists(#deleted) AND #text <> :text AND (attribute_not_exists(#edited) OR #edited.#ts < :ts)',
+      ExpressionAttributeNames: {
+        '#pk': PK,
+        '#deleted': 'deleted',
+        '#original': 'originalText',
+        '#text': 'text',
+        '#edited': 'edited',
+        '#ts': 'ts',
+        '#message': 'message',
+      },
+      ExpressionAttributeValues: {
+        ':text': change.text,
+        ':edited': withoutUndefined(change.edited),
+        ':ts': change.edited.ts,
+        ':message': withoutUndefined(change.message),
+      },
+    });
+    return written !== undefined;
   }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {

@@ -34,6 +34,24 @@ export const eventIdFor = {
 } as const;
 
 /**
+ * What every event id captured from one Slack message starts with (`capturedMessage`, `pinnedMessage`):
+ * an edit or deletion in Slack finds them by it. The closing dot keeps `…000200.` from matching `…0002000.`.
+ */
+export function capturedMessagePrefix(channelId: string, messageTs: string): string {
+  return `msg.${channelId}.${messageTs}.`;
+}
+
+/** The Slack message (channel, ts) and how (`pin` or the shortcut's kind) a captured event id names, if it is one. */
+export function parseCapturedMessageId(
+  eventId: string,
+): { channelId: string; ts: string; how: 'pin' | 'shortcut' } | undefined {
+  const match = /^msg\.([A-Z0-9]+)\.(\d+\.\d+)\.([a-z]+)$/.exec(eventId);
+  if (!match) return undefined;
+  const [, channelId, ts, suffix] = match as unknown as [string, string, string, string];
+  return { channelId, ts, how: suffix === 'pin' ? 'pin' : 'shortcut' };
+}
+
+/**
  * An id derived from an alert (`alert.<digest>`): a timeline event id, or the request key of the
  * incident it opens. The parts are what identifies the alert's change, the same on every delivery and
  * from both members of an HA pair; hashed because alert keys and labels can be long.

@@ -55,7 +55,31 @@ export interface Incidents {
 
   /** Same contract as `addEvent`, for follow-ups. */
   addFollowUp(followUp: FollowUp): Promise<boolean>;
+
+  /** The events captured from one Slack message (📌, the shortcut), found by their ids' prefix. */
+  capturedMessageEvents(incidentId: string, channelId: string, messageTs: string): Promise<TimelineEvent[]>;
+
+  /**
+   * Makes the event of a captured Slack message follow an edit or deletion there, in one conditional
+   * write. `edited`: its text becomes the new text (the first text kept in `originalText`) unless it is
+   * deleted, has that text already, or holds an edit with the same or a later Slack ts (a redelivery, an
+   * edit arriving late). `deleted`: marked once, text kept. True when written; false, writing nothing,
+   * for those cases, for no such event, and for any event that is not a captured message (`msg.…`).
+   */
+  followCapturedMessage(incidentId: string, eventId: string, change: CapturedMessageChange): Promise<boolean>;
 }
+
+/** What happened in Slack to a captured message (`Incidents.followCapturedMessage`). */
+export type CapturedMessageChange =
+  | {
+      type: 'edited';
+      text: string;
+      /** Slack's edit time (ISO-8601), who edited when Slack says, and the edit's ts. */
+      edited: NonNullable<TimelineEvent['edited']>;
+      /** Where the message is, set on captures stored before events held it. */
+      message: NonNullable<TimelineEvent['message']>;
+    }
+  | { type: 'deleted'; deleted: NonNullable<TimelineEvent['deleted']> };
 
 export interface ChannelLinks {
   /** Links a Slack channel to an incident, so commands typed there act on it. */

@@ -140,7 +140,10 @@ describe('Slack interactivity', () => {
     );
     expect(captured).toHaveLength(1);
     expect(captured?.[0]).toMatchObject({ author: 'U0BOB', kind: 'note', at: '2023-11-14T22:15:00.000Z' });
-    expect(captured?.[0]?.text).toMatch(/\(https?:\/\/\S+\)$/);
+    // The link is kept beside the words (an edit in Slack replaces the words, not the link).
+    expect(captured?.[0]?.text).toBe(message.text);
+    expect(captured?.[0]?.message?.permalink).toMatch(/^https?:\/\/\S+\/p1700000100000200$/);
+    expect(captured?.[0]).toMatchObject({ via: 'pin', recordedBy: 'U0ALICE' });
   });
 
   it('adds a message with a chosen kind through the message shortcut', async () => {

@@ -266,7 +266,7 @@ describe('compilePostmortem: the seed incident', () => {
     ]);
   });
 
-  it('lists every event in the full timeline, change kinds included, with its kind', () => {
+  it('lists every event in the full timeline, change kinds included, with its kind, who and how', () => {
     // prepare
     const record = seedRecord();
 
@@ -277,13 +277,13 @@ describe('compilePostmortem: the seed incident', () => {
     const timeline = linesUnder(markdown, '## Full Timeline');
     expect(timeline).toHaveLength(record.events.length);
     expect(timeline[0]).toBe(
-      '- 15:30 — **declared** — Declared sev2: Login failures on the user authentication service',
+      '- 15:30 — **declared** — Declared sev2: Login failures on the user authentication service · by @U_DECLARER via command',
     );
-    expect(timeline).toContain('- 17:12 — **acknowledged** — Acknowledged');
+    expect(timeline).toContain('- 17:12 — **acknowledged** — Acknowledged · by @U_COMMANDER via command');
     expect(timeline).toContain(
-      '- 15:38 — **action** — Initial investigation focused on the authentication servers and database clusters.',
+      '- 15:38 — **action** — Initial investigation focused on the authentication servers and database clusters. · by @U_RESPONDER via command',
     );
-    expect(timeline.at(-1)).toBe('- 18:45 — **resolved** — Resolved');
+    expect(timeline.at(-1)).toBe('- 18:45 — **resolved** — Resolved · by @U_COMMANDER via command');
   });
 
   it('negative control: the checker reports a seed sentence recorded under the wrong kind', () => {

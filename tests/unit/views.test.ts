@@ -942,7 +942,7 @@ describe('manifest.yml', () => {
     // assess
     expect(appHomeSettings.home_tab_enabled).toBe(true);
     expect(events.request_url).toBe(requestUrl);
-    expect([...events.bot_events].sort()).toEqual(['app_home_opened', 'reaction_added']);
+    expect([...events.bot_events].sort()).toEqual(['app_home_opened', 'message.channels', 'reaction_added']);
   });
 
   it('sends interactivity to the same route, over HTTP rather than Socket Mode', () => {
