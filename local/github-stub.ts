@@ -58,6 +58,8 @@ export interface GitHubFaultOptions {
   retryAfterSeconds?: number;
   /** `x-ratelimit-reset` (epoch seconds) for `rate-limit`; default an hour from now. */
   resetAt?: number;
+  /** Only calls of this operation (`issues/create`…) fail; others pass by. Default: any call. */
+  operationId?: string;
 }
 
 export interface GitHubCall {
@@ -174,7 +176,7 @@ export interface GitHubStub {
     number: number,
     state: 'open' | 'closed',
   ): Promise<{ delivery: WebhookDelivery | undefined }>;
-  /** The next `count` calls (any route) fail so; afterwards calls are handled normally. */
+  /** The next `count` calls (of `options.operationId`, or any) fail so; then calls are handled normally. */
   failNext(count: number, fault: GitHubFault, options?: GitHubFaultOptions): void;
   reset(): void;
   close(): Promise<void>;
@@ -412,7 +414,12 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
   let webhook = options.webhook;
   const calls: GitHubCall[] = [];
   const deliveries: WebhookDelivery[] = [];
-  const faults: { fault: GitHubFault; retryAfterSeconds: number; resetAt: number | undefined }[] = [];
+  const faults: {
+    fault: GitHubFault;
+    retryAfterSeconds: number;
+    resetAt: number | undefined;
+    operationId: string | undefined;
+  }[] = [];
   const heldSockets = new Set<Socket>();
   let repos = new Map<string, RepoState>();
   let nextId = 1000;
@@ -850,7 +857,36 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
       send(res, status, payload, headers);
     };
 
-    const fault = faults.shift();
+    // Which operation of the description this is (checked after the faults and authentication).
+    const method = req.method ?? 'GET';
+    let matched: { route: Route; params: Record<string, string> } | undefined;
+    for (const route of routes) {
+      if (route.method !== method) continue;
+      const match = route.pattern.exec(url.pathname);
+      if (!match) continue;
+      const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
+      const params: Record<string, string> = {};
+      let ok = true;
+      names.forEach((name, index) => {
+        let value = match[index + 1] ?? '';
+        try {
+          value = decodeURIComponent(value);
+        } catch {
+          ok = false;
+        }
+        params[name] = value;
+        const declared = route.parameters.find((p) => p.in === 'path' && p.name === name);
+        const schema = declared?.schema ? resolve<Schema>(description, declared.schema) : {};
+        if (schema.type === 'integer' && !/^\d+$/.test(value)) ok = false;
+      });
+      if (ok) {
+        matched = { route, params };
+        break;
+      }
+    }
+    const operationId = matched?.route.operation.operationId;
+    const faultAt = faults.findIndex((f) => f.operationId === undefined || f.operationId === operationId);
+    const fault = faultAt >= 0 ? faults.splice(faultAt, 1)[0] : undefined;
     if (fault && fault.fault !== 'lose') {
       if (fault.fault === 'hang') {
         hold(req);
@@ -926,32 +962,6 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
     }
 
     // The description.
-    const method = req.method ?? 'GET';
-    let matched: { route: Route; params: Record<string, string> } | undefined;
-    for (const route of routes) {
-      if (route.method !== method) continue;
-      const match = route.pattern.exec(url.pathname);
-      if (!match) continue;
-      const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
-      const params: Record<string, string> = {};
-      let ok = true;
-      names.forEach((name, index) => {
-        let value = match[index + 1] ?? '';
-        try {
-          value = decodeURIComponent(value);
-        } catch {
-          ok = false;
-        }
-        params[name] = value;
-        const declared = route.parameters.find((p) => p.in === 'path' && p.name === name);
-        const schema = declared?.schema ? resolve<Schema>(description, declared.schema) : {};
-        if (schema.type === 'integer' && !/^\d+$/.test(value)) ok = false;
-      });
-      if (ok) {
-        matched = { route, params };
-        break;
-      }
-    }
     if (!matched) {
       answer(404, { message: 'Not Found', documentation_url: DOCS, status: '404' }, {}, [
         `${method} ${url.pathname} is not an operation of GitHub's REST description`,
@@ -1154,6 +1164,7 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
           fault,
           retryAfterSeconds: failOptions?.retryAfterSeconds ?? 1,
           resetAt: failOptions?.resetAt,
+          operationId: failOptions?.operationId,
         });
       }
     },

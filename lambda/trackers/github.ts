@@ -7,12 +7,12 @@
  * follow-up must not be able to ping a team or inject HTML.
  *
  * Idempotency of `create`: the body carries a hidden marker `<!-- incident-bot:key=… -->`. Before
- * creating, the adapter lists the repository's issues carrying the request's labels (all states,
- * newest first) and reuses the one whose body carries the marker. The list endpoint is read from
- * the primary store, unlike the search API, whose index lags by seconds to minutes: a retry right
- * after a lost answer would not find the issue there. The labels narrow the list to the incident's
- * own issues (they include `INC-n`); a token without push access has its labels dropped by GitHub,
- * and then the newest 100 issues are scanned instead.
+ * creating, the adapter lists the repository's issues labelled with the incident (`INC-n`; all
+ * states, newest 100) and reuses the one whose body carries the marker; failing that, the newest
+ * 100 issues of any label (GitHub drops the labels of a token without push access). The list
+ * endpoint reads the primary store, unlike the search API, whose index lags by seconds to
+ * minutes: a retry right after a lost answer would not find the issue there. An incident with
+ * more than 100 issues, in a repository with more than 100 newer ones, would escape the check.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -117,9 +117,8 @@ function rateLimit(
   const secondary = /secondary rate limit|abuse detection/i.test(message);
   if (status === 429) return { waitMs: retryAfter ?? (exhausted ? untilReset : undefined) };
   if (status !== 403) return undefined;
-  if (retryAfter !== undefined && (secondary || exhausted || headers.has('retry-after'))) {
-    return { waitMs: retryAfter };
-  }
+  // GitHub: with `retry-after`, wait that long; with the limit spent, until it resets.
+  if (retryAfter !== undefined) return { waitMs: retryAfter };
   if (exhausted) return { waitMs: untilReset };
   if (secondary) return { waitMs: SECONDARY_RATE_LIMIT_WAIT_MS };
   return undefined;
@@ -358,15 +357,16 @@ export class GitHubTracker implements Tracker {
   /** The issue an earlier attempt of this request created, found by the marker in its body. */
   private async findCreated(request: TicketRequest): Promise<GitHubIssue | undefined> {
     const marker = idempotencyMarker(request.idempotencyKey);
-    // `labels` is a comma-separated filter: a label holding a comma cannot be part of it.
-    const labels = [...new Set(request.labels)].filter((label) => !label.includes(',')).join(',');
     const query: Record<string, string> = {
       state: 'all',
       sort: 'created',
       direction: 'desc',
       per_page: '100',
     };
-    const attempts = labels ? [{ ...query, labels }, query] : [query];
+    // Narrowed by the incident's own label, which stays while the severity label may change
+    // between attempts; then the newest issues, for a token whose labels GitHub dropped.
+    const incident = request.labels.find((label) => /^INC-\d+$/.test(label));
+    const attempts = incident ? [{ ...query, labels: incident }, query] : [query];
     for (const attempt of attempts) {
       const { json } = await this.client.call('GET', this.client.repoPath('/issues'), { query: attempt });
       if (!Array.isArray(json)) throw new TrackerError('list issues: GitHub answered without a list', false);
@@ -378,8 +378,6 @@ export class GitHubTracker implements Tracker {
           item.body.includes(marker),
       );
       if (found) return asIssue(found, 'list issues');
-      // Labels found issues: they were kept, so the earlier attempt's issue would carry them too.
-      if (json.length > 0) return undefined;
     }
     return undefined;
   }

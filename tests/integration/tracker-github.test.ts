@@ -121,7 +121,7 @@ describe('GitHub tracker against the GitHub stand-in', () => {
 
   it('finds the issue a lost answer created instead of creating a second', async () => {
     // arrange
-    stub.failNext(1, 'lose');
+    stub.failNext(1, 'lose', { operationId: 'issues/create' });
     const lost = await rejection(tracker.create(request()));
 
     // act
@@ -130,12 +130,35 @@ describe('GitHub tracker against the GitHub stand-in', () => {
 
     // assess
     expect(lost.retryable).toBe(true);
+    expect(stub.calls.filter((c) => c.operationId === 'issues/create').map((c) => c.status)).toEqual([
+      0, 201,
+    ]);
     expect(retried).toMatchObject({ key: 'acme/ops#1', id: '1' });
     expect(other).toMatchObject({ key: 'acme/ops#2' });
     expect(stub.issues('acme/ops').map((i) => i.title)).toEqual([
       'Add a canary for the auth service',
       'Another fix',
     ]);
+  });
+
+  it('finds the earlier issue when the severity label changed between attempts', async () => {
+    // arrange
+    await tracker.create(
+      request({
+        labels: ['incident', 'INC-7', 'sev1'],
+        title: 'Other follow-up',
+        idempotencyKey: 'INC-7.task.1',
+      }),
+    );
+    stub.failNext(1, 'lose', { operationId: 'issues/create' });
+    await rejection(tracker.create(request({ labels: ['incident', 'INC-7', 'sev2'] })));
+
+    // act
+    const retried = await tracker.create(request({ labels: ['incident', 'INC-7', 'sev1'] }));
+
+    // assess
+    expect(retried.id).toBe('2');
+    expect(stub.issues('acme/ops')).toHaveLength(2);
   });
 
   it('finds an earlier issue even when GitHub dropped its labels (no push access)', async () => {
@@ -162,7 +185,7 @@ describe('GitHub tracker against the GitHub stand-in', () => {
     });
 
     // act
-    stub.failNext(1, 500);
+    stub.failNext(1, 500, { operationId: 'issues/create' });
     const serverError = await rejection(tracker.create(request()));
     stub.failNext(1, 429, { retryAfterSeconds: 7 });
     const throttled = await rejection(tracker.create(request()));
@@ -302,6 +325,23 @@ describe('GitHub tracker against the GitHub stand-in', () => {
         [1, 'closed', true],
         [2, 'open', false],
       ]);
+    });
+
+    it('retried after lost answers, still makes one commit and opens one pull request', async () => {
+      // arrange
+      stub.failNext(1, 'lose', { operationId: 'repos/create-or-update-file-contents' });
+      stub.failNext(1, 'lose', { operationId: 'pulls/create' });
+      const lostCommit = await rejection(postmortems.publish(publication('# v1\n')));
+      const lostPull = await rejection(postmortems.publish(publication('# v1\n')));
+
+      // act
+      const settled = await postmortems.publish(publication('# v1\n'));
+
+      // assess
+      expect([lostCommit.retryable, lostPull.retryable]).toEqual([true, true]);
+      expect(settled).toMatchObject({ number: 1, opened: false, updated: false });
+      expect(stub.pulls('acme/postmortems')).toHaveLength(1);
+      expect(stub.commitsOn('acme/postmortems', 'incident-bot/INC-7')).toHaveLength(1);
     });
 
     it('opens a new pull request once the earlier one is closed with unmerged changes', async () => {
