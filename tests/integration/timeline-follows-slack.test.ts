@@ -292,6 +292,72 @@ describe('a timeline that follows Slack', () => {
     expect(text).not.toContain('Failover done; lag 0');
   });
 
+  it('treats a message deleted with its thread (left as a tombstone) as deleted', async () => {
+    // prepare
+    const parent = { ts: '1700000720.000100', text: 'DB failover thread', user: 'U0DAN' };
+    harness.slack.messages.push({ channel: channelId, ...parent });
+    await harness.event({
+      type: 'reaction_added',
+      user: 'U0CAROL',
+      reaction: 'pushpin',
+      item: { type: 'message', channel: channelId, ts: parent.ts },
+      event_ts: '1700000730.000100',
+    });
+    expect(await captured(parent.ts)).toMatchObject({ text: parent.text, recordedBy: 'U0CAROL' });
+
+    // act: Slack's message_changed whose message became "This message was deleted."
+    await harness.event({
+      type: 'message',
+      subtype: 'message_changed',
+      hidden: true,
+      channel: channelId,
+      ts: '1700000760.000100',
+      event_ts: '1700000760.000100',
+      message: {
+        type: 'message',
+        subtype: 'tombstone',
+        text: 'This message was deleted.',
+        user: 'USLACKBOT',
+        ts: parent.ts,
+        thread_ts: parent.ts,
+        reply_count: 2,
+      },
+      previous_message: { type: 'message', user: parent.user, text: parent.text, ts: parent.ts },
+    });
+
+    // assess
+    expect(await captured(parent.ts)).toMatchObject({
+      text: parent.text,
+      deleted: { at: '2023-11-14T22:26:00.000Z' },
+    });
+    expect((await captured(parent.ts)).edited).toBeUndefined();
+  });
+
+  it('never changes an event that is not a captured message, whatever its id is asked', async () => {
+    // prepare
+    const store = harness.server.store;
+    const declared = (await store.getRecord('INC-1'))?.events.find((event) => event.kind === 'declared');
+    if (!declared) throw new Error('no declared event');
+
+    // act
+    const edited = await store.followCapturedMessage('INC-1', declared.id, {
+      type: 'edited',
+      text: 'rewritten',
+      edited: { at: '2023-11-14T22:30:00.000Z', ts: '1700000999.000100' },
+      message: { channelId, ts: '1700000999.000100' },
+    });
+    const deleted = await store.followCapturedMessage('INC-1', declared.id, {
+      type: 'deleted',
+      deleted: { at: '2023-11-14T22:30:00.000Z' },
+    });
+
+    // assess
+    expect([edited, deleted]).toEqual([false, false]);
+    expect((await store.getRecord('INC-1'))?.events.find((event) => event.id === declared.id)).toEqual(
+      declared,
+    );
+  });
+
   it('after resolve, follows an edit into the stored postmortem, whose Full Timeline names who, how and the link', async () => {
     // prepare
     clock.set('2023-11-14T22:40:00.000Z');
