@@ -185,7 +185,7 @@ export interface GitHubStub {
 // ---------------------------------------------------------------------------------------------
 // The description, and checking requests against it
 
-type Schema = {
+export type Schema = {
   $ref?: string;
   type?: string | string[];
   nullable?: boolean;
@@ -198,7 +198,7 @@ type Schema = {
   anyOf?: Schema[];
 };
 
-interface Parameter {
+export interface Parameter {
   name: string;
   in: 'path' | 'query' | 'header';
   required?: boolean;
@@ -206,18 +206,18 @@ interface Parameter {
   'x-multi-segment'?: boolean;
 }
 
-interface Operation {
+export interface Operation {
   operationId: string;
   parameters?: (Parameter | { $ref: string })[];
   requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
 }
 
-interface Description {
+export interface Description {
   paths: Record<string, Record<string, Operation>>;
   components?: { parameters?: Record<string, Parameter>; schemas?: Record<string, Schema> };
 }
 
-interface Route {
+export interface Route {
   method: string;
   template: string;
   pattern: RegExp;

@@ -500,6 +500,13 @@ describe('GitHub tracker against the GitHub stand-in', () => {
   });
 
   describe('the stand-in checks requests against GitHub’s REST description', () => {
+    const mainSha = async () => {
+      const ref = (await (await call('GET', '/repos/acme/postmortems/git/ref/heads/main')).json()) as {
+        object: { sha: string };
+      };
+      return ref.object.sha;
+    };
+
     /** `headers` override the defaults; an empty value leaves that header out. */
     const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
       const sent: Record<string, string> = {
@@ -550,6 +557,50 @@ describe('GitHub tracker against the GitHub stand-in', () => {
       expect(misspelt.status).toBe(422);
       expect(pullNoBase.status).toBe(422);
       expect(stub.issues('acme/ops')).toHaveLength(0);
+    });
+
+    it('enforces GitHub’s own rules for files, branches and pull requests', async () => {
+      // arrange
+      const put = (body: Record<string, unknown>) =>
+        call('PUT', '/repos/acme/postmortems/contents/postmortems/INC-9.md', { message: 'm', ...body });
+      await call('POST', '/repos/acme/postmortems/git/refs', {
+        ref: 'refs/heads/b',
+        sha: await mainSha(),
+      });
+
+      // act
+      const created = await put({ content: Buffer.from('one').toString('base64'), branch: 'b' });
+      const withoutSha = await put({ content: Buffer.from('two').toString('base64'), branch: 'b' });
+      const staleSha = await put({
+        content: Buffer.from('two').toString('base64'),
+        branch: 'b',
+        sha: 'f'.repeat(40),
+      });
+      const noBranch = await put({ content: Buffer.from('two').toString('base64'), branch: 'nope' });
+      const firstPull = await call('POST', '/repos/acme/postmortems/pulls', {
+        title: 't',
+        head: 'b',
+        base: 'main',
+      });
+      const secondPull = await call('POST', '/repos/acme/postmortems/pulls', {
+        title: 't',
+        head: 'b',
+        base: 'main',
+      });
+      const sameRef = await call('POST', '/repos/acme/postmortems/git/refs', {
+        ref: 'refs/heads/b',
+        sha: 'x',
+      });
+
+      // assess
+      expect([created.status, withoutSha.status, staleSha.status, noBranch.status]).toEqual([
+        201, 422, 409, 404,
+      ]);
+      expect([firstPull.status, secondPull.status, sameRef.status]).toEqual([201, 422, 422]);
+      expect(((await secondPull.json()) as { errors: { message: string }[] }).errors[0]?.message).toBe(
+        'A pull request already exists for acme:b.',
+      );
+      expect(stub.file('acme/postmortems', 'b', 'postmortems/INC-9.md')).toBe('one');
     });
 
     it('refuses an undeclared or ill-typed query parameter, a missing version header and a bad token', async () => {
