@@ -30,6 +30,8 @@ import type { Scheduler, Timer } from './scheduling/scheduler';
 import { CommandService } from './service/command-service';
 import type { ChatGateway } from './slack/chat';
 import type { IncidentStore } from './store/store';
+import { buildTrackers, type TrackerSecrets, type Trackers } from './trackers/setup';
+import { TicketDesk, type TicketRetryPolicy } from './trackers/tickets';
 
 export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
   store: IncidentStore;
@@ -56,6 +58,11 @@ export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Schedu
    * number (Slack user id → E.164). Off when absent or without numbers.
    */
   sms?: { sender: TextSender; phoneNumbers: Readonly<Record<string, string>> };
+  /**
+   * Tracker credentials (docs/trackers.md): only what the policy's `followups` and `postmortems`
+   * use is required (a missing one fails the build here, naming it). `fetch` for the tests' stand-ins.
+   */
+  trackers?: { secrets: TrackerSecrets; fetch?: FetchLike; retry?: Partial<TicketRetryPolicy> };
   /** Epoch ms: step leases taken before it are void (a store this process owns alone). */
   leasesBefore?: number;
   log?: (line: string) => void;
@@ -76,6 +83,8 @@ export interface Bot<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
   escalation: EscalationEngine;
   /** Turns monitoring alerts into incidents and notes (HTTP routes, SNS). */
   alerts: AlertService;
+  /** The trackers the policy names, and the webhook routes that may be called (trackers/setup.ts). */
+  trackers: Trackers;
   /** Queues the missing work of every active incident whose progress lags its state. */
   reconcile(options?: { deadline?: number }): Promise<ReconcileReport>;
   /** What a due timer does. */
@@ -141,7 +150,31 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
       }),
     ),
   });
-  const runJob = createJobRunner({ ...adapters, escalation, ...(texts ? { texts } : {}), enqueue });
+  const trackers = buildTrackers(
+    settings.policy,
+    settings.trackerEndpoints,
+    adapters.trackers?.secrets ?? {},
+    adapters.trackers?.fetch,
+  );
+  const tickets = trackers.tracker
+    ? new TicketDesk({
+        store,
+        tracker: trackers.tracker,
+        chat,
+        clock,
+        policy: settings.policy,
+        enqueue,
+        ...(adapters.trackers?.retry ? { retry: adapters.trackers.retry } : {}),
+        ...(adapters.log ? { log: adapters.log } : {}),
+      })
+    : undefined;
+  const runJob = createJobRunner({
+    ...adapters,
+    escalation,
+    ...(texts ? { texts } : {}),
+    ...(tickets ? { tickets } : {}),
+    enqueue,
+  });
   const queue = adapters.jobs(runJob);
   jobs = queue;
   const commands = new CommandService({ ...adapters, jobs: queue });
@@ -170,6 +203,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
     scheduler,
     escalation,
     alerts,
+    trackers,
     fireTimer,
     syncOnCall: () =>
       syncOnCall({

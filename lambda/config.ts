@@ -11,6 +11,7 @@ import { checkPolicy, type EscalationPolicy, parsePolicy } from './incidents/pol
 import { isValidTimeZone } from './incidents/time';
 import { type PhoneNumbers, phoneNumbersJson } from './paging/phone-numbers';
 import { TABLE } from './store/table';
+import type { TrackerEndpoints, TrackerSecrets } from './trackers/setup';
 import { describeIssues } from './validation';
 
 type Env = Record<string, string | undefined>;
@@ -68,6 +69,12 @@ const sharedSchema = {
     (entry) => SNS_TOPIC_ARN.test(entry),
     'comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)',
   ),
+  /** Trackers for follow-ups and postmortem pull requests (docs/trackers.md); their keys are secrets. */
+  GITHUB_API_URL: z.url({ error: 'expected a URL' }).default('https://api.github.com'),
+  JIRA_BASE_URL: optionalText.pipe(
+    z.url({ error: 'expected a URL like https://acme.atlassian.net' }).optional(),
+  ),
+  LINEAR_API_URL: z.url({ error: 'expected a URL' }).default('https://api.linear.app/graphql'),
 };
 
 const localSchema = z.object({
@@ -83,6 +90,14 @@ const localSchema = z.object({
   WEBHOOK_SIGNING_SECRET: optionalText,
   /** `{"U0ANNA":"+4915112345678"}`: texts for unacknowledged pages (AWS: the Slack secret's phoneNumbers). */
   ONCALL_PHONE_NUMBERS: optionalText.pipe(phoneNumbersJson.optional()),
+  /** Tracker credentials (docs/trackers.md); in AWS the Slack secret's fields of the same meaning. */
+  GITHUB_TOKEN: optionalText,
+  GITHUB_WEBHOOK_SECRET: optionalText,
+  JIRA_EMAIL: optionalText,
+  JIRA_API_TOKEN: optionalText,
+  JIRA_WEBHOOK_SECRET: optionalText,
+  LINEAR_API_KEY: optionalText,
+  LINEAR_WEBHOOK_SECRET: optionalText,
   /** Seconds between reconciler runs; 0 runs it only at start. */
   RECONCILE_INTERVAL: z.coerce
     .number({ error: 'expected a number of seconds' })
@@ -134,6 +149,8 @@ export interface BotSettings {
   policy?: EscalationPolicy;
   pagerDutyEventsUrl: string;
   opsgenieApiUrl: string;
+  /** Where GitHub, Jira and Linear are (their credentials are secrets: `TrackerSecrets`). */
+  trackerEndpoints: TrackerEndpoints;
 }
 
 /**
@@ -154,6 +171,8 @@ export interface LocalConfig extends BotSettings {
   webhookSigningSecret?: string;
   /** Slack user id → E.164 number (ONCALL_PHONE_NUMBERS): texts for unacknowledged pages; unset: none. */
   phoneNumbers?: PhoneNumbers;
+  /** Tracker credentials from the environment (GITHUB_TOKEN…); only what the policy uses is needed. */
+  trackerSecrets: TrackerSecrets;
   /** Seconds between reconciler runs (0: only at start). */
   reconcileIntervalSeconds: number;
   alertsSns: AlertsSnsSettings;
@@ -172,6 +191,10 @@ export interface LambdaConfig extends BotSettings {
   alertsSns: AlertsSnsSettings;
   /** EventBridge Scheduler: all three, or no timers (tiers past the first do not fire). */
   scheduler?: { groupName: string; targetArn: string; roleArn: string; deadLetterArn?: string };
+}
+
+function definedOnly<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
 }
 
 function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
@@ -214,6 +237,11 @@ function settings(
     policy,
     pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL,
     opsgenieApiUrl: env.OPSGENIE_API_URL,
+    trackerEndpoints: {
+      githubApiUrl: env.GITHUB_API_URL,
+      ...(env.JIRA_BASE_URL ? { jiraBaseUrl: env.JIRA_BASE_URL } : {}),
+      linearApiUrl: env.LINEAR_API_URL,
+    },
   };
 }
 
@@ -241,6 +269,15 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
     ...(parsed.ONCALL_PHONE_NUMBERS && Object.keys(parsed.ONCALL_PHONE_NUMBERS).length > 0
       ? { phoneNumbers: parsed.ONCALL_PHONE_NUMBERS }
       : {}),
+    trackerSecrets: definedOnly({
+      githubToken: parsed.GITHUB_TOKEN,
+      githubWebhookSecret: parsed.GITHUB_WEBHOOK_SECRET,
+      jiraEmail: parsed.JIRA_EMAIL,
+      jiraApiToken: parsed.JIRA_API_TOKEN,
+      jiraWebhookSecret: parsed.JIRA_WEBHOOK_SECRET,
+      linearApiKey: parsed.LINEAR_API_KEY,
+      linearWebhookSecret: parsed.LINEAR_WEBHOOK_SECRET,
+    }),
     reconcileIntervalSeconds: parsed.RECONCILE_INTERVAL,
     alertsSns: alertsSns(parsed),
   };

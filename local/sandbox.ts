@@ -5,6 +5,7 @@
  * when asked the PagerDuty stand-in (pagerduty-stub.ts) as PAGERDUTY_EVENTS_URL. Slash commands are
  * signed with a fresh signing secret, as Slack signs them.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { loadLocalConfig } from '../lambda/config';
 import type { PageRetryPolicy } from '../lambda/escalation/engine';
 import type { Clock } from '../lambda/incidents/time';
+import type { TicketRetryPolicy } from '../lambda/trackers/tickets';
 import { type PagerDutyStub, type PagerDutyStubOptions, startPagerDutyStub } from './pagerduty-stub';
 import { type LocalServer, type LocalServerOptions, startLocalServer } from './server';
 import { type SlackApiStub, type SlackApiStubOptions, startSlackApiStub } from './slack-api-stub';
@@ -61,6 +63,8 @@ export interface SandboxOptions extends SandboxSlackOptions {
   inMemory?: boolean;
   clock?: Clock;
   pageRetry?: Partial<PageRetryPolicy>;
+  /** How follow-up tickets are retried (tests shorten it). */
+  trackerRetry?: Partial<TicketRetryPolicy>;
   /** The server's log lines. @default none */
   log?: (line: string) => void;
   /** A job that failed after its retries. @default recorded in `jobErrors` as `type: message` */
@@ -146,6 +150,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       options.onJobError ?? ((job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`)),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
+    ...(options.trackerRetry ? { trackerRetry: options.trackerRetry } : {}),
   });
   const endpoint = `${server.url}/slack/events`;
 

@@ -37,6 +37,7 @@ import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
 import { DynamoJobJournal } from '../lambda/store/job-journal';
 import { DynamoTimerStore } from '../lambda/store/timer-store';
+import type { TicketRetryPolicy } from '../lambda/trackers/tickets';
 import { BodyTooLargeError, readBody, toApiGatewayEvent, writeResult } from './apigw';
 import { SmsStub } from './sms-stub';
 
@@ -87,6 +88,8 @@ export interface LocalServerOptions {
   log?: (line: string) => void;
   /** How pages are retried between attempts (tests shorten it). */
   pageRetry?: Partial<PageRetryPolicy>;
+  /** How follow-up tickets are retried (tests shorten it). */
+  trackerRetry?: Partial<TicketRetryPolicy>;
   /** Skip the bot token check at start (tests whose Slack stand-in is not up yet). */
   skipAuthCheck?: boolean;
   /** Sends the texts when ONCALL_PHONE_NUMBERS is set. @default an SmsStub that logs them */
@@ -150,6 +153,10 @@ export async function startLocalServer(
       ? { sms: { sender: options.textSender ?? new SmsStub({ log }), phoneNumbers: config.phoneNumbers } }
       : {}),
     alertLinks: { client, tableName: config.tableName },
+    trackers: {
+      secrets: config.trackerSecrets,
+      ...(options.trackerRetry ? { retry: options.trackerRetry } : {}),
+    },
     ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
     ...(leasesBefore ? { leasesBefore } : {}),
     log,

@@ -21,7 +21,13 @@ import type { Scheduler } from '../scheduling/scheduler';
 import { SlackChat } from '../slack/chat';
 import { makeDocumentClient } from '../store/client';
 import { DynamoIncidentStore } from '../store/dynamo-store';
-import { cachedSecret, readAlertSecret, readSlackSecret, type SlackSecret } from './secrets';
+import {
+  cachedSecret,
+  readAlertSecret,
+  readSlackSecret,
+  type SlackSecret,
+  trackerSecretsOf,
+} from './secrets';
 
 export { readSlackSecret, type SlackSecret } from './secrets';
 
@@ -116,6 +122,7 @@ function build(
     pagers: { webhookSigningSecret: secret.webhookSigningSecret },
     ...(Object.keys(phoneNumbers).length > 0 ? { sms: { sender: lazyTextSender(), phoneNumbers } } : {}),
     alertLinks: { client, tableName: config.tableName },
+    trackers: { secrets: trackerSecretsOf(secret) },
     // Timers fire in the escalation function (EventBridge invokes it), not through this callback.
     scheduler: () => (config.scheduler ? lazyScheduler(config.scheduler) : noScheduler),
     // Without a queue (a minimal stack) the slow work runs before the answer, as it must in Lambda.

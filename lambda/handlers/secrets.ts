@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { errorMessage } from '../incidents/errors';
 import { registerSecrets, type StructuredLog } from '../observability/log';
 import { secretStrings } from '../paging/phone-numbers';
+import type { TrackerSecrets } from '../trackers/setup';
 
 /** How long a read value is used before it is read again. */
 export const SECRET_TTL_MS = 5 * 60_000;
@@ -26,6 +27,14 @@ const slackSecretSchema = z.object({
    * where it is used (`usablePhoneNumbers`), so a mistyped number costs that person's texts, not the bot.
    */
   phoneNumbers: z.unknown().optional(),
+  /** Tracker credentials and webhook secrets (docs/trackers.md); only what the policy uses is needed. */
+  githubToken: z.string().min(1).optional(),
+  githubWebhookSecret: z.string().min(1).optional(),
+  jiraEmail: z.string().min(1).optional(),
+  jiraApiToken: z.string().min(1).optional(),
+  jiraWebhookSecret: z.string().min(1).optional(),
+  linearApiKey: z.string().min(1).optional(),
+  linearWebhookSecret: z.string().min(1).optional(),
 });
 export type SlackSecret = z.infer<typeof slackSecretSchema>;
 
@@ -66,8 +75,25 @@ export async function readSlackSecret(client: SecretsManagerClient, arn: string)
     secret.webhookSigningSecret,
     secret.alertToken,
     ...secretStrings(secret.phoneNumbers),
+    ...Object.values(trackerSecretsOf(secret)),
   );
   return secret;
+}
+
+/** The tracker credentials the Slack secret holds (the environment's GITHUB_TOKEN… locally). */
+export function trackerSecretsOf(secret: SlackSecret): TrackerSecrets {
+  const { githubToken, githubWebhookSecret, jiraEmail, jiraApiToken, jiraWebhookSecret } = secret;
+  const { linearApiKey, linearWebhookSecret } = secret;
+  const all = {
+    githubToken,
+    githubWebhookSecret,
+    jiraEmail,
+    jiraApiToken,
+    jiraWebhookSecret,
+    linearApiKey,
+    linearWebhookSecret,
+  };
+  return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 }
 
 /** The generated alert token, in its own secret so that filling in the Slack secret cannot delete it. */

@@ -24,6 +24,8 @@ export const partSchema = z.union([
   z.strictObject({ block: z.string() }),
   /** The channel an incident is getting, by the name it will have (before it exists). */
   z.strictObject({ newChannelOf: z.strictObject({ number: z.number().int(), title: z.string() }) }),
+  /** A web link (a ticket, a pull request): `text` shown, linking to the http(s) `link`. */
+  z.strictObject({ link: z.string().regex(/^https?:\/\/[^\s<>|]+$/), text: z.string() }),
 ]);
 export type Part = z.infer<typeof partSchema>;
 
@@ -42,6 +44,7 @@ export function plainText(message: Message): string {
       if ('typed' in part) return part.typed;
       if ('quoted' in part) return part.quoted;
       if ('newChannelOf' in part) return `the channel of INC-${part.newChannelOf.number}`;
+      if ('link' in part) return `${part.text} (${part.link})`;
       return `\n${part.block}\n`;
     })
     .join('');

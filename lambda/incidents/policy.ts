@@ -189,6 +189,67 @@ const tierSchema = z
 
 const tiersSchema = z.array(tierSchema).min(1, { error: 'expected at least one tier' });
 
+const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const repoSchema = z.string({ error: 'expected owner/name, like acme/ops' }).regex(REPO, {
+  error: 'expected owner/name, like acme/ops',
+});
+const labelsSchema = z
+  .array(
+    z
+      .string()
+      .min(1, { error: 'labels are non-empty' })
+      .max(50, { error: 'labels are at most 50 characters' }),
+  )
+  .optional();
+
+/** Where follow-ups become tickets (docs/trackers.md). */
+const followupsSchema = z.discriminatedUnion(
+  'tracker',
+  [
+    z.strictObject({ tracker: z.literal('github'), repo: repoSchema, labels: labelsSchema }),
+    z.strictObject({
+      tracker: z.literal('jira'),
+      project: z
+        .string({ error: 'expected a Jira project key like OPS' })
+        .regex(/^[A-Z][A-Z0-9_]{1,9}$/, { error: 'expected a Jira project key like OPS' }),
+      issueType: z.string().min(1).optional(),
+      labels: labelsSchema,
+    }),
+    z.strictObject({
+      tracker: z.literal('linear'),
+      team: z
+        .string({ error: 'expected a Linear team key like OPS' })
+        .regex(/^[A-Za-z0-9]{1,7}$/, { error: 'expected a Linear team key like OPS' }),
+      labels: labelsSchema,
+    }),
+  ],
+  { error: 'expected tracker: github, jira or linear' },
+);
+
+/** A Slack user's accounts in the trackers, so a follow-up's owner becomes the ticket's assignee. */
+const personSchema = z.strictObject({
+  github: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, { error: 'expected a GitHub login like anna-k' })
+    .optional(),
+  jira: z.string().min(1, { error: 'expected a Jira account id' }).optional(),
+  linear: z.string().min(1, { error: 'expected a Linear user id' }).optional(),
+});
+
+/** Postmortems committed to a GitHub repository, each through a pull request. */
+const postmortemsSchema = z.strictObject({
+  github: z.strictObject({
+    repo: repoSchema,
+    branch: z.string().min(1).default('main'),
+    path: z
+      .string()
+      .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[A-Za-z0-9_./-]*[A-Za-z0-9_-]$/, {
+        error: 'expected a folder inside the repository, like postmortems',
+      })
+      .default('postmortems'),
+  }),
+});
+
 const policySchema = z
   .object({
     teams: z.record(z.string().regex(NAME, { error: 'team names are words' }), teamSchema),
@@ -225,6 +286,18 @@ const policySchema = z
       })
       .strict()
       .default({}),
+    followups: followupsSchema.optional(),
+    people: z
+      .record(z.string(), personSchema)
+      .superRefine((people, ctx) => {
+        for (const key of Object.keys(people)) {
+          if (!slackUserId.safeParse(key).success) {
+            ctx.addIssue({ code: 'custom', path: [key], message: 'expected a Slack user id like U0123ABC' });
+          }
+        }
+      })
+      .optional(),
+    postmortems: postmortemsSchema.optional(),
   })
   .strict();
 

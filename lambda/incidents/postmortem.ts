@@ -217,9 +217,18 @@ function followUpList(followUps: readonly FollowUp[], type: FollowUpType, ctx: R
   return items
     .map(
       (f) =>
-        `- ${blockStart(namedMentions(inline(f.text), ctx))} — owner: ${f.owner ? who(f.owner, ctx) : 'unassigned'}`,
+        `- ${blockStart(namedMentions(inline(f.text), ctx))} — owner: ${f.owner ? who(f.owner, ctx) : 'unassigned'}${ticketOf(f)}`,
     )
     .join('\n');
+}
+
+/** ` — ticket: [acme/ops#42](url) (closed)`: the follow-up's ticket, when it has one. */
+function ticketOf(followUp: FollowUp): string {
+  const { ticket } = followUp;
+  if (!ticket) return '';
+  const key = ticket.key.replace(/[[\]]/g, '');
+  const url = ticket.url.replace(/[()\s]/g, encodeURIComponent);
+  return ` — ticket: [${key}](${url})${followUp.ticketState === 'closed' ? ' (closed)' : ''}`;
 }
 
 function metrics(incident: Incident, events: TimelineEvent[]): string {

@@ -7,6 +7,7 @@
 import { pagedTeams, planTiers } from './escalation';
 import type { EscalationPolicy } from './policy';
 import { isTextStep, textsDue } from './texts';
+import { ticketsWanted } from './tickets';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from './types';
 
 /** Slack work, in the order it is done; a step runs once the steps it needs are finished. */
@@ -227,7 +228,11 @@ export function isSettled(record: IncidentRecord, settings: ProgressSettings): b
   if (record.incident.status !== 'resolved') return false;
   const steps = Object.values(record.steps ?? {});
   if (steps.some((step) => step.state === 'running')) return false;
-  return pendingSlackSteps(record, settings).length === 0 && pendingPagerNotices(record).length === 0;
+  return (
+    pendingSlackSteps(record, settings).length === 0 &&
+    pendingPagerNotices(record).length === 0 &&
+    ticketsWanted(record, settings.policy).length === 0
+  );
 }
 
 /** A step a try could take now: never tried, failed and due again, or running on a lease that is gone. */
@@ -265,6 +270,9 @@ export function isLagging(
     return true;
   }
   if (pendingPagerNotices(record).some((name) => takeable(steps[name], nowMs, leasesBefore))) return true;
+  if (ticketsWanted(record, settings.policy).some(({ step }) => takeable(steps[step], nowMs, leasesBefore))) {
+    return true;
+  }
   if (
     settings.texting &&
     textsDue(record, settings.policy, nowMs).some(

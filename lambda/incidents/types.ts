@@ -3,6 +3,7 @@
  * and crosses process boundaries (jobs, timers), so nothing holds a Date or a class instance.
  * Times are ISO-8601 strings in UTC (`2024-02-18T15:30:00.000Z`).
  */
+import type { Ticket, TicketState } from '../trackers/tracker';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -161,6 +162,12 @@ export interface FollowUp {
   owner?: string;
   author: string;
   createdAt: string;
+  /** The ticket it became in the configured tracker (docs/trackers.md), once created. */
+  ticket?: Ticket;
+  /** The ticket's state as its tracker last reported it (webhook or poll). */
+  ticketState?: TicketState;
+  /** ISO UTC: when the ticket was closed, while it is. */
+  ticketClosedAt?: string;
 }
 
 /**

@@ -46,6 +46,8 @@ export const jobSchema = z.discriminatedUnion('type', [
     severity: z.enum(SEVERITIES),
     tier: z.number().int().min(1),
   }),
+  /** Create the tickets the incident's follow-ups lack in the configured tracker (trackers/tickets.ts). */
+  z.object({ type: z.literal('tickets'), incidentId }),
   /** Do whatever the incident's progress record says is missing (the reconciler's unit of work). */
   z.object({ type: z.literal('reconcile-incident'), incidentId }),
   /** Tell the announcement channel that the severity changed. */
@@ -134,6 +136,9 @@ export function laneOf(job: Job): string {
       return `${job.incidentId}/${job.step}`;
     case 'sms':
       return `${job.incidentId}/sms`;
+    case 'tickets':
+      // A tracker that hangs must not hold the incident's Slack work.
+      return `${job.incidentId}/tickets`;
     case 'escalation-start':
     case 'escalation-ack':
     case 'escalation-resolve':

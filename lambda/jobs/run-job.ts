@@ -35,6 +35,7 @@ import { renderMessage } from '../slack/message';
 import { appHome, pinnedSummary } from '../slack/views';
 import { claimKey, oncePost, parseCapturedMessageId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
+import type { TicketDesk } from '../trackers/tickets';
 import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
 import { RetryLaterError } from './retry-later';
@@ -44,6 +45,8 @@ export interface JobDeps {
   enqueue: (job: Job, options?: EnqueueOptions) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
+  /** Absent unless the policy names a tracker for follow-ups: `tickets` jobs are then no-ops. */
+  tickets?: TicketDesk;
   /** Absent unless phone numbers are configured: `sms` jobs are then no-ops. */
   texts?: UnacknowledgedTexts;
   store: IncidentStore;
@@ -419,6 +422,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'reconcile-incident':
         // Paging first, in this (escalation) lane; the Slack steps in the incident's own lane.
         await escalation?.sync(job.incidentId);
+        if (deps.tickets) await deps.enqueue({ type: 'tickets', incidentId: job.incidentId });
         await deps.enqueue({ type: 'setup-channel', incidentId: job.incidentId });
         return;
       case 'refresh-summary':
@@ -439,6 +443,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return escalation?.sync(job.incidentId);
       case 'page':
         return escalation?.page(job.incidentId, job.step);
+      case 'tickets':
+        return deps.tickets?.sync(job.incidentId);
       case 'sms':
         return deps.texts?.run(job.incidentId, job.severity, job.tier);
       case 'announce-severity':
@@ -472,7 +478,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'publish-home':
         return slackJob(job, async () => {
           const now = ctx();
-          const shifts = nextShiftsOf(settings.policy, job.userId, now.now);
+          const overrides = await store.listOnCallOverrides(now.now);
+          const shifts = nextShiftsOf(settings.policy, job.userId, now.now, overrides);
           await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), now, shifts));
         });
       default: {

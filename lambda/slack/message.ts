@@ -28,6 +28,8 @@ export function renderPart(part: Part): string {
   if ('quoted' in part) return escapeClip(part.quoted, part.max);
   if ('newChannelOf' in part)
     return `#${incidentChannelName(part.newChannelOf.number, part.newChannelOf.title)}`;
+  // The schema admits no `<`, `>`, `|` or space in the address; the text is escaped like any other.
+  if ('link' in part) return `<${part.link}|${escapeText(part.text)}>`;
   return preformatted(part.block);
 }
 

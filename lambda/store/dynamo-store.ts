@@ -15,6 +15,7 @@ import { ConcurrentUpdateError, IncidentError } from '../incidents/errors';
 import type { OnCallOverride } from '../incidents/oncall';
 import type { Clock } from '../incidents/time';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
+import type { Ticket, TicketState } from '../trackers/tracker';
 import { type ClockOptions, clockFrom } from './clock';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
@@ -44,6 +45,8 @@ const KEY_ATTRIBUTES: readonly string[] = [PK, SK, GSI_PK, GSI_SK, TTL];
 const OPEN = 'OPEN';
 /** Resolved, with progress still to make (postmortem, announcements, pages to resolve). */
 const SETTLING = 'SETTLING';
+/** The index partition holding every follow-up (its sort key: created at, incident, id). */
+const FOLLOW_UPS = 'FOLLOWUPS';
 const COUNTER_ATTRIBUTE = 'lastNumber';
 const STEP_FIELDS = [
   'name',
@@ -403,7 +406,55 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
     return this.writeOnce({
       ...followUp,
       ...itemKey.followUp(followUp.incidentId, followUp.id),
+      // Every follow-up is also in the index, so they can be listed across incidents without a scan.
+      [GSI_PK]: FOLLOW_UPS,
+      [GSI_SK]: `${followUp.createdAt}#${followUp.incidentId}#${followUp.id}`,
     });
+  }
+
+  async listFollowUps(): Promise<FollowUp[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: OPEN_INDEX,
+      KeyConditionExpression: '#gsiPk = :partition',
+      ExpressionAttributeNames: { '#gsiPk': GSI_PK },
+      ExpressionAttributeValues: { ':partition': FOLLOW_UPS },
+    });
+    return items.map((item) => domain<FollowUp>(item));
+  }
+
+  async setFollowUpTicket(incidentId: string, followUpId: string, ticket: Ticket): Promise<boolean> {
+    const written = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: itemKey.followUp(incidentId, followUpId),
+      UpdateExpression: 'SET #ticket = :ticket, #state = :open',
+      ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#ticket)',
+      ExpressionAttributeNames: { '#pk': PK, '#ticket': 'ticket', '#state': 'ticketState' },
+      ExpressionAttributeValues: { ':ticket': withoutUndefined({ ...ticket }), ':open': 'open' },
+    });
+    return written !== undefined;
+  }
+
+  async setTicketState(
+    incidentId: string,
+    followUpId: string,
+    state: TicketState,
+    at: string,
+  ): Promise<boolean> {
+    const written = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: itemKey.followUp(incidentId, followUpId),
+      UpdateExpression:
+        state === 'closed' ? 'SET #state = :state, #closedAt = :at' : 'SET #state = :state REMOVE #closedAt',
+      ConditionExpression: 'attribute_exists(#ticket) AND #state <> :state',
+      ExpressionAttributeNames: {
+        '#ticket': 'ticket',
+        '#state': 'ticketState',
+        ...{ '#closedAt': 'ticketClosedAt' },
+      },
+      ExpressionAttributeValues: { ':state': state, ...(state === 'closed' ? { ':at': at } : {}) },
+    });
+    return written !== undefined;
   }
 
   async capturedMessageEvents(

@@ -6,6 +6,7 @@
 
 import type { OnCallOverride } from '../incidents/oncall';
 import type { FollowUp, Incident, IncidentRecord, StepState, TimelineEvent } from '../incidents/types';
+import type { Ticket, TicketState } from '../trackers/tracker';
 
 /** What `Incidents.update` calls with the latest stored incident: the incident to store, or undefined to store nothing. */
 export type IncidentChange = (current: Incident) => Promise<Incident | undefined> | Incident | undefined;
@@ -55,6 +56,15 @@ export interface Incidents {
 
   /** Same contract as `addEvent`, for follow-ups. */
   addFollowUp(followUp: FollowUp): Promise<boolean>;
+
+  /** Every follow-up of every incident, oldest first (through the index: `/incident followups`). */
+  listFollowUps(): Promise<FollowUp[]>;
+
+  /** Records the ticket a follow-up became, once: false when it has one already (or does not exist). */
+  setFollowUpTicket(incidentId: string, followUpId: string, ticket: Ticket): Promise<boolean>;
+
+  /** Records a ticket's state from its tracker; false when the follow-up has no ticket or that state already. */
+  setTicketState(incidentId: string, followUpId: string, state: TicketState, at: string): Promise<boolean>;
 
   /** The events captured from one Slack message (📌, the shortcut), found by their ids' prefix. */
   capturedMessageEvents(incidentId: string, channelId: string, messageTs: string): Promise<TimelineEvent[]>;

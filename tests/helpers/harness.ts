@@ -3,9 +3,11 @@
  * real Bolt receiver and real store on dynalite, its real WebClient talking to the Slack stand-in on
  * 127.0.0.1), with every call waiting for the slow work it queued.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { PageRetryPolicy } from '../../lambda/escalation/engine';
 import type { Clock } from '../../lambda/incidents/time';
+import type { TicketRetryPolicy } from '../../lambda/trackers/tickets';
 import { ALICE, ANNOUNCEMENTS, GENERAL, startSandbox } from '../../local/sandbox';
 import type { LocalServer } from '../../local/server';
 import type { SlackApiStub, SlackApiStubOptions } from '../../local/slack-api-stub';
@@ -85,6 +87,7 @@ export interface HarnessOptions {
   /** Where the Slack stand-in sends Socket Mode clients (with SLACK_APP_TOKEN in `env`). */
   socketModeUrl?: string;
   pageRetry?: Partial<PageRetryPolicy>;
+  trackerRetry?: Partial<TicketRetryPolicy>;
   /**
    * The Slack stand-in's rate limits; Slack's own by default. A test that does more than one workspace
    * does in a minute (load, many incidents in seconds) passes `{ scale: N }` and says why.
@@ -112,6 +115,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.log ? { log: options.log } : {}),
     inMemory: options.inMemory ?? true,
     // Pages retried within milliseconds, so a test sees minutes of retries in well under a second.
+    // Tickets too: a tracker's minutes of retries in well under a second.
+    trackerRetry: options.trackerRetry ?? {
+      baseDelayMs: 20,
+      maxDelayMs: 100,
+      noticeAfterAttempts: 2,
+      maxAttempts: 5,
+    },
     pageRetry: options.pageRetry ?? {
       baseDelayMs: 20,
       maxDelayMs: 100,

@@ -31,7 +31,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-oncall-override-'));
   const policyFile = path.join(dir, 'policy.yaml');
   await writeFile(policyFile, POLICY);
-  harness = await startHarness({ clock, env: { ESCALATION_POLICY: policyFile, INCIDENT_TIMEZONE: 'Europe/Berlin' } });
+  harness = await startHarness({
+    clock,
+    env: { ESCALATION_POLICY: policyFile, INCIDENT_TIMEZONE: 'Europe/Berlin' },
+  });
 });
 afterAll(async () => {
   await harness.close();

@@ -152,7 +152,12 @@ describe('follow-on jobs: what each verb queues after its decision is stored', (
     ],
     ['setting the impact queues nothing', OPEN, { verb: 'impact', text: 'EU down' }, []],
     ['setting the root cause queues nothing', OPEN, { verb: 'cause', text: 'cert' }, []],
-    ['a follow-up queues nothing', OPEN, { verb: 'follow-up', type: 'fix', text: 'alert on certs' }, []],
+    [
+      'a follow-up queues its ticket (a no-op without a tracker)',
+      OPEN,
+      { verb: 'follow-up', type: 'fix', text: 'alert on certs' },
+      [{ type: 'tickets', incidentId: id }],
+    ],
     [
       'a severity change re-plans the escalation, announces it and refreshes the summary',
       OPEN,
@@ -221,10 +226,13 @@ describe('follow-on jobs: what each verb queues after its decision is stored', (
       [{ type: 'store-postmortem', incidentId: id }],
     ],
     [
-      'a follow-up added after resolution re-stores the postmortem',
+      'a follow-up added after resolution re-stores the postmortem and queues its ticket',
       RESOLVED,
       { verb: 'follow-up', type: 'task', text: 'review' },
-      [{ type: 'store-postmortem', incidentId: id }],
+      [
+        { type: 'store-postmortem', incidentId: id },
+        { type: 'tickets', incidentId: id },
+      ],
     ],
     ['a postmortem draft queues nothing', OPEN, { verb: 'postmortem' }, []],
     ['help queues nothing', OPEN, { verb: 'help' }, []],

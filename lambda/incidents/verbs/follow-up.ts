@@ -53,7 +53,8 @@ export const followUp = incidentVerb({
   decide: (_incident, intent) => ({
     followUp: { type: intent.type, text: intent.text, ...(intent.owner ? { owner: intent.owner } : {}) },
   }),
-  followOn: ({ incident }) => factRecorded(incident),
+  // The ticket (when a tracker is configured) is created by its own job: never in the command's path.
+  followOn: ({ incident }) => [...factRecorded(incident), { type: 'tickets', incidentId: incident.id }],
   confirm: ({ intent, incident }) => [
     `Added ${intent.type === 'fix' ? 'improvement/fix' : 'task'} to ${incident.id}: `,
     { typed: intent.text },

@@ -1,0 +1,127 @@
+/**
+ * Follow-ups become GitHub issues, through the real local server, the real GitHub adapter and the
+ * GitHub stand-in (checked against GitHub's REST description): the seed scenario's six follow-ups
+ * become six issues with their titles and labels, the postmortem links each, and a GitHub that
+ * answers 500 delays the ticket, never the command.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type GitHubStub, startGitHubStub } from '../../local/github-stub';
+import { readScenario, replayScenario } from '../../local/replay';
+import { GENERAL, type Harness, startHarness } from '../helpers/harness';
+import { until } from '../helpers/wait';
+
+const root = path.resolve(__dirname, '../..');
+const POLICY = `teams:
+  oncall: { slack: S0ONCALL }
+escalation:
+  default:
+    - { after: 0m, notify: [oncall] }
+followups: { tracker: github, repo: acme/ops, labels: [postmortem-followup] }
+people:
+  U0ALICE: { github: octocat }
+`;
+
+let github: GitHubStub;
+let dir: string;
+
+beforeAll(async () => {
+  github = await startGitHubStub({ collaborators: ['octocat'] });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-tickets-'));
+  await writeFile(path.join(dir, 'policy.yaml'), POLICY);
+});
+afterAll(async () => {
+  await github.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const env = () => ({
+  ESCALATION_POLICY: path.join(dir, 'policy.yaml'),
+  GITHUB_API_URL: github.url,
+  GITHUB_TOKEN: github.token,
+});
+
+describe('the seed scenario with a GitHub tracker', () => {
+  let harness: Harness;
+  let postmortem: string;
+
+  beforeAll(async () => {
+    github.reset();
+    harness = await startHarness({ env: env() });
+    await replayScenario(readScenario(path.join(root, 'examples/seed-auth-outage.txt')), {
+      botUrl: harness.server.url,
+      signingSecret: harness.signingSecret,
+      slack: harness.slack,
+      userId: 'U0ALICE',
+      generalChannelId: GENERAL,
+      settle: () => harness.server.jobs.drain(),
+    });
+    await harness.server.jobs.drain();
+    postmortem = await readFile(path.join(harness.server.postmortemDir, 'INC-1.md'), 'utf8');
+  });
+  afterAll(() => harness.close());
+
+  it('opens one issue per follow-up, titled by its text, labelled incident, INC-1, its severity and the policy labels', async () => {
+    const record = await harness.server.store.getRecord('INC-1');
+    const issues = github.issues('acme/ops');
+    expect(issues).toHaveLength(6);
+    expect(issues.map((issue) => issue.title).sort()).toEqual(record?.followUps.map((f) => f.text).sort());
+    const severity = record?.incident.severity as string;
+    for (const issue of issues) {
+      expect([...issue.labels].sort()).toEqual(['INC-1', 'incident', 'postmortem-followup', severity].sort());
+      // Markdown-escaped by the adapter: the link to the incident channel.
+      expect(issue.body).toMatch(
+        /\[INC\\-1 incident channel\]\(<https:\/\/slack\.com\/app_redirect\?channel=C\w+>\)/,
+      );
+    }
+    expect(record?.followUps.every((f) => f.ticket?.key.startsWith('acme/ops#'))).toBe(true);
+  });
+
+  it('links each ticket next to its follow-up in the postmortem', async () => {
+    const record = await harness.server.store.getRecord('INC-1');
+    for (const followUp of record?.followUps ?? []) {
+      const line = postmortem.split('\n').find((l) => l.startsWith(`- ${followUp.text}`));
+      expect(line).toContain(`— ticket: [${followUp.ticket?.key}](${followUp.ticket?.url})`);
+    }
+  });
+
+  it('tells the incident channel each ticket, once', async () => {
+    const channelId = await harness.channelOf('INC-1');
+    const told = harness.slack.calls.filter(
+      (call) =>
+        call.method === 'chat.postMessage' &&
+        call.args.channel === channelId &&
+        String(call.args.text).startsWith(':ticket: GitHub'),
+    );
+    expect(told).toHaveLength(6);
+  });
+});
+
+describe('a tracker that fails', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    github.reset();
+    harness = await startHarness({ env: env() });
+  });
+  afterAll(() => harness.close());
+
+  it('answers the command at once while GitHub answers 500, and opens the ticket once it recovers', async () => {
+    await harness.command('open sev2 Checkout errors');
+    const channelId = await harness.channelOf('INC-1');
+    github.failNext(2, 500, { operationId: 'issues/create' });
+
+    const reply = await harness.command('task Add a canary for checkout <@U0ALICE>', { channelId });
+
+    expect(reply.text).toContain('Added task to INC-1: Add a canary for checkout');
+    await until(async () => Boolean((await harness.server.store.getRecord('INC-1'))?.followUps[0]?.ticket));
+    const issues = github.issues('acme/ops');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.assignees).toEqual(['octocat']);
+    const creates = github.calls.filter(
+      (call) => call.method === 'POST' && call.path === '/repos/acme/ops/issues',
+    );
+    expect(creates.map((call) => call.status)).toEqual([500, 500, 201]);
+  });
+});
