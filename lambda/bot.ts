@@ -173,6 +173,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
     escalation,
     ...(texts ? { texts } : {}),
     ...(tickets ? { tickets } : {}),
+    ...(trackers.postmortems ? { postmortems: trackers.postmortems } : {}),
     enqueue,
   });
   const queue = adapters.jobs(runJob);

@@ -38,6 +38,7 @@ import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedd
 import { DynamoJobJournal } from '../lambda/store/job-journal';
 import { DynamoTimerStore } from '../lambda/store/timer-store';
 import type { TicketRetryPolicy } from '../lambda/trackers/tickets';
+import { handleTrackerWebhook } from '../lambda/trackers/webhooks';
 import { BodyTooLargeError, readBody, toApiGatewayEvent, writeResult } from './apigw';
 import { SmsStub } from './sms-stub';
 
@@ -197,6 +198,23 @@ export async function startLocalServer(
           response,
           await answerAlert(request, alertRoute, { service: alerts, token: config.alertToken, verifySns }),
         );
+        return;
+      }
+      const webhook = /^\/webhooks\/([a-z]+)$/.exec(url.pathname);
+      if (request.method === 'POST' && webhook) {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (value !== undefined)
+            headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+        }
+        const answer = await handleTrackerWebhook(
+          { trackers: bot.trackers, store, enqueue: (job) => queue.enqueue(job), log },
+          webhook[1] as string,
+          headers,
+          await readBody(request),
+        );
+        response.writeHead(answer.status, { 'content-type': 'text/plain' });
+        response.end(answer.body);
         return;
       }
       if (request.method === 'POST' && url.pathname === '/slack/events') {

@@ -3,6 +3,7 @@
  * says. Pure: the tracker call, its retries and what Slack hears are in lambda/trackers/tickets.ts.
  */
 import type { TicketLink, TicketRequest, TrackerKind } from '../trackers/tracker';
+import type { Part } from './message';
 import type { EscalationPolicy } from './policy';
 import type { FollowUp, IncidentRecord, StepState } from './types';
 
@@ -103,4 +104,45 @@ export function followUpStats(
     recent: recent.length,
     closedRecent: recent.filter((f) => f.ticketState === 'closed').length,
   };
+}
+
+/** At most this many open follow-ups are listed (`/incident followups`, App Home). */
+export const FOLLOW_UPS_LISTED = 15;
+
+/** How long ago, in the largest whole unit: `3 days`, `5 hours`, `12 minutes`. */
+export function ageOf(fromIso: string, nowIso: string): string {
+  const minutes = Math.max(0, Math.floor((Date.parse(nowIso) - Date.parse(fromIso)) / 60_000));
+  const [count, unit] =
+    minutes >= 2 * 24 * 60
+      ? [Math.floor(minutes / (24 * 60)), 'day']
+      : minutes >= 120
+        ? [Math.floor(minutes / 60), 'hour']
+        : [minutes, 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+/** One open follow-up: `INC-1 task “…” — owner @anna — acme/ops#3 — 4 days old`. */
+export function followUpLine(followUp: FollowUp, nowIso: string): Part[] {
+  return [
+    '• ',
+    { strong: followUp.incidentId },
+    ` ${followUp.type} `,
+    { quoted: followUp.text, max: 120 },
+    ' — owner ',
+    followUp.owner ? { user: followUp.owner } : 'unassigned',
+    ...(followUp.ticket
+      ? [' — ', { link: followUp.ticket.url, text: followUp.ticket.key } satisfies Part]
+      : []),
+    ` — ${ageOf(followUp.createdAt, nowIso)} old`,
+  ];
+}
+
+/** The heading of the list: how many are open, and the share closed of those created in 30 days. */
+export function followUpHeading(followUps: readonly FollowUp[], nowIso: string, scope?: string): Part[] {
+  const { open, recent, closedRecent } = followUpStats(followUps, nowIso);
+  const share =
+    recent === 0
+      ? 'none created in the last 30 days'
+      : `${Math.round((100 * closedRecent) / recent)}% of the ${recent} created in the last 30 days closed`;
+  return [{ strong: `Open follow-ups${scope ? ` of ${scope}` : ''}` }, `: ${open.length} (${share})`];
 }

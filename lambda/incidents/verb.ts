@@ -9,7 +9,15 @@ import type { Job } from '../jobs/jobs';
 import type { OnCallOverrides } from '../store/store';
 import type { Message, Outcome } from './message';
 import type { EscalationPolicy } from './policy';
-import type { EventKind, FollowUpType, Incident, IncidentRecord, Severity, TimelineEvent } from './types';
+import type {
+  EventKind,
+  FollowUp,
+  FollowUpType,
+  Incident,
+  IncidentRecord,
+  Severity,
+  TimelineEvent,
+} from './types';
 import type { ParseOptions, Words } from './words';
 
 /** One line of the command reference: how to type it and what it does. */
@@ -95,6 +103,8 @@ export interface VerbTools {
   requestId: string;
   /** Cover set from Slack (for `oncall`). */
   overrides: OnCallOverrides;
+  /** Every follow-up of every incident (for `followups`). */
+  followUps(): Promise<FollowUp[]>;
   /** The command reference (for `help`), and one verb's usage. */
   reference: string;
   usage(verb: string): string;

@@ -46,6 +46,8 @@ export const jobSchema = z.discriminatedUnion('type', [
     severity: z.enum(SEVERITIES),
     tier: z.number().int().min(1),
   }),
+  /** Commit the resolved incident's postmortem through its pull request (trackers/postmortem-git.ts). */
+  z.object({ type: z.literal('postmortem-git'), incidentId }),
   /** Create the tickets the incident's follow-ups lack in the configured tracker (trackers/tickets.ts). */
   z.object({ type: z.literal('tickets'), incidentId }),
   /** Do whatever the incident's progress record says is missing (the reconciler's unit of work). */
@@ -136,6 +138,8 @@ export function laneOf(job: Job): string {
       return `${job.incidentId}/${job.step}`;
     case 'sms':
       return `${job.incidentId}/sms`;
+    case 'postmortem-git':
+      return `${job.incidentId}/git`;
     case 'tickets':
       // A tracker that hangs must not hold the incident's Slack work.
       return `${job.incidentId}/tickets`;

@@ -9,6 +9,7 @@ import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
 import type { UnacknowledgedTexts } from '../escalation/texts';
+import { errorMessage } from '../incidents/errors';
 import { decodeEntities } from '../incidents/grammar';
 import { compilePostmortem, mentionedUsers, postmortemFileName } from '../incidents/postmortem';
 import {
@@ -18,6 +19,13 @@ import {
   progressProblems,
   type SlackStep,
 } from '../incidents/progress';
+import {
+  changesSince,
+  describeChanges,
+  lastPublication,
+  publicationOf,
+  republicationStepName,
+} from '../incidents/publication';
 import { nextShiftsOf } from '../incidents/shifts';
 import type { Clock } from '../incidents/time';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from '../incidents/types';
@@ -35,6 +43,8 @@ import { renderMessage } from '../slack/message';
 import { appHome, pinnedSummary } from '../slack/views';
 import { claimKey, oncePost, parseCapturedMessageId } from '../store/keys';
 import type { IncidentStore } from '../store/store';
+import type { GitHubPostmortems } from '../trackers/github';
+import { POSTMORTEM_GIT_STEP, publishPostmortem, pullRequestOpened } from '../trackers/postmortem-git';
 import type { TicketDesk } from '../trackers/tickets';
 import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
@@ -45,6 +55,8 @@ export interface JobDeps {
   enqueue: (job: Job, options?: EnqueueOptions) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
+  /** Absent unless the policy has `postmortems.github`: `postmortem-git` jobs are then no-ops. */
+  postmortems?: GitHubPostmortems;
   /** Absent unless the policy names a tracker for follow-ups: `tickets` jobs are then no-ops. */
   tickets?: TicketDesk;
   /** Absent unless phone numbers are configured: `sms` jobs are then no-ops. */
@@ -117,7 +129,69 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     await store.renewClaim(claimKey.once(key), ONCE_SECONDS);
   }
 
-  async function compileAndStore(record: IncidentRecord): Promise<{ markdown: string; location: string }> {
+  /**
+   * The living postmortem: once the document was published in the channel, a fact recorded since
+   * (impact, cause, fix, task, log, a capture edited in Slack) publishes it again, with a line saying
+   * what changed. One step per content, so a retry or a second job uploads it once.
+   */
+  async function republish(incidentId: string): Promise<void> {
+    const record = await load(incidentId);
+    const { incident } = record;
+    const last = lastPublication(record);
+    if (incident.status !== 'resolved' || !incident.channelId || !last) return;
+    const changes = changesSince(record, last);
+    if (changes.length === 0) return;
+    const step = republicationStepName(record);
+    const claim = await store.acquireStep(incidentId, step, SLACK_STEP_LEASE_MS);
+    if (!claim) return;
+    try {
+      const { markdown } = await compileAndStore(record);
+      const filename = postmortemFileName(incident);
+      const since = claim.firstAttemptAt ?? clock.now().getTime();
+      if (!(claim.attempts > 1 && (await chat.findUpload(incident.channelId, filename, since)))) {
+        await chat.uploadMarkdown(incident.channelId, {
+          filename,
+          title: `${incident.id} postmortem (updated)`,
+          content: markdown,
+          comment: renderMessage([':memo: Postmortem updated: ', ...describeChanges(changes), '.']),
+        });
+      }
+      await store.finishStep(incidentId, step, {
+        publication: publicationOf(record, clock.now().toISOString()),
+      });
+    } catch (error) {
+      await store.failStep(incidentId, step, { error: errorMessage(error), retryAt: clock.now().getTime() });
+      throw error;
+    }
+  }
+
+  /** The postmortem committed through its pull request (trackers/postmortem-git.ts), when configured. */
+  async function publishToGit(incidentId: string): Promise<void> {
+    const postmortems = deps.postmortems;
+    if (!postmortems) return;
+    const record = await load(incidentId);
+    if (record.incident.status !== 'resolved') return;
+    const { markdown } = await compileAndStore(record, { git: false });
+    const published = await publishPostmortem(postmortems, record.incident, markdown);
+    await store.finishStep(incidentId, POSTMORTEM_GIT_STEP, {
+      number: published.number,
+      url: published.url,
+      path: published.path,
+    });
+    const channelId = record.incident.channelId;
+    if (channelId) {
+      await once(`${incidentId}.postmortem-pull-request.${published.number}`, async () => {
+        await chat.postMessage(channelId, {
+          text: renderMessage(pullRequestOpened(record.incident, published)),
+        });
+      });
+    }
+  }
+
+  async function compileAndStore(
+    record: IncidentRecord,
+    options: { git?: boolean } = {},
+  ): Promise<{ markdown: string; location: string }> {
     const people = new Set<string>([record.incident.declaredBy]);
     if (record.incident.commander) people.add(record.incident.commander);
     for (const event of record.events) if (event.author !== BOT_AUTHOR) people.add(event.author);
@@ -127,6 +201,10 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     const names = await chat.displayNames([...people]);
     const markdown = compilePostmortem(record, { ...ctx(), names });
     const location = await archive.put(postmortemFileName(record.incident), markdown);
+    // Every stored version of a resolved incident's document goes to its pull request too.
+    if (deps.postmortems && record.incident.status === 'resolved' && options.git !== false) {
+      await deps.enqueue({ type: 'postmortem-git', incidentId: record.incident.id });
+    }
     return { markdown, location };
   }
 
@@ -199,13 +277,16 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       case 'postmortem-uploaded': {
         if (!channelId) return { skipped: 'no channel' };
         const { markdown } = await compileAndStore(record);
-        if (retry && (await chat.findUpload(channelId, postmortemFileName(incident), since))) return {};
+        // What the published document holds: a fact recorded later re-publishes it (`republish`).
+        const publication = { publication: publicationOf(record, clock.now().toISOString()) };
+        if (retry && (await chat.findUpload(channelId, postmortemFileName(incident), since)))
+          return publication;
         await chat.uploadMarkdown(channelId, {
           filename: postmortemFileName(incident),
           title: `${incident.id} postmortem`,
           content: markdown,
         });
-        return {};
+        return publication;
       }
       case 'resolution-posted': {
         if (!channelId) return { skipped: 'no channel' };
@@ -429,7 +510,9 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return slackJob(job, () => refreshSummary(job.incidentId));
       case 'store-postmortem':
         await compileAndStore(await load(job.incidentId));
-        return;
+        return slackJob(job, () => republish(job.incidentId));
+      case 'postmortem-git':
+        return publishToGit(job.incidentId);
       case 'escalation-start':
         return escalation?.start(job.incidentId);
       case 'escalation-ack':
@@ -480,7 +563,11 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           const now = ctx();
           const overrides = await store.listOnCallOverrides(now.now);
           const shifts = nextShiftsOf(settings.policy, job.userId, now.now, overrides);
-          await chat.publishHome(job.userId, appHome(await store.listOpenIncidents(), now, shifts));
+          const followUps = await store.listFollowUps();
+          await chat.publishHome(
+            job.userId,
+            appHome(await store.listOpenIncidents(), now, shifts, followUps),
+          );
         });
       default: {
         const unknown: never = job;

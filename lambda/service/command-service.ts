@@ -137,6 +137,7 @@ export class CommandService {
       ...(this.deps.settings.policy ? { policy: this.deps.settings.policy } : {}),
       requestId: requestEventId(input.triggerId),
       overrides: this.deps.store,
+      followUps: () => this.deps.store.listFollowUps(),
       reference: HELP_TEXT,
       usage: usageFor,
     });

@@ -16,10 +16,12 @@ import type {
 import { z } from 'zod';
 import { decodeEntities, TITLE_MAX_LENGTH } from '../incidents/grammar';
 import { SHIFTS_AHEAD_DAYS, type TeamShift } from '../incidents/shifts';
+import { followUpHeading, followUpLine } from '../incidents/tickets';
 import { formatDateTime, formatDuration } from '../incidents/time';
 import {
   DEFAULT_LOG_KIND,
   DEFAULT_SEVERITY,
+  type FollowUp,
   INCIDENT_ID_PATTERN,
   type Incident,
   LOG_KINDS,
@@ -30,6 +32,7 @@ import {
 import { MAX_TEXT_LENGTH } from '../incidents/verb';
 import type { ChatMessage } from './chat';
 import { type FormatContext, incidentSummary, MAX_SECTION_TEXT, SEVERITY_EMOJI } from './format';
+import { renderMessage } from './message';
 import {
   channelMention,
   clip,
@@ -589,6 +592,7 @@ export function appHome(
   incidents: Incident[],
   ctx: FormatContext,
   shifts: readonly TeamShift[] = [],
+  followUps: readonly FollowUp[] = [],
 ): HomeView {
   const open = incidents
     .filter((incident) => incident.status !== 'resolved')
@@ -649,6 +653,21 @@ export function appHome(
       ),
     });
   }
+  if (followUps.length > 0) {
+    // The oldest open ones first: what has waited longest; `/incident followups` lists more.
+    const open = followUps
+      .filter((f) => f.ticketState !== 'closed')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .slice(0, HOME_FOLLOW_UPS);
+    const lines = open.map((f) => renderMessage(followUpLine(f, ctx.now)));
+    blocks.push({
+      type: 'section',
+      block_id: 'followups',
+      text: mrkdwn(
+        clipMrkdwn([renderMessage(followUpHeading(followUps, ctx.now)), ...lines].join('\n'), MAX_TEXT),
+      ),
+    });
+  }
   blocks.push({
     type: 'context',
     block_id: 'help',
@@ -656,6 +675,9 @@ export function appHome(
   });
   return { type: 'home', blocks };
 }
+
+/** Open follow-ups App Home lists (one section holds them). */
+const HOME_FOLLOW_UPS = 8;
 
 function homeLine(incident: Incident, ctx: FormatContext): string {
   const title = escapeText(clip(incident.title, HOME_TITLE_MAX));

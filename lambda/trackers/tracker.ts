@@ -86,6 +86,9 @@ export interface TrackerWebhook {
   readonly kind: TrackerKind;
   /** True only for a delivery signed with `secret` as the vendor documents (constant-time compare). */
   verify(headers: Readonly<Record<string, string | undefined>>, rawBody: string, secret: string): boolean;
-  /** The ticket status change the delivery reports; undefined for events that change no status. */
-  read(body: unknown): TicketEvent | undefined;
+  /**
+   * The ticket status change the delivery reports; undefined for events that change no status.
+   * `headers` for vendors that name the event in a header (GitHub's `X-GitHub-Event`).
+   */
+  read(body: unknown, headers?: Readonly<Record<string, string | undefined>>): TicketEvent | undefined;
 }

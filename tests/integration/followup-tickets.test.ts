@@ -21,7 +21,9 @@ escalation:
 followups: { tracker: github, repo: acme/ops, labels: [postmortem-followup] }
 people:
   U0ALICE: { github: octocat }
+postmortems: { github: { repo: acme/postmortems, branch: main, path: postmortems } }
 `;
+const WEBHOOK_SECRET = 'github-webhook-secret';
 
 let github: GitHubStub;
 let dir: string;
@@ -40,6 +42,7 @@ const env = () => ({
   ESCALATION_POLICY: path.join(dir, 'policy.yaml'),
   GITHUB_API_URL: github.url,
   GITHUB_TOKEN: github.token,
+  GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
 });
 
 describe('the seed scenario with a GitHub tracker', () => {
@@ -49,6 +52,7 @@ describe('the seed scenario with a GitHub tracker', () => {
   beforeAll(async () => {
     github.reset();
     harness = await startHarness({ env: env() });
+    github.setWebhook({ url: `${harness.server.url}/webhooks/github`, secret: WEBHOOK_SECRET });
     await replayScenario(readScenario(path.join(root, 'examples/seed-auth-outage.txt')), {
       botUrl: harness.server.url,
       signingSecret: harness.signingSecret,
@@ -95,6 +99,92 @@ describe('the seed scenario with a GitHub tracker', () => {
         String(call.args.text).startsWith(':ticket: GitHub'),
     );
     expect(told).toHaveLength(6);
+  });
+
+  it('opens one pull request on resolution whose file is the postmortem, tickets linked', async () => {
+    const pulls = github.pulls('acme/postmortems');
+    expect(pulls.map((pull) => [pull.head, pull.base, pull.state])).toEqual([
+      ['incident-bot/INC-1', 'main', 'open'],
+    ]);
+    const stored = await readFile(path.join(harness.server.postmortemDir, 'INC-1.md'), 'utf8');
+    expect(github.file('acme/postmortems', 'incident-bot/INC-1', 'postmortems/INC-1.md')).toBe(stored);
+    expect(stored).toContain('— ticket: [acme/ops#');
+    const channelId = await harness.channelOf('INC-1');
+    const told = harness.slack.calls.filter(
+      (call) =>
+        call.method === 'chat.postMessage' &&
+        call.args.channel === channelId &&
+        String(call.args.text).includes('pull request'),
+    );
+    expect(told).toHaveLength(1);
+  });
+
+  it('a task added after resolution opens its issue, re-publishes the postmortem saying what changed, and updates the pull request', async () => {
+    const channelId = await harness.channelOf('INC-1');
+    const uploadsBefore = harness.slack.uploads.length;
+
+    await harness.command('task Review the load balancer runbook', { channelId });
+    await harness.server.jobs.drain();
+
+    expect(github.issues('acme/ops').map((issue) => issue.title)).toContain(
+      'Review the load balancer runbook',
+    );
+    const republished = harness.slack.uploads.slice(uploadsBefore);
+    expect(republished.map((upload) => [upload.filename, upload.initialComment])).toEqual([
+      ['INC-1.md', ':memo: Postmortem updated: added a task “Review the load balancer runbook”.'],
+    ]);
+    expect(republished[0]?.content).toContain('- Review the load balancer runbook — owner: unassigned');
+    expect(github.pulls('acme/postmortems')).toHaveLength(1);
+    const stored = await readFile(path.join(harness.server.postmortemDir, 'INC-1.md'), 'utf8');
+    expect(github.file('acme/postmortems', 'incident-bot/INC-1', 'postmortems/INC-1.md')).toBe(stored);
+    expect(stored).toMatch(
+      /- Review the load balancer runbook — owner: unassigned — ticket: \[acme\/ops#\d+\]/,
+    );
+
+    const draft = await harness.command('postmortem', { channelId });
+    expect(draft.text).toContain('Unchanged since it was published in the channel');
+  });
+
+  it('a closed-issue webhook closes the follow-up: /incident followups and App Home show it', async () => {
+    const record = await harness.server.store.getRecord('INC-1');
+    const followUp = record?.followUps.find((f) => f.text.startsWith('Implement a regular audit'));
+    const number = Number(followUp?.ticket?.id);
+
+    const { delivery } = await github.setIssueState('acme/ops', number, 'closed');
+
+    expect(delivery?.status).toBe(200);
+    await until(async () => {
+      const again = await harness.server.store.getRecord('INC-1');
+      return again?.followUps.find((f) => f.id === followUp?.id)?.ticketState === 'closed';
+    });
+    const listed = await harness.command('followups');
+    expect(listed.text).toContain('*Open follow-ups*: 6 (14% of the 7 created in the last 30 days closed)');
+    expect(listed.text).not.toContain('Implement a regular audit');
+    expect(listed.text).toContain('Review the load balancer runbook');
+
+    await harness.event(
+      { type: 'app_home_opened', user: 'U0ALICE', tab: 'home' },
+      { eventId: 'Ev-home-followups' },
+    );
+    await until(() => harness.slack.calls.some((call) => call.method === 'views.publish'));
+    const home = JSON.stringify(
+      harness.slack.calls.filter((call) => call.method === 'views.publish').at(-1)?.args.view,
+    );
+    expect(home).toContain('*Open follow-ups*: 6 (14% of the 7 created in the last 30 days closed)');
+  });
+
+  it('refuses a webhook delivery signed with another secret, writing nothing', async () => {
+    const body = JSON.stringify({ action: 'reopened', issue: { number: 1 } });
+    const response = await fetch(`${harness.server.url}/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-hub-signature-256': 'sha256=00',
+      },
+      body,
+    });
+    expect(response.status).toBe(401);
   });
 });
 

@@ -69,6 +69,7 @@ describe('jobSchema', () => {
     page: { type: 'page', incidentId: 'INC-1', step: 'sev1/0/sre' },
     sms: { type: 'sms', incidentId: 'INC-1', severity: 'sev1', tier: 1 },
     tickets: { type: 'tickets', incidentId: 'INC-1' },
+    'postmortem-git': { type: 'postmortem-git', incidentId: 'INC-1' },
     'reconcile-incident': { type: 'reconcile-incident', incidentId: 'INC-1' },
     'announce-update': { type: 'announce-update', incidentId: 'INC-1', eventId: 't-T1' },
     'announce-severity': { type: 'announce-severity', incidentId: 'INC-1', previous: 'sev2' },

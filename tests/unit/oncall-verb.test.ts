@@ -51,6 +51,7 @@ function tools(now: string, policy = POLICY, overrides = memoryOverrides(), requ
     policy,
     requestId,
     overrides,
+    followUps: async () => [],
     listOpen: async () => [],
     declare: async () => {
       throw new Error('oncall declares nothing');

@@ -10,6 +10,7 @@ import { commander } from './commander';
 import { declareModal } from './declare-modal';
 import { escalate } from './escalate';
 import { followUp } from './follow-up';
+import { followups } from './followups';
 import { help } from './help';
 import { list } from './list';
 import { log } from './log';
@@ -39,6 +40,7 @@ export const intentSchema = z.discriminatedUnion('verb', [
   ack.schema,
   escalate.schema,
   followUp.schema,
+  followups.schema,
   resolve.schema,
   postmortem.schema,
 ]);
@@ -63,6 +65,7 @@ export const VERBS: { readonly [V in VerbName]: Verb } = {
   ack,
   escalate,
   'follow-up': followUp,
+  followups,
   resolve,
   postmortem,
 };

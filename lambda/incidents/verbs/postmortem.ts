@@ -1,7 +1,9 @@
 /** `/incident postmortem [INC-n]`: the draft as compiled now, to the responder alone. Writes nothing. */
 import { z } from 'zod';
-import { toUser } from '../message';
+import { type Part, toUser } from '../message';
 import { compilePostmortem } from '../postmortem';
+import { changesSince, describeChanges, lastPublication } from '../publication';
+import { formatDateTime } from '../time';
 import { incidentVerb } from '../verb';
 import { defined, readRef, refField, refuseExtra } from '../words';
 
@@ -19,8 +21,22 @@ export const postmortem = incidentVerb({
     refuseExtra(words, 'postmortem takes only an incident id');
     return defined({ verb: 'postmortem', ref });
   },
-  read: (record, tools) =>
-    toUser(`Postmortem draft of ${record.incident.id}:`, { block: compilePostmortem(record, tools) }),
+  read: (record, tools) => {
+    const published = lastPublication(record);
+    const changes = published ? changesSince(record, published) : [];
+    const since: Part[] = !published
+      ? []
+      : changes.length === 0
+        ? [` Unchanged since it was published in the channel (${formatDateTime(published.at, tools.tz)}).`]
+        : [
+            ` Changed since it was published in the channel (${formatDateTime(published.at, tools.tz)}): `,
+            ...describeChanges(changes),
+            '.',
+          ];
+    return toUser(`Postmortem draft of ${record.incident.id}:`, ...since, {
+      block: compilePostmortem(record, tools),
+    });
+  },
   decide: () => ({}),
   followOn: () => [],
   confirm: () => [],
