@@ -338,3 +338,56 @@ teams:
     });
   });
 });
+
+describe('followups, people and postmortems (docs/trackers.md)', () => {
+  function problems(yaml: string): string[] {
+    try {
+      parsePolicy(`teams: {}\n${yaml}\n`);
+      return [];
+    } catch (error) {
+      return (error as Error).message.split('\n').slice(1);
+    }
+  }
+
+  it('reads a tracker of each kind, people and a postmortem repository with its defaults', () => {
+    expect(
+      parsePolicy('teams: {}\nfollowups: { tracker: github, repo: acme/ops, labels: [incident] }\n')
+        .followups,
+    ).toEqual({ tracker: 'github', repo: 'acme/ops', labels: ['incident'] });
+    expect(parsePolicy('teams: {}\nfollowups: { tracker: jira, project: OPS }\n').followups).toEqual({
+      tracker: 'jira',
+      project: 'OPS',
+    });
+    expect(parsePolicy('teams: {}\nfollowups: { tracker: linear, team: ENG }\n').followups).toEqual({
+      tracker: 'linear',
+      team: 'ENG',
+    });
+    const policy = parsePolicy(
+      'teams: {}\npeople: { U0ANNA: { github: anna-k, jira: 5b10a2844c20165700ede21g } }\npostmortems: { github: { repo: acme/postmortems } }\n',
+    );
+    expect(policy.people).toEqual({ U0ANNA: { github: 'anna-k', jira: '5b10a2844c20165700ede21g' } });
+    expect(policy.postmortems).toEqual({
+      github: { repo: 'acme/postmortems', branch: 'main', path: 'postmortems' },
+    });
+  });
+
+  it('names every bad field', () => {
+    expect(problems('followups: { tracker: gitlab, repo: a/b }')).toEqual([
+      'followups.tracker: expected tracker: github, jira or linear',
+    ]);
+    expect(problems('followups: { tracker: github, repo: ops }')).toEqual([
+      'followups.repo: expected owner/name, like acme/ops',
+    ]);
+    expect(problems('followups: { tracker: jira, project: ops-team }')).toEqual([
+      'followups.project: expected a Jira project key like OPS',
+    ]);
+    expect(problems('people: { anna: { github: "-bad", gitlab: x } }')).toEqual([
+      'people.anna.github: expected a GitHub login like anna-k',
+      'people.anna: Unrecognized key: "gitlab"',
+      'people.anna: expected a Slack user id like U0123ABC',
+    ]);
+    expect(problems('postmortems: { github: { repo: acme/pm, path: ../etc } }')).toEqual([
+      'postmortems.github.path: expected a folder inside the repository, like postmortems',
+    ]);
+  });
+});
