@@ -5,6 +5,9 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { PageRetryPolicy } from '../../lambda/escalation/engine';
 import type { Clock } from '../../lambda/incidents/time';
 import type { TicketRetryPolicy } from '../../lambda/trackers/tickets';
@@ -95,6 +98,8 @@ export interface HarnessOptions {
   rateLimits?: SlackApiStubOptions['rateLimits'];
   /** The server's log lines. @default none */
   log?: (line: string) => void;
+  /** An escalation policy's YAML: written to a file the server reads (ESCALATION_POLICY), removed on close. */
+  policy?: string;
 }
 
 export function fixedClock(iso: string): Clock & { set(iso: string): void } {
@@ -103,6 +108,13 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const policyDir =
+    options.policy === undefined ? undefined : await mkdtemp(path.join(os.tmpdir(), 'incident-bot-policy-'));
+  const env = { ...options.env };
+  if (policyDir !== undefined) {
+    env.ESCALATION_POLICY = path.join(policyDir, 'policy.yaml');
+    await writeFile(env.ESCALATION_POLICY, options.policy as string);
+  }
   const sandbox = await startSandbox({
     ...(options.socketModeUrl ? { socketModeUrl: options.socketModeUrl } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
@@ -110,7 +122,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     botToken: 'xoxb-test',
     tempPrefix: 'test',
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.env ? { env: options.env } : {}),
+    ...(options.env || policyDir ? { env } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.log ? { log: options.log } : {}),
     inMemory: options.inMemory ?? true,
@@ -183,6 +195,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!incident?.channelId) throw new Error(`${incidentId} has no channel`);
       return incident.channelId;
     },
-    close: (drainMs) => sandbox.close(drainMs === undefined ? {} : { drainMs }),
+    close: async (drainMs) => {
+      await sandbox.close(drainMs === undefined ? {} : { drainMs });
+      if (policyDir !== undefined) await rm(policyDir, { recursive: true, force: true });
+    },
   };
 }

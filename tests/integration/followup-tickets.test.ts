@@ -4,8 +4,7 @@
  * become six issues with their titles and labels, the postmortem links each, and a GitHub that
  * answers 500 delays the ticket, never the command.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type GitHubStub, startGitHubStub } from '../../local/github-stub';
 import { readScenario, replayScenario } from '../../local/replay';
@@ -26,20 +25,13 @@ postmortems: { github: { repo: acme/postmortems, branch: main, path: postmortems
 const WEBHOOK_SECRET = 'github-webhook-secret';
 
 let github: GitHubStub;
-let dir: string;
 
 beforeAll(async () => {
   github = await startGitHubStub({ collaborators: ['octocat'] });
-  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-tickets-'));
-  await writeFile(path.join(dir, 'policy.yaml'), POLICY);
 });
-afterAll(async () => {
-  await github.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => github.close());
 
 const env = () => ({
-  ESCALATION_POLICY: path.join(dir, 'policy.yaml'),
   GITHUB_API_URL: github.url,
   GITHUB_TOKEN: github.token,
   GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -51,7 +43,7 @@ describe('the seed scenario with a GitHub tracker', () => {
 
   beforeAll(async () => {
     github.reset();
-    harness = await startHarness({ env: env() });
+    harness = await startHarness({ policy: POLICY, env: env() });
     github.setWebhook({ url: `${harness.server.url}/webhooks/github`, secret: WEBHOOK_SECRET });
     await replayScenario(readScenario(path.join(root, 'examples/seed-auth-outage.txt')), {
       botUrl: harness.server.url,
@@ -193,7 +185,7 @@ describe('a tracker that fails', () => {
 
   beforeAll(async () => {
     github.reset();
-    harness = await startHarness({ env: env() });
+    harness = await startHarness({ policy: POLICY, env: env() });
   });
   afterAll(() => harness.close());
 

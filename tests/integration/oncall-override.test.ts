@@ -4,9 +4,6 @@
  * covering instead of the schedule's, `oncall overrides` lists it and removes it, and a redelivered
  * command stores it once.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
 import { until } from '../helpers/wait';
 
@@ -25,21 +22,15 @@ escalation:
 // Wednesday of Anna's week (Monday 30 November 09:00 Berlin to Monday 7 December 09:00).
 const clock = fixedClock('2026-12-02T12:00:00Z');
 let harness: Harness;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-oncall-override-'));
-  const policyFile = path.join(dir, 'policy.yaml');
-  await writeFile(policyFile, POLICY);
   harness = await startHarness({
     clock,
-    env: { ESCALATION_POLICY: policyFile, INCIDENT_TIMEZONE: 'Europe/Berlin' },
+    policy: POLICY,
+    env: { INCIDENT_TIMEZONE: 'Europe/Berlin' },
   });
 });
-afterAll(async () => {
-  await harness.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => harness.close());
 
 const dmsTo = (user: string) =>
   harness.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.args.channel === user);

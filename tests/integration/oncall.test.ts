@@ -3,9 +3,6 @@
  * escalation policy read from its YAML file as in production: the answer names the person on call
  * from the policy's schedule at the server's clock, only to the one who asked.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { fixedClock, GENERAL, type Harness, startHarness } from '../helpers/harness';
 import { until } from '../helpers/wait';
 
@@ -25,21 +22,15 @@ escalation:
 
 const clock = fixedClock('2026-12-24T12:00:00Z');
 let harness: Harness;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-oncall-'));
-  const policyFile = path.join(dir, 'policy.yaml');
-  await writeFile(policyFile, POLICY);
   harness = await startHarness({
     clock,
-    env: { ESCALATION_POLICY: policyFile, INCIDENT_TIMEZONE: 'Europe/Berlin' },
+    policy: POLICY,
+    env: { INCIDENT_TIMEZONE: 'Europe/Berlin' },
   });
 });
-afterAll(async () => {
-  await harness.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => harness.close());
 
 it('answers who is on call now (an override wins over the rotation), until when, and who is next', async () => {
   const reply = await harness.command('oncall', { channelId: GENERAL });

@@ -4,9 +4,6 @@
  * and an invite to it; the DM's Acknowledge button acknowledges as them. The person is the one on call
  * when the page was first tried.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
 import { click } from '../helpers/interactions';
 import { until } from '../helpers/wait';
@@ -26,18 +23,11 @@ escalation:
 // Wednesday of Anna's week (Monday 30 November 09:00 Berlin to Monday 7 December 09:00).
 const clock = fixedClock('2026-12-02T12:00:00Z');
 let harness: Harness;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-paging-oncall-'));
-  const policyFile = path.join(dir, 'policy.yaml');
-  await writeFile(policyFile, POLICY);
-  harness = await startHarness({ clock, env: { ESCALATION_POLICY: policyFile } });
+  harness = await startHarness({ clock, policy: POLICY });
 });
-afterAll(async () => {
-  await harness.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => harness.close());
 
 const posts = (channel: string) =>
   harness.slack.calls
