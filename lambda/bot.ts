@@ -30,8 +30,10 @@ import type { Scheduler, Timer } from './scheduling/scheduler';
 import { CommandService } from './service/command-service';
 import type { ChatGateway } from './slack/chat';
 import type { IncidentStore } from './store/store';
+import { pollTickets, type TicketPollReport } from './trackers/poll';
 import { buildTrackers, type TrackerSecrets, type Trackers } from './trackers/setup';
 import { TicketDesk, type TicketRetryPolicy } from './trackers/tickets';
+import type { TrackerKind } from './trackers/tracker';
 
 export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
   store: IncidentStore;
@@ -94,6 +96,12 @@ export interface Bot<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
    * schedule's handoff_channel) and keeps each schedule's user group holding whoever is on call.
    */
   syncOnCall(): Promise<OnCallSyncReport>;
+  /**
+   * The minute tick's ticket polling (trackers/poll.ts): the open tickets of a tracker without a
+   * webhook, each at most every 15 minutes; a closed one closes its follow-up. Tracker failures are
+   * logged, never thrown.
+   */
+  pollTickets(): Promise<TicketPollReport>;
 }
 
 /** Two quick tries per page attempt: a blip is absorbed at once, an outage waits for the backoff. */
@@ -213,6 +221,15 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
         clock,
         policy: settings.policy,
         timeZone: settings.timeZone,
+        log: adapters.log ?? ((line) => console.log(line)),
+      }),
+    pollTickets: () =>
+      pollTickets({
+        store,
+        ...(trackers.tracker ? { tracker: trackers.tracker } : {}),
+        webhookKinds: Object.keys(trackers.webhooks) as TrackerKind[],
+        clock,
+        enqueue: (job) => queue.enqueue(job),
         log: adapters.log ?? ((line) => console.log(line)),
       }),
     reconcile: (options) =>

@@ -106,6 +106,11 @@ export interface LocalServer {
   escalation: EscalationEngine;
   bot: Bot<LocalJobs, LocalScheduler>;
   postmortemDir: string;
+  /**
+   * Runs the minute tick now (reconciler, on-call work, ticket polling), after any tick still running;
+   * for tests, and for RECONCILE_INTERVAL=0.
+   */
+  tick(): Promise<void>;
   /** Stops taking requests, lets running jobs finish for up to `drainMs`, and closes the store. */
   close(drainMs?: number): Promise<void>;
 }
@@ -235,8 +240,8 @@ export async function startLocalServer(
   // incidents' progress records say is missing.
   const resumed = await queue.resume();
   timers.start();
-  // The minute tick: the reconciler and the on-call work (handoffs, user groups) side by side, a
-  // failure of one leaving the other to finish.
+  // The minute tick: the reconciler, the on-call work (handoffs, user groups) and ticket polling
+  // (trackers/poll.ts) side by side, a failure of one leaving the others to finish.
   const reconcileNow = () =>
     Promise.all([
       bot.reconcile().then(
@@ -248,6 +253,10 @@ export async function startLocalServer(
       bot.syncOnCall().then(
         () => {},
         (error: unknown) => log(`on-call sync failed: ${(error as Error)?.message ?? error}`),
+      ),
+      bot.pollTickets().then(
+        () => {},
+        (error: unknown) => log(`ticket polling failed: ${(error as Error)?.message ?? error}`),
       ),
     ]).then(() => {});
   let reconciling = reconcileNow();
@@ -286,6 +295,10 @@ export async function startLocalServer(
     escalation: bot.escalation,
     bot,
     postmortemDir,
+    tick() {
+      reconciling = reconciling.then(reconcileNow);
+      return reconciling;
+    },
     async close(drainMs = 10_000) {
       clearInterval(reconcileTimer);
       await socketApp?.stop();

@@ -4,7 +4,8 @@
  *   (and in the end dead-lettered) without re-running its batch mates.
  * - `{"type":"reconcile"}` from the EventBridge Scheduler schedule that runs every minute: the
  *   reconciler does whatever the incident records say is missing, so a lost job costs a minute; and
- *   the on-call tick tells handoffs and syncs user groups (oncall/handoffs.ts).
+ *   the on-call tick tells handoffs and syncs user groups (oncall/handoffs.ts); and tickets of a
+ *   tracker without a webhook are polled for their state (trackers/poll.ts).
  *
  * Neither waits: a job a rate limit postpones goes back to the queue with its visibility set to the
  * wait, and work that could not finish before the function's timeout is left for the next delivery.
@@ -29,6 +30,8 @@ export interface WorkerBot {
   reconcile: (options?: { deadline?: number }) => Promise<unknown>;
   /** The minute's on-call work: handoff messages and user groups (oncall/handoffs.ts). @default none */
   syncOnCall?: () => Promise<unknown>;
+  /** The minute's ticket polling, where no webhook is configured (trackers/poll.ts). @default none */
+  pollTickets?: () => Promise<unknown>;
 }
 
 export interface WorkerDeps {
@@ -185,15 +188,18 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
 
   async function reconcile(context: WorkerContext): Promise<void> {
     const bot = await deps.bot();
-    // Both run, whatever the other does; a failure of either then propagates: the invocation fails,
-    // and the stack dead-letters it for the operators.
-    const [reconciled, synced] = await Promise.allSettled([
+    // All run, whatever the others do; a failure of any then propagates: the invocation fails, and
+    // the stack dead-letters it for the operators.
+    const [reconciled, synced, polled] = await Promise.allSettled([
       bot.reconcile({ deadline: Date.now() + context.getRemainingTimeInMillis() - reserveMs }),
       bot.syncOnCall?.(),
+      bot.pollTickets?.(),
     ]);
     if (synced.status === 'rejected') logger.error(`on-call sync failed: ${errorMessage(synced.reason)}`);
+    if (polled.status === 'rejected') logger.error(`ticket polling failed: ${errorMessage(polled.reason)}`);
     if (reconciled.status === 'rejected') throw reconciled.reason;
     if (synced.status === 'rejected') throw synced.reason;
+    if (polled.status === 'rejected') throw polled.reason;
   }
 
   const handler = async (event: WorkerEvent, context: WorkerContext) => {

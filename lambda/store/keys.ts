@@ -102,6 +102,11 @@ export const claimKey = {
    */
   usergroupSync: (usergroup: string, since: string, users: readonly string[], coverIds: readonly string[]) =>
     `usergroup.${usergroup}.${since}.${users.join('+')}.${coverDigest(coverIds)}`,
+  /**
+   * A follow-up's ticket polled for its state (trackers/poll.ts, where no webhook is configured): held
+   * for the poll interval, so two workers or ticks poll it at most once per interval.
+   */
+  ticketPoll: (incidentId: string, followUpId: string) => `ticket-poll.${incidentId}.${followUpId}`,
 } as const;
 
 /** What each one-off post is keyed by (inside `claimKey.once`): one post per key, however often its job runs. */
