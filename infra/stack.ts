@@ -29,6 +29,7 @@ import { parse as parseYaml } from 'yaml';
 import { type EscalationPolicy, parsePolicy } from '../lambda/incidents/policy';
 import { isValidTimeZone } from '../lambda/incidents/time';
 import { ITEM_KINDS, TABLE } from '../lambda/store/table';
+import { WEBHOOK_KINDS } from '../lambda/trackers/webhooks';
 import { BotFunction } from './bot-function';
 import { SendOnlyQueueDestination } from './queue-destination';
 
@@ -603,7 +604,9 @@ export class IncidentBotStack extends Stack {
    *   and Query (no Scan, no batch or transaction, no streams). Slack deletes only on-call overrides
    *   (`oncall overrides remove`, by a LeadingKeys condition). Otherwise only the worker deletes (a released
    *   claim, in run-job and oncall/handoffs.ts) and queries the open-incidents index (the reconciler,
-   *   App Home, the handoff DM's count); Slack queries it for `/incident list`.
+   *   App Home, the handoff DM's count, ticket polling); Slack queries it for `/incident list`; alerts
+   *   only queries it (the follow-ups a tracker's webhook names, trackers/webhooks.ts), nothing else
+   *   on the index.
    * - Secrets: every function reads the Slack keys (the bot token); only alerts reads the alert token.
    * - Jobs: Slack and alerts add jobs; escalation adds them too (a page retried with backoff, a summary
    *   refresh); the worker adds follow-on jobs, consumes the queue and postpones rate-limited jobs.
@@ -631,6 +634,7 @@ export class IncidentBotStack extends Stack {
     allow(worker, [...itemActions, 'dynamodb:DeleteItem'], [r.table.tableArn, openIndexArn]);
     allow(escalation, itemActions, [r.table.tableArn]);
     allow(alerts, itemActions, [r.table.tableArn]);
+    allow(alerts, ['dynamodb:Query'], [openIndexArn]);
     // `/incident oncall overrides remove` deletes an override: the Slack function may delete items of
     // that partition and no other.
     slack.addToRolePolicy(
@@ -841,7 +845,7 @@ export class IncidentBotStack extends Stack {
     ack(
       r.api,
       'AwsSolutions-APIG4',
-      'Callers cannot use an API Gateway authorizer: Slack signs each request (HMAC of timestamp and body, verified by the Slack function with the signing secret before anything is done), Alertmanager and SNS present the alert token (checked before the body is read) or an SNS signature. Throttling caps what an unauthenticated flood can cost.',
+      'Callers cannot use an API Gateway authorizer: Slack signs each request (HMAC of timestamp and body, verified by the Slack function with the signing secret before anything is done), Alertmanager and SNS present the alert token (checked before the body is read) or an SNS signature, and GitHub, Jira and Linear sign their webhooks (verified by the alerts function with their webhook secrets before anything is written). Throttling caps what an unauthenticated flood can cost.',
     );
   }
 
@@ -854,10 +858,15 @@ export class IncidentBotStack extends Stack {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('SlackIntegration', slackFunction),
     });
-    // One integration for both; each route still gets an invoke permission scoped to its own path.
+    // One integration for all; each route still gets an invoke permission scoped to its own path.
     const alerts = new HttpLambdaIntegration('AlertsIntegration', alertsFunction);
     for (const source of ['cloudwatch', 'alertmanager']) {
       api.addRoutes({ path: `/alerts/${source}`, methods: [HttpMethod.POST], integration: alerts });
+    }
+    // Trackers' webhooks (ticket closed or reopened) are inbound HTTP from other services too: the
+    // alerts function verifies each vendor's signature (lambda/handlers/alerts.ts).
+    for (const kind of WEBHOOK_KINDS) {
+      api.addRoutes({ path: `/webhooks/${kind}`, methods: [HttpMethod.POST], integration: alerts });
     }
     const stage = api.defaultStage?.node.defaultChild as CfnStage;
     // Beyond these, callers get 429 and retry (Slack three times, Alertmanager and SNS with backoff)

@@ -3,7 +3,12 @@
  * - by the HTTP API for `POST /alerts/cloudwatch` and `POST /alerts/alertmanager` (payload v2),
  *   authorized with the `alertToken` key of the Slack secret;
  * - by the alarm SNS topic directly (an SNSEvent). Only the stack's topics may invoke the function,
- *   so these carry no token.
+ *   so these carry no token;
+ * - by the HTTP API for `POST /webhooks/github|jira|linear`: a tracker says a ticket was closed or
+ *   reopened (trackers/webhooks.ts). It is inbound HTTP from another service, as alerts are, so it
+ *   lands here rather than in the Slack function (which bundles Bolt and answers Slack within 3 s) or
+ *   the worker (which takes no HTTP). Verified by the tracker's own signature with its webhook secret
+ *   from the Slack secret, over the body exactly as received; the alert token is not asked for.
  *
  * A record from the ops topic (OPS_TOPIC_ARN) is an alarm about the bot itself (its errors, its queues,
  * its API): never an incident, which the broken bot may be unable to run. It is posted to OPS_CHANNEL
@@ -26,6 +31,7 @@ import { errorMessage } from '../incidents/errors';
 import { withObservability } from '../observability/handler';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
+import { handleTrackerWebhook, type WebhookDeps } from '../trackers/webhooks';
 import { type LambdaBot, lambdaBot, lambdaEnvironment } from './lambda-bot';
 
 export interface AlertsRuntime {
@@ -53,6 +59,11 @@ export interface AlertsHandlerOptions {
   metrics?: BotMetrics;
   /** Read per SNS event, so a bad setting fails that event, not the module's load. @default none */
   ops?: () => OpsAlarms;
+  /**
+   * The bot's trackers, store and job queue, for `POST /webhooks/<kind>`; built only when a delivery
+   * comes. @default none: those routes answer 404
+   */
+  webhooks?: () => Promise<WebhookDeps>;
 }
 
 const STATE_NAMES: Record<AlertSignal['state'], string> = {
@@ -154,8 +165,43 @@ export function createAlertsHandler(
     }
   }
 
+  /** A tracker's webhook delivery: verified over the raw body, then the follow-up takes the state. */
+  async function fromTracker(
+    kind: string,
+    event: APIGatewayProxyEventV2,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
+    const answer = (status: number, body: string) => ({
+      statusCode: status,
+      headers: { 'content-type': 'text/plain' },
+      body,
+    });
+    if (!options.webhooks) return answer(404, `no ${kind} webhook is configured (docs/trackers.md)`);
+    // Payload v2 joins repeated headers with commas and may keep the sender's case: lower-cased here,
+    // as Node gives them to the local server.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) {
+      if (value !== undefined) headers[name.toLowerCase()] = value;
+    }
+    // The signature is over the bytes the tracker sent: a binary-looking body comes base64-encoded.
+    const raw = event.body ?? '';
+    const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    try {
+      const deps = await options.webhooks();
+      const result = await handleTrackerWebhook(deps, kind, headers, body);
+      if (result.status >= 400) log.warn(`${kind} webhook refused (${result.status}): ${result.body}`);
+      return answer(result.status, result.body);
+    } catch (error) {
+      // The store failing: the tracker retries (GitHub's redelivery, Jira's and Linear's retries).
+      log.error(`${kind} webhook failed: ${errorMessage(error)}`);
+      return answer(500, 'internal error');
+    }
+  }
+
   async function fromApi(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const route = event.requestContext?.http?.method === 'POST' ? ROUTES[event.rawPath] : undefined;
+    const post = event.requestContext?.http?.method === 'POST';
+    const webhook = post ? /^\/webhooks\/([a-z]+)$/.exec(event.rawPath ?? '') : null;
+    if (webhook) return fromTracker(webhook[1] as string, event);
+    const route = post ? ROUTES[event.rawPath] : undefined;
     if (!route) {
       return {
         statusCode: 404,
@@ -208,6 +254,16 @@ const alertsHandler = createAlertsHandler(lambdaRuntime, {
         const bot = await lambdaBot();
         return (channel, text) => bot.chat.postMessage(channel, { text });
       },
+    };
+  },
+  webhooks: async () => {
+    const bot = await lambdaBot();
+    const log = lambdaLogger();
+    return {
+      trackers: bot.trackers,
+      store: bot.store,
+      enqueue: (job) => bot.jobs.enqueue(job),
+      log: (line) => log.info(line),
     };
   },
 });

@@ -576,14 +576,22 @@ describe('permissions of each function', () => {
     ).toEqual([]);
   });
 
-  it('query the open-incidents index only where the code lists incidents: Slack and the worker', () => {
+  it('query the open-incidents index only where the code lists incidents or follow-ups: Slack, the worker, alerts (tracker webhooks)', () => {
     const queriesIndex = (fnId: string) =>
       functionStatements(template, fnId).some(
         (s) =>
           asArray(s.Action).includes('dynamodb:Query') &&
           JSON.stringify(s.Resource).includes(`/index/${TABLE.openIndex.name}"`),
       );
-    expect(functionIds().filter(queriesIndex).sort()).toEqual([ids.slack, ids.worker].sort());
+    expect(functionIds().filter(queriesIndex).sort()).toEqual([ids.slack, ids.worker, ids.alerts].sort());
+  });
+
+  it('lets alerts only Query the index (the follow-ups a webhook names): no item action there', () => {
+    const onIndex = functionStatements(template, ids.alerts).filter((s) =>
+      JSON.stringify(s.Resource).includes(`/index/${TABLE.openIndex.name}"`),
+    );
+    expect(onIndex.flatMap((s) => asArray(s.Action))).toEqual(['dynamodb:Query']);
+    expect(onIndex.flatMap((s) => asArray(s.Resource))).toHaveLength(1);
   });
 
   it('write postmortems only under postmortems/', () => {
@@ -961,6 +969,9 @@ describe('HTTP API', () => {
       'POST /alerts/alertmanager',
       'POST /alerts/cloudwatch',
       'POST /slack/events',
+      'POST /webhooks/github',
+      'POST /webhooks/jira',
+      'POST /webhooks/linear',
     ]);
   });
 });
@@ -991,9 +1002,15 @@ describe('HTTP API limits and logs', () => {
 });
 
 describe('alerts', () => {
-  it('routes POST /alerts/cloudwatch and /alerts/alertmanager to the alerts function', () => {
+  it("routes POST /alerts/cloudwatch, /alerts/alertmanager and the trackers' /webhooks/<kind> to the alerts function", () => {
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
-    for (const routeKey of ['POST /alerts/cloudwatch', 'POST /alerts/alertmanager']) {
+    for (const routeKey of [
+      'POST /alerts/cloudwatch',
+      'POST /alerts/alertmanager',
+      'POST /webhooks/github',
+      'POST /webhooks/jira',
+      'POST /webhooks/linear',
+    ]) {
       const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find(
         (r) => props(r).RouteKey === routeKey,
       );
