@@ -55,8 +55,51 @@ export const DEFAULT_PAGE_RETRY: PageRetryPolicy = {
   noticeAfterAttempts: 6,
 };
 
-/** The soonest a try that found its step waiting comes back (see `comeBackWhenDue`). */
+/** The soonest a try that found its step waiting comes back (see `comeBackDelayMs`). */
 const COME_BACK_MIN_MS = 10;
+
+/**
+ * The wait before the next try after `attempts` failed ones (pages and texts alike): full jitter over
+ * the upper half of the exponential backoff, capped at `maxDelayMs`.
+ */
+export function backoffMs(retry: PageRetryPolicy, attempts: number, random: () => number): number {
+  const { baseDelayMs, maxDelayMs } = retry;
+  const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(cap * (0.5 + 0.5 * random()));
+}
+
+/**
+ * A try that finds its step waiting out a backoff comes back when the backoff ends: this is how long
+ * from `nowMs`, or undefined when the step waits for nothing. It may be a copy of the retry that ran a
+ * moment early (the queue keeps one of two equal jobs, the earlier): returning without coming back
+ * would lose the retry. Never sooner than a moment from now: the store's clock may still be a hair
+ * before `retryAt` when ours is past it, and the snapshot may be stale (the next try reads the step
+ * afresh).
+ */
+export function comeBackDelayMs(step: StepState | undefined, nowMs: number): number | undefined {
+  if (step?.state !== 'failed' || step.permanent || step.retryAt === undefined) return undefined;
+  return Math.max(COME_BACK_MIN_MS, step.retryAt - nowMs);
+}
+
+/** An `escalation` event by the bot on the incident's timeline, at `nowMs`. */
+export async function addEscalationEvent(
+  store: IncidentStore,
+  incidentId: string,
+  id: string,
+  nowMs: number,
+  fields: Pick<TimelineEvent, 'subject' | 'text' | 'team' | 'page'>,
+): Promise<void> {
+  const now = new Date(nowMs).toISOString();
+  await store.addEvent({
+    id,
+    incidentId,
+    at: now,
+    recordedAt: now,
+    kind: 'escalation',
+    author: BOT_AUTHOR,
+    ...fields,
+  });
+}
 
 export interface EscalationDeps {
   store: IncidentStore;
@@ -299,13 +342,11 @@ export class EscalationEngine {
     await this.deps.enqueue({ type: 'page', incidentId: incident.id, step: plan.name }, { delayMs });
   }
 
-  /** Full jitter over the upper half of the capped exponential; never sooner than a Retry-After. */
+  /** `backoffMs`, but never sooner than a Retry-After. */
   private backoff(attempts: number, failed: PageOutcome[]): number {
-    const { baseDelayMs, maxDelayMs } = this.retry;
-    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
-    const jittered = Math.round(cap * (0.5 + 0.5 * this.random()));
+    const jittered = backoffMs(this.retry, attempts, this.random);
     const retryAfter = Math.max(0, ...failed.map((o) => o.retryAfterMs ?? 0));
-    return Math.max(jittered, Math.min(retryAfter, maxDelayMs * 5));
+    return Math.max(jittered, Math.min(retryAfter, this.retry.maxDelayMs * 5));
   }
 
   private what(plan: PagePlan): string {
@@ -369,16 +410,7 @@ export class EscalationEngine {
     id: string,
     fields: Pick<TimelineEvent, 'text' | 'team' | 'page'>,
   ): Promise<void> {
-    const now = new Date(this.nowMs()).toISOString();
-    await this.deps.store.addEvent({
-      id,
-      incidentId: incident.id,
-      at: now,
-      recordedAt: now,
-      kind: 'escalation',
-      author: BOT_AUTHOR,
-      ...fields,
-    });
+    await addEscalationEvent(this.deps.store, incident.id, id, this.nowMs(), fields);
   }
 
   /** Ack or resolve: later tiers' timers go, and every team a page reached hears it (same dedup key). */
@@ -438,16 +470,10 @@ export class EscalationEngine {
     await this.deps.enqueue(noticeJob(notice, incident.id), { delayMs });
   }
 
-  /**
-   * A try that finds its step waiting out a backoff comes back when the backoff ends. It may be a
-   * copy of the retry that ran a moment early (the queue keeps one of two equal jobs, the earlier):
-   * returning without coming back would lose the retry. Never sooner than a moment from now: the
-   * store's clock may still be a hair before `retryAt` when ours is past it, and the snapshot may be
-   * stale (the next try reads the step afresh).
-   */
+  /** A try that finds its step waiting out a backoff comes back when it ends (`comeBackDelayMs`). */
   private async comeBackWhenDue(step: StepState | undefined, job: Job): Promise<void> {
-    if (step?.state !== 'failed' || step.permanent || step.retryAt === undefined) return;
-    await this.deps.enqueue(job, { delayMs: Math.max(COME_BACK_MIN_MS, step.retryAt - this.nowMs()) });
+    const delayMs = comeBackDelayMs(step, this.nowMs());
+    if (delayMs !== undefined) await this.deps.enqueue(job, { delayMs });
   }
 
   /** Ack: no later tier pages; the pagers hear the acknowledgement. */

@@ -9,7 +9,7 @@
  */
 import { planTiers, reasonNotToPage } from '../incidents/escalation';
 import type { EscalationPolicy } from '../incidents/policy';
-import { isFinished } from '../incidents/progress';
+import { isFinished, readyAt } from '../incidents/progress';
 import {
   pagedInPersonBefore,
   type TextRecipient,
@@ -18,19 +18,20 @@ import {
   textsDue,
 } from '../incidents/texts';
 import type { Clock } from '../incidents/time';
-import {
-  BOT_AUTHOR,
-  type Incident,
-  type IncidentRecord,
-  type Severity,
-  type StepState,
-} from '../incidents/types';
+import type { Incident, IncidentRecord, Severity, StepState } from '../incidents/types';
 import type { Job } from '../jobs/jobs';
 import { TextSendError, type TextSender } from '../paging/sms';
 import { unacknowledgedPageSms } from '../paging/sms-text';
 import { channelLink } from '../slack/page-text';
 import type { IncidentStore } from '../store/store';
-import { DEFAULT_PAGE_RETRY, PAGE_LEASE_MS, type PageRetryPolicy } from './engine';
+import {
+  addEscalationEvent,
+  backoffMs,
+  comeBackDelayMs,
+  DEFAULT_PAGE_RETRY,
+  PAGE_LEASE_MS,
+  type PageRetryPolicy,
+} from './engine';
 
 export interface TextDeps {
   store: IncidentStore;
@@ -45,8 +46,6 @@ export interface TextDeps {
   random?: () => number;
   log?: (line: string) => void;
 }
-
-const COME_BACK_MIN_MS = 10;
 
 export class UnacknowledgedTexts {
   private readonly retry: PageRetryPolicy;
@@ -73,14 +72,7 @@ export class UnacknowledgedTexts {
     );
     for (const texts of due) {
       const step = steps[texts.name];
-      if (isFinished(step)) continue;
-      const readyAt =
-        step?.state === 'failed'
-          ? (step.retryAt ?? nowMs)
-          : step?.state === 'running'
-            ? (step.leaseUntil ?? nowMs)
-            : nowMs;
-      if (readyAt > nowMs) continue;
+      if (isFinished(step) || readyAt(step, nowMs) > nowMs) continue;
       await this.deps.enqueue(this.job(record.incident.id, texts.severity, texts.tier));
     }
   }
@@ -170,16 +162,10 @@ export class UnacknowledgedTexts {
       await store.failStep(incidentId, name, { error, permanent: true, result });
       return;
     }
-    const delayMs = this.backoff(step.attempts);
+    const delayMs = backoffMs(this.retry, step.attempts, this.random);
     this.deps.log?.(`${incidentId} ${name}: ${error}; retrying in ${delayMs} ms`);
     await store.failStep(incidentId, name, { error, retryAt: this.nowMs() + delayMs, result });
     await this.deps.enqueue(this.job(incidentId, severity, tier), { delayMs });
-  }
-
-  private backoff(attempts: number): number {
-    const { baseDelayMs, maxDelayMs } = this.retry;
-    const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
-    return Math.round(cap * (0.5 + 0.5 * this.random()));
   }
 
   private async recordFailure(
@@ -202,22 +188,13 @@ export class UnacknowledgedTexts {
     id: string,
     fields: { subject: string; text: string },
   ): Promise<void> {
-    const now = new Date(this.nowMs()).toISOString();
-    await this.deps.store.addEvent({
-      id,
-      incidentId: incident.id,
-      at: now,
-      recordedAt: now,
-      kind: 'escalation',
-      author: BOT_AUTHOR,
-      ...fields,
-    });
+    await addEscalationEvent(this.deps.store, incident.id, id, this.nowMs(), fields);
   }
 
   /** As the engine's pages: a try that finds the step waiting out a backoff comes back when it ends. */
   private async comeBackWhenDue(step: StepState | undefined, job: Job): Promise<void> {
-    if (step?.state !== 'failed' || step.permanent || step.retryAt === undefined) return;
-    await this.deps.enqueue(job, { delayMs: Math.max(COME_BACK_MIN_MS, step.retryAt - this.nowMs()) });
+    const delayMs = comeBackDelayMs(step, this.nowMs());
+    if (delayMs !== undefined) await this.deps.enqueue(job, { delayMs });
   }
 }
 

@@ -190,16 +190,14 @@ export function pendingPages(
   const steps = record.steps ?? {};
   return wantedPages(record, policy, nowMs)
     .filter((plan) => !isFinished(steps[plan.name]))
-    .map((plan) => {
-      const step = steps[plan.name];
-      const readyAt =
-        step?.state === 'failed'
-          ? (step.retryAt ?? nowMs)
-          : step?.state === 'running'
-            ? (step.leaseUntil ?? nowMs)
-            : nowMs;
-      return { ...plan, readyAt };
-    });
+    .map((plan) => ({ ...plan, readyAt: readyAt(steps[plan.name], nowMs) }));
+}
+
+/** When an unfinished step may be tried: after its backoff when it failed, its lease when running, else now. */
+export function readyAt(step: StepState | undefined, nowMs: number): number {
+  if (step?.state === 'failed') return step.retryAt ?? nowMs;
+  if (step?.state === 'running') return step.leaseUntil ?? nowMs;
+  return nowMs;
 }
 
 /** Teams a page reached, for telling the pagers about an acknowledgement or a resolution. */

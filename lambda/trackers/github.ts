@@ -14,8 +14,18 @@
  * minutes: a retry right after a lost answer would not find the issue there. An incident with
  * more than 100 issues, in a repository with more than 100 newer ones, would escape the check.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { createHmac } from 'node:crypto';
+import { describeStatus } from '../http/failure';
+import {
+  DEFAULT_TRACKER_TIMEOUT_MS,
+  type FetchLike,
+  headerValue,
+  hmacSha256HexMatches,
+  isRecord,
+  retryAfterMs,
+  trackerRequest,
+  vendorMessage,
+} from './http';
 import {
   type Ticket,
   type TicketEvent,
@@ -26,17 +36,13 @@ import {
   type TrackerWebhook,
 } from './tracker';
 
-export type GitHubFetch = (url: string, init: RequestInit) => Promise<Response>;
-
 export const GITHUB_API_URL = 'https://api.github.com';
 export const GITHUB_API_VERSION = '2022-11-28';
 /** GitHub refuses an issue title longer than this. */
 export const GITHUB_TITLE_MAX = 256;
-const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = 'incident-bot';
 /** When GitHub says "secondary rate limit" without a `retry-after`, its docs say to wait a minute. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
-const MAX_MESSAGE = 300;
 
 export interface GitHubClientOptions {
   /** Default https://api.github.com (GitHub Enterprise: `https://HOST/api/v3`). */
@@ -44,7 +50,7 @@ export interface GitHubClientOptions {
   token: string;
   /** `owner/name`. */
   repo: string;
-  fetch?: GitHubFetch;
+  fetch?: FetchLike;
   /** Per request; default 10 s. */
   timeoutMs?: number;
   /** For `x-ratelimit-reset`; default `Date.now`. */
@@ -54,10 +60,6 @@ export interface GitHubClientOptions {
 interface Answer {
   status: number;
   json: unknown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** GitHub's timestamps (`2024-02-18T15:30:00Z`) as ISO UTC; undefined when absent or unreadable. */
@@ -73,34 +75,6 @@ function splitRepo(repo: string): { owner: string; name: string } {
     throw new TypeError(`GitHub repo must be "owner/name", got ${JSON.stringify(repo)}`);
   }
   return { owner: match[1], name: match[2] };
-}
-
-/** GitHub's `{message, errors: [{field, code, message}]}` in one line. */
-export function gitHubMessage(json: unknown, text = ''): string {
-  if (isRecord(json)) {
-    const parts: string[] = [];
-    if (typeof json.message === 'string') parts.push(json.message);
-    if (Array.isArray(json.errors)) {
-      for (const error of json.errors) {
-        if (typeof error === 'string') parts.push(error);
-        else if (isRecord(error)) {
-          const said = error.message ?? error.code;
-          const field = typeof error.field === 'string' ? `${error.field}: ` : '';
-          if (said !== undefined) parts.push(`${field}${String(said)}`);
-        }
-      }
-    }
-    if (parts.length > 0) return parts.join('; ').slice(0, MAX_MESSAGE);
-  }
-  return text.replace(/\s+/g, ' ').trim().slice(0, MAX_MESSAGE);
-}
-
-function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** A 403/429 that is a rate limit, and how long to wait: `retry-after`, else `x-ratelimit-reset`. */
@@ -130,7 +104,7 @@ class GitHubClient {
   readonly name: string;
   private readonly apiUrl: string;
   private readonly token: string;
-  private readonly fetch: GitHubFetch;
+  private readonly fetch: FetchLike;
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
@@ -142,7 +116,7 @@ class GitHubClient {
     this.apiUrl = (options.apiUrl ?? GITHUB_API_URL).replace(/\/+$/, '');
     this.token = options.token;
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TRACKER_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
   }
 
@@ -173,33 +147,21 @@ class GitHubClient {
       'user-agent': USER_AGENT,
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const name = (error as Error | undefined)?.name;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : describeNetworkError(error);
-      throw new TrackerError(`${where}: unreachable: ${reason}`, true, { cause: error });
-    }
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const { status } = response;
+    // Every status comes back: GitHub's rate limits (403 or 429) are told apart here, not there.
+    const response = await trackerRequest({
+      service: where,
+      method,
+      url,
+      body: options.body,
+      headers,
+      fetch: this.fetch,
+      timeoutMs: this.timeoutMs,
+      accept: () => true,
+    });
+    const { status, json } = response;
     if ((status >= 200 && status < 300) || options.allow?.includes(status)) return { status, json };
-    const said = gitHubMessage(json, text);
-    const label = `${where} answered ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
-    const message = said ? `${label}: ${said}` : label;
+    const said = vendorMessage(json, response.text);
+    const message = describeStatus(where, response, said);
     const limited = rateLimit(status, response.headers, said, this.now());
     if (limited) {
       throw new TrackerError(message, true, {
@@ -214,14 +176,6 @@ class GitHubClient {
       ...(retryable && wait !== undefined ? { retryAfterMs: wait } : {}),
     });
   }
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const detail =
-    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
-  const message = error instanceof Error ? error.message : String(error);
-  return detail ? `${message} (${detail})` : message;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,8 +430,8 @@ export class GitHubPostmortems {
       allow: [422],
     });
     // Another publication made it in between: fine, unless it is something else entirely.
-    if (created.status === 422 && !/already exists/i.test(gitHubMessage(created.json))) {
-      throw new TrackerError(`create ref ${branch}: ${gitHubMessage(created.json)}`, false, { status: 422 });
+    if (created.status === 422 && !/already exists/i.test(vendorMessage(created.json))) {
+      throw new TrackerError(`create ref ${branch}: ${vendorMessage(created.json)}`, false, { status: 422 });
     }
   }
 
@@ -510,7 +464,7 @@ export class GitHubPostmortems {
     const put = await this.client.call('PUT', contentPath, { body, allow: [409] });
     if (put.status === 409) {
       // Someone (another publication) moved the file since it was read: reading again settles it.
-      throw new TrackerError(`${file} on ${branch} changed meanwhile: ${gitHubMessage(put.json)}`, true, {
+      throw new TrackerError(`${file} on ${branch} changed meanwhile: ${vendorMessage(put.json)}`, true, {
         status: 409,
       });
     }
@@ -552,14 +506,6 @@ function isPull(value: unknown): value is { number: number; html_url: string } {
 // ---------------------------------------------------------------------------------------------
 // Webhook
 
-function header(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
-
 /** `sha256=` + the hex HMAC-SHA256 of the raw body with the webhook's secret. */
 export function signGitHubDelivery(rawBody: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;
@@ -577,17 +523,14 @@ export const githubWebhook: GitHubWebhook = {
   kind: 'github',
 
   verify(headers, rawBody, secret) {
-    if (!secret) return false;
-    const given = header(headers, 'x-hub-signature-256')?.trim();
-    if (!given || !/^sha256=[0-9a-fA-F]{64}$/.test(given)) return false;
-    const expected = Buffer.from(signGitHubDelivery(rawBody, secret), 'utf8');
-    const actual = Buffer.from(`sha256=${given.slice(7).toLowerCase()}`, 'utf8');
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    const given = headerValue(headers, 'x-hub-signature-256')?.trim();
+    const match = given ? /^sha256=([0-9a-fA-F]{64})$/.exec(given) : null;
+    return hmacSha256HexMatches(secret, rawBody, match?.[1]);
   },
 
   read(body, headers) {
     if (headers) {
-      const event = header(headers, 'x-github-event');
+      const event = headerValue(headers, 'x-github-event');
       if (event !== undefined && event !== 'issues') return undefined;
     }
     if (!isRecord(body) || !isRecord(body.issue)) return undefined;

@@ -4,13 +4,15 @@
  * unexpected status is permanent, with what the vendor said in the message.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { describeUnanswered, type FetchLike, MAX_ERROR_TEXT, oneLine, statusFailure } from '../http/failure';
 import { TrackerError } from './tracker';
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
-/** A hung tracker must not hold the job (or the Lambda) until its own timeout. */
-export const DEFAULT_TRACKER_TIMEOUT_MS = 10_000;
+export {
+  DEFAULT_HTTP_TIMEOUT_MS as DEFAULT_TRACKER_TIMEOUT_MS,
+  type FetchLike,
+  isRetryableStatus,
+  retryAfterMs,
+} from '../http/failure';
 
 export interface TrackerRequest {
   /** Who is called, for messages: `Jira`, `Linear`, `GitHub`. */
@@ -19,6 +21,7 @@ export interface TrackerRequest {
   url: string;
   /** Sent as JSON when defined. */
   body?: unknown;
+  /** Added to `accept: application/json` (and `content-type: application/json` with a body), or replacing them. */
   headers?: Record<string, string>;
   fetch: FetchLike;
   timeoutMs: number;
@@ -37,9 +40,7 @@ export interface TrackerResponse {
   text: string;
 }
 
-const MAX_ERROR_TEXT = 300;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -48,7 +49,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * `{message, errors: [{message|code, field}]}`, Jira's `{errorMessages: [], errors: {field: text}}`
  * and GraphQL's `{errors: [{message}]}`; anything else is the start of the text.
  */
-export function vendorMessage(json: unknown, text: string): string {
+export function vendorMessage(json: unknown, text = ''): string {
   if (isRecord(json)) {
     const parts: string[] = [];
     if (typeof json.message === 'string') parts.push(json.message);
@@ -67,20 +68,7 @@ export function vendorMessage(json: unknown, text: string): string {
     }
     if (parts.length > 0) return parts.join('; ').slice(0, MAX_ERROR_TEXT);
   }
-  return text.replace(/\s+/g, ' ').trim().slice(0, MAX_ERROR_TEXT);
-}
-
-/** `Retry-After` in seconds or as an HTTP date, in ms from now. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (header.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return oneLine(text);
 }
 
 /** Sends one request; resolves with any 2xx answer, throws `TrackerError` for everything else. */
@@ -88,8 +76,11 @@ export async function trackerRequest(request: TrackerRequest): Promise<TrackerRe
   let response: Response;
   let text: string;
   try {
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...request.headers,
+    };
     response = await request.fetch(request.url, {
       method: request.method,
       headers,
@@ -99,13 +90,8 @@ export async function trackerRequest(request: TrackerRequest): Promise<TrackerRe
     // Read to the end even when unused, so the connection goes back to the pool.
     text = await response.text();
   } catch (error) {
-    const timedOut = (error as Error | undefined)?.name === 'TimeoutError';
-    const reason = timedOut ? `no answer within ${request.timeoutMs} ms` : describeNetworkError(error);
-    // A URL that cannot be parsed will not parse on the next try either.
-    const badUrl = causeCode(error) === 'ERR_INVALID_URL';
-    throw new TrackerError(`${request.service} unreachable: ${reason}`, !badUrl, {
-      cause: error,
-    });
+    const { reason, retryable } = describeUnanswered(error, request.timeoutMs);
+    throw new TrackerError(`${request.service} unreachable: ${reason}`, retryable, { cause: error });
   }
   let json: unknown;
   try {
@@ -117,26 +103,8 @@ export async function trackerRequest(request: TrackerRequest): Promise<TrackerRe
   if (accepted(response.status)) {
     return { status: response.status, headers: response.headers, json, text };
   }
-  const said = vendorMessage(json, text);
-  const statusText = response.statusText || STATUS_CODES[response.status] || '';
-  throw new TrackerError(
-    `${request.service} answered ${response.status}${statusText ? ` ${statusText}` : ''}${said ? `: ${said}` : ''}`,
-    isRetryableStatus(response.status),
-    { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) },
-  );
-}
-
-/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in `cause`. */
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
-  const detail = causeCode(error) ?? (typeof cause?.message === 'string' ? cause.message : '');
-  const message = error instanceof Error ? error.message : String(error);
-  return detail ? `${message} (${detail})` : message;
-}
-
-function causeCode(error: unknown): string | undefined {
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  return typeof code === 'string' ? code : undefined;
+  const failure = statusFailure(request.service, response, vendorMessage(json, text));
+  throw new TrackerError(failure.message, failure.retryable, failure.details);
 }
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -32,6 +32,7 @@ import {
   type FetchLike,
   headerValue,
   hmacSha256HexMatches,
+  isRecord,
   trackerRequest,
 } from './http';
 import {
@@ -147,10 +148,6 @@ export function jiraDescription(request: Pick<TicketRequest, 'paragraphs' | 'lin
 /** A JQL string literal. */
 function jqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Jira writes `2024-02-18T15:30:00.000+0000`; ISO UTC wants `…Z`. */

@@ -38,6 +38,7 @@ import {
   type FetchLike,
   headerValue,
   hmacSha256HexMatches,
+  isRecord,
   isRetryableStatus,
   retryAfterMs,
   trackerRequest,
@@ -144,10 +145,6 @@ export function linearDescription(request: Pick<TicketRequest, 'paragraphs' | 'l
   const blocks = request.paragraphs.map(markdownParagraph).filter((block) => block !== '');
   if (request.links.length > 0) blocks.push(request.links.map(markdownLink).join('\n'));
   return blocks.join('\n\n');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 interface GraphQLErrorItem {
