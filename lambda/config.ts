@@ -11,7 +11,7 @@ import { checkPolicy, type EscalationPolicy, parsePolicy } from './incidents/pol
 import { isValidTimeZone } from './incidents/time';
 import { type PhoneNumbers, phoneNumbersJson } from './paging/phone-numbers';
 import { TABLE } from './store/table';
-import type { TrackerEndpoints, TrackerSecrets } from './trackers/setup';
+import { missingTrackerSecrets, type TrackerEndpoints, type TrackerSecrets } from './trackers/setup';
 import { describeIssues } from './validation';
 
 type Env = Record<string, string | undefined>;
@@ -255,7 +255,7 @@ function alertsSns(env: z.infer<typeof localSchema> | z.infer<typeof lambdaSchem
 
 export function loadLocalConfig(env: Env = process.env): LocalConfig {
   const parsed = parseEnv(localSchema, env);
-  return {
+  const config: LocalConfig = {
     ...settings(parsed, loadPolicyFile(parsed.ESCALATION_POLICY)),
     port: parsed.PORT,
     signingSecret: parsed.SLACK_SIGNING_SECRET,
@@ -281,6 +281,14 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
     reconcileIntervalSeconds: parsed.RECONCILE_INTERVAL,
     alertsSns: alertsSns(parsed),
   };
+  // Before anything starts: a tracker the policy names needs its credentials (AWS: the Slack secret).
+  const missing = missingTrackerSecrets(config.policy, config.trackerEndpoints, config.trackerSecrets);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `the escalation policy's followups/postmortems need ${missing.join(', ')} (docs/trackers.md)`,
+    );
+  }
+  return config;
 }
 
 export function loadLambdaConfig(env: Env = process.env): LambdaConfig {

@@ -130,28 +130,40 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dataDir =
     options.dataDir ??
     (await mkdtemp(path.join(os.tmpdir(), `incident-bot-${options.tempPrefix ?? 'sandbox'}-`)));
-  const config = loadLocalConfig({
-    PORT: '0',
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_BOT_TOKEN: options.botToken ?? 'xoxb-sandbox',
-    SLACK_API_URL: slack.url,
-    DATA_DIR: dataDir,
-    INCIDENTS_CHANNEL: ANNOUNCEMENTS,
-    ...(pagerDuty ? { PAGERDUTY_EVENTS_URL: pagerDuty.url } : {}),
-    ...options.env,
-  });
   const jobErrors: string[] = [];
-  const sms = config.phoneNumbers ? new SmsStub(options.log ? { log: options.log } : {}) : undefined;
-  const server = await startLocalServer(config, {
-    ...(sms ? { textSender: sms } : {}),
-    inMemory: options.inMemory ?? true,
-    log: options.log ?? (() => {}),
-    onJobError:
-      options.onJobError ?? ((job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`)),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
-    ...(options.trackerRetry ? { trackerRetry: options.trackerRetry } : {}),
-  });
+  // A bad configuration or a server that cannot start leaves no stand-in listening behind it.
+  const started = await (async () => {
+    try {
+      const config = loadLocalConfig({
+        PORT: '0',
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_BOT_TOKEN: options.botToken ?? 'xoxb-sandbox',
+        SLACK_API_URL: slack.url,
+        DATA_DIR: dataDir,
+        INCIDENTS_CHANNEL: ANNOUNCEMENTS,
+        ...(pagerDuty ? { PAGERDUTY_EVENTS_URL: pagerDuty.url } : {}),
+        ...options.env,
+      });
+      const sms = config.phoneNumbers ? new SmsStub(options.log ? { log: options.log } : {}) : undefined;
+      const server = await startLocalServer(config, {
+        ...(sms ? { textSender: sms } : {}),
+        inMemory: options.inMemory ?? true,
+        log: options.log ?? (() => {}),
+        onJobError:
+          options.onJobError ?? ((job, error) => jobErrors.push(`${job.type}: ${(error as Error).message}`)),
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.pageRetry ? { pageRetry: options.pageRetry } : {}),
+        ...(options.trackerRetry ? { trackerRetry: options.trackerRetry } : {}),
+      });
+      return { config, sms, server };
+    } catch (error) {
+      await slack.close();
+      await pagerDuty?.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  })();
+  const { sms, server } = started;
   const endpoint = `${server.url}/slack/events`;
 
   const post = async (body: string, headers: Record<string, string>) => {

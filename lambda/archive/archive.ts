@@ -1,6 +1,7 @@
 /**
  * Where compiled postmortems are kept: S3 in AWS, `DATA_DIR/postmortems/` locally.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -16,8 +17,9 @@ export class FileArchive implements PostmortemArchive {
   async put(fileName: string, markdown: string): Promise<string> {
     await mkdir(this.directory, { recursive: true });
     const file = path.join(this.directory, path.basename(fileName));
-    // Write then rename, so a reader never sees half a document.
-    const temporary = `${file}.${process.pid}.tmp`;
+    // Write then rename, so a reader never sees half a document; a name of its own per write, so two
+    // writes at once (the incident's job and its pull request's) never rename each other's file.
+    const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(temporary, markdown, 'utf8');
     await rename(temporary, file);
     return file;

@@ -171,7 +171,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     if (!postmortems) return;
     const record = await load(incidentId);
     if (record.incident.status !== 'resolved') return;
-    const { markdown } = await compileAndStore(record, { git: false });
+    // Compiled from the latest record, as the stored document is (this job runs after each store).
+    const markdown = await compile(record);
     const published = await publishPostmortem(postmortems, record.incident, markdown);
     await store.finishStep(incidentId, POSTMORTEM_GIT_STEP, {
       number: published.number,
@@ -188,10 +189,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     }
   }
 
-  async function compileAndStore(
-    record: IncidentRecord,
-    options: { git?: boolean } = {},
-  ): Promise<{ markdown: string; location: string }> {
+  /** The document as it reads now, people named as Slack shows them. */
+  async function compile(record: IncidentRecord): Promise<string> {
     const people = new Set<string>([record.incident.declaredBy]);
     if (record.incident.commander) people.add(record.incident.commander);
     for (const event of record.events) if (event.author !== BOT_AUTHOR) people.add(event.author);
@@ -199,10 +198,14 @@ export function createJobRunner(deps: JobDeps): JobRunner {
     for (const userId of mentionedUsers(record)) people.add(userId);
     people.delete(BOT_AUTHOR);
     const names = await chat.displayNames([...people]);
-    const markdown = compilePostmortem(record, { ...ctx(), names });
+    return compilePostmortem(record, { ...ctx(), names });
+  }
+
+  async function compileAndStore(record: IncidentRecord): Promise<{ markdown: string; location: string }> {
+    const markdown = await compile(record);
     const location = await archive.put(postmortemFileName(record.incident), markdown);
     // Every stored version of a resolved incident's document goes to its pull request too.
-    if (deps.postmortems && record.incident.status === 'resolved' && options.git !== false) {
+    if (deps.postmortems && record.incident.status === 'resolved') {
       await deps.enqueue({ type: 'postmortem-git', incidentId: record.incident.id });
     }
     return { markdown, location };

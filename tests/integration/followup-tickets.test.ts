@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type GitHubStub, startGitHubStub } from '../../local/github-stub';
+import { startJiraStub } from '../../local/jira-stub';
+import { startLinearStub } from '../../local/linear-stub';
 import { readScenario, replayScenario } from '../../local/replay';
 import { GENERAL, type Harness, startHarness } from '../helpers/harness';
 import { until } from '../helpers/wait';
@@ -205,5 +207,65 @@ describe('a tracker that fails', () => {
       (call) => call.method === 'POST' && call.path === '/repos/acme/ops/issues',
     );
     expect(creates.map((call) => call.status)).toEqual([500, 500, 201]);
+  });
+});
+
+describe('Jira and Linear through the server', () => {
+  const task = 'task Rotate the load balancer certificates';
+
+  it('opens a Jira issue in the project, its description in Atlassian Document Format', async () => {
+    const jira = await startJiraStub();
+    const harness = await startHarness({
+      policy: 'teams: {}\nfollowups: { tracker: jira, project: OPS }\n',
+      env: { JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken },
+    });
+    try {
+      await harness.command('open sev2 Checkout errors');
+      const channelId = await harness.channelOf('INC-1');
+      await harness.command(task, { channelId });
+      await until(async () => Boolean((await harness.server.store.getRecord('INC-1'))?.followUps[0]?.ticket));
+      const [issue] = jira.issues;
+      expect(issue?.fields.summary).toBe('Rotate the load balancer certificates');
+      expect(issue?.fields.labels).toEqual(expect.arrayContaining(['incident', 'INC-1', 'sev2']));
+      expect(issue?.fields.description).toMatchObject({ type: 'doc', version: 1 });
+      const followUp = (await harness.server.store.getRecord('INC-1'))?.followUps[0];
+      expect(followUp?.ticket).toMatchObject({
+        tracker: 'jira',
+        key: issue?.key,
+        url: `${jira.url}/browse/${issue?.key}`,
+      });
+    } finally {
+      await harness.close();
+      await jira.close();
+    }
+  });
+
+  it('opens a Linear issue in the team', async () => {
+    const linear = await startLinearStub();
+    const harness = await startHarness({
+      policy: 'teams: {}\nfollowups: { tracker: linear, team: OPS }\n',
+      env: { LINEAR_API_URL: linear.url, LINEAR_API_KEY: linear.apiKey },
+    });
+    try {
+      await harness.command('open sev2 Checkout errors');
+      const channelId = await harness.channelOf('INC-1');
+      await harness.command(task, { channelId });
+      await until(async () => Boolean((await harness.server.store.getRecord('INC-1'))?.followUps[0]?.ticket));
+      const [issue] = linear.issues;
+      expect(issue?.title).toBe('Rotate the load balancer certificates');
+      const followUp = (await harness.server.store.getRecord('INC-1'))?.followUps[0];
+      expect(followUp?.ticket).toMatchObject({ tracker: 'linear', key: issue?.identifier });
+    } finally {
+      await harness.close();
+      await linear.close();
+    }
+  });
+
+  it('refuses to start when the policy names a tracker whose credentials are missing', async () => {
+    await expect(
+      startHarness({ policy: 'teams: {}\nfollowups: { tracker: jira, project: OPS }\n' }),
+    ).rejects.toThrow(
+      "the escalation policy's followups/postmortems need JIRA_EMAIL, JIRA_API_TOKEN, JIRA_BASE_URL (docs/trackers.md)",
+    );
   });
 });
