@@ -101,7 +101,7 @@ export interface Bot<J extends Jobs = Jobs, S extends Scheduler = Scheduler> {
    * webhook, each at most every 15 minutes; a closed one closes its follow-up. Tracker failures are
    * logged, never thrown.
    */
-  pollTickets(): Promise<TicketPollReport>;
+  pollTickets(options?: { deadline?: number }): Promise<TicketPollReport>;
 }
 
 /** Two quick tries per page attempt: a blip is absorbed at once, an outage waits for the backoff. */
@@ -223,8 +223,9 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
         timeZone: settings.timeZone,
         log: adapters.log ?? ((line) => console.log(line)),
       }),
-    pollTickets: () =>
+    pollTickets: (options) =>
       pollTickets({
+        ...(options?.deadline === undefined ? {} : { deadline: options.deadline }),
         store,
         ...(trackers.tracker ? { tracker: trackers.tracker } : {}),
         webhookKinds: Object.keys(trackers.webhooks) as TrackerKind[],

@@ -31,7 +31,7 @@ export interface WorkerBot {
   /** The minute's on-call work: handoff messages and user groups (oncall/handoffs.ts). @default none */
   syncOnCall?: () => Promise<unknown>;
   /** The minute's ticket polling, where no webhook is configured (trackers/poll.ts). @default none */
-  pollTickets?: () => Promise<unknown>;
+  pollTickets?: (options?: { deadline?: number }) => Promise<unknown>;
 }
 
 export interface WorkerDeps {
@@ -190,10 +190,11 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     const bot = await deps.bot();
     // All run, whatever the others do; a failure of any then propagates: the invocation fails, and
     // the stack dead-letters it for the operators.
+    const deadline = Date.now() + context.getRemainingTimeInMillis() - reserveMs;
     const [reconciled, synced, polled] = await Promise.allSettled([
-      bot.reconcile({ deadline: Date.now() + context.getRemainingTimeInMillis() - reserveMs }),
+      bot.reconcile({ deadline }),
       bot.syncOnCall?.(),
-      bot.pollTickets?.(),
+      bot.pollTickets?.({ deadline }),
     ]);
     if (synced.status === 'rejected') logger.error(`on-call sync failed: ${errorMessage(synced.reason)}`);
     if (polled.status === 'rejected') logger.error(`ticket polling failed: ${errorMessage(polled.reason)}`);

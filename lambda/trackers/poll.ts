@@ -53,6 +53,11 @@ export interface TicketPollDeps {
   limit?: number;
   /** @default TICKET_POLL_INTERVAL_SECONDS */
   intervalSeconds?: number;
+  /**
+   * Epoch ms (wall clock, as the reconciler's): no poll starts after it, so a tracker that hangs
+   * (each call bounded by the adapter's timeout) cannot hold the tick past the function's timeout.
+   */
+  deadline?: number;
 }
 
 export interface TicketPollReport {
@@ -80,6 +85,7 @@ export async function pollTickets(deps: TicketPollDeps): Promise<TicketPollRepor
   const interval = deps.intervalSeconds ?? TICKET_POLL_INTERVAL_SECONDS;
   for (const followUp of ticketsToPoll(await store.listFollowUps(), tracker.kind, deps.webhookKinds)) {
     if (report.polled.length >= limit) break;
+    if (deps.deadline !== undefined && Date.now() >= deps.deadline) break;
     const { ticket } = followUp;
     try {
       // Polled within the interval (by this tick's predecessors or another worker): skipped.

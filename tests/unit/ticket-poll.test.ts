@@ -274,6 +274,34 @@ describe('pollTickets (one tick)', () => {
     expect(asked).toEqual(['1', '2', '1']);
   });
 
+  it('starts no poll after the deadline (wall clock), so a hanging tracker cannot hold the tick past it', async () => {
+    // prepare: the wall clock moves only when the tracker answers, 30 s a call
+    let wall = 1_000_000;
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => wall);
+    try {
+      const world = fakeStore([followUp(1), followUp(2), followUp(3)]);
+      const { tracker, asked } = fakeTracker('github', {});
+      const slow = {
+        kind: tracker.kind,
+        status: async (ticket: Ticket) => {
+          wall += 30_000;
+          return tracker.status(ticket);
+        },
+      };
+
+      // act
+      const report = await pollTickets(deps(world, slow, { deadline: 1_000_000 + 45_000 }).d);
+      const late = await pollTickets(deps(world, slow, { deadline: wall - 1 }).d);
+
+      // assess: two started before the deadline, the third not; past it, none
+      expect(asked).toEqual(['1', '2']);
+      expect(report.polled).toEqual(['INC-1/t-001', 'INC-1/t-002']);
+      expect(late.polled).toEqual([]);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('keeps polling the others when the store fails for one ticket; throws only when follow-ups cannot be listed', async () => {
     const world = fakeStore([followUp(1), followUp(2)]);
     const { tracker, asked } = fakeTracker('github', {});

@@ -32,6 +32,25 @@ describe('worker: ticket polling on the minute tick', () => {
     expect(ran.sort()).toEqual(['pollTickets', 'reconcile', 'syncOnCall']);
   });
 
+  it("passes the reconciler's deadline: no poll starts within the reserve before the function's timeout", async () => {
+    const { worker } = bot({});
+    const seen: (number | undefined)[] = [];
+    const polling: WorkerBot = {
+      ...worker,
+      pollTickets: async (options) => {
+        seen.push(options?.deadline);
+      },
+    };
+    const handler = createWorkerHandler({ bot: async () => polling, logger: memoryLog(), reserveMs: 15_000 });
+    const before = Date.now();
+
+    await handler({ type: 'reconcile' }, context);
+
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeGreaterThanOrEqual(before + 60_000 - 15_000);
+    expect(seen[0]).toBeLessThanOrEqual(Date.now() + 60_000 - 15_000);
+  });
+
   it('polls when the reconciler and the on-call sync fail', async () => {
     const { worker, ran } = bot({ reconcile: new Error('DynamoDB unavailable'), syncOnCall: new Error('x') });
     const handler = createWorkerHandler({ bot: async () => worker, logger: memoryLog() });
