@@ -15,10 +15,16 @@
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { readBody } from './apigw';
+import {
+  FaultQueue,
+  type ScriptedFault,
+  type StandInControls,
+  StubServer,
+  standInControls,
+} from './stub-server';
 
 const FIXTURES = join(__dirname, '..', 'tests', 'fixtures', 'vendor');
 
@@ -193,14 +199,15 @@ export interface JiraCall {
   errors?: string[];
 }
 
-/** A scripted answer for the next request: a status (JSON error body), or never answering. */
-export type JiraFault =
-  | { status: number; retryAfterSeconds?: number; body?: unknown }
-  | 'hang'
-  /** Handle the request as usual, then never answer: the caller cannot know it succeeded. */
-  | 'drop'
-  /** Handle the request as usual (to script a fault for a later one). */
-  | 'pass';
+/** A scripted status (with a JSON error body) for the next request. */
+export interface JiraFaultAnswer {
+  status: number;
+  retryAfterSeconds?: number;
+  body?: unknown;
+}
+
+/** A scripted answer for the next request: a status, or never answering. */
+export type JiraFault = ScriptedFault<JiraFaultAnswer>;
 
 export interface JiraStubOptions {
   email?: string;
@@ -210,17 +217,13 @@ export interface JiraStubOptions {
   port?: number;
 }
 
-export interface JiraStub {
+export interface JiraStub extends StandInControls<JiraFaultAnswer> {
   /** `http://127.0.0.1:<port>`: the site's base URL. */
   url: string;
   email: string;
   apiToken: string;
   calls: JiraCall[];
   issues: JiraIssue[];
-  /** Answers the next requests with these, in order. */
-  failNext(...faults: JiraFault[]): void;
-  hangNext(count: number): void;
-  dropNext(count: number): void;
   /**
    * Moves an issue to a status; with `webhook`, POSTs the `jira:issue_updated` delivery Jira would send,
    * signed with `secret` (`X-Hub-Signature: sha256=<hex>`), and returns the receiver's response.
@@ -236,8 +239,6 @@ export interface JiraStub {
     secret: string,
     from?: string,
   ): { body: string; headers: Record<string, string> };
-  reset(): void;
-  close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -255,8 +256,7 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
   const accountIds = new Set(options.accountIds ?? ['5b10a2844c20165700ede21g']);
   const calls: JiraCall[] = [];
   const issues: JiraIssue[] = [];
-  const faults: JiraFault[] = [];
-  const hung = new Set<Socket>();
+  const faults = new FaultQueue<JiraFaultAnswer>();
   const previousStatus = new Map<string, string>();
   let nextId = 10001;
   let nextNumber = 1;
@@ -387,11 +387,9 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
     };
     calls.push(call);
 
-    const next = faults.shift();
-    const fault = next === 'pass' ? undefined : next;
+    const fault = faults.take();
     if (fault === 'hang') {
-      hung.add(req.socket);
-      req.socket.once('close', () => hung.delete(req.socket));
+      server.leaveUnanswered(req);
       return;
     }
     const send = (
@@ -402,8 +400,7 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
     ) => {
       if (fault === 'drop') {
         call.status = 0;
-        hung.add(req.socket);
-        req.socket.once('close', () => hung.delete(req.socket));
+        server.leaveUnanswered(req);
         return;
       }
       call.status = status;
@@ -535,22 +532,8 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errorMessages: [String(error)], errors: {} }));
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = new StubServer(handle, (error) => ({ errorMessages: [String(error)], errors: {} }));
+  url = await server.listen(options.port);
 
   const webhookDelivery = (idOrKey: string, secret: string, from?: string) => {
     const issue = findIssue(idOrKey);
@@ -597,15 +580,7 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
     apiToken,
     calls,
     issues,
-    failNext(...next) {
-      faults.push(...next);
-    },
-    hangNext(count) {
-      for (let i = 0; i < count; i++) faults.push('hang');
-    },
-    dropNext(count) {
-      for (let i = 0; i < count; i++) faults.push('drop');
-    },
+    ...standInControls(server, faults, [calls, issues]),
     async transition(idOrKey, to, webhook) {
       const issue = findIssue(idOrKey);
       if (!issue) throw new Error(`jira-stub: no issue ${idOrKey}`);
@@ -620,18 +595,6 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
       return fetch(webhook.url, { method: 'POST', headers: delivery.headers, body: delivery.body });
     },
     webhookDelivery,
-    reset() {
-      calls.length = 0;
-      issues.length = 0;
-      faults.length = 0;
-    },
-    async close() {
-      for (const socket of hung) socket.destroy();
-      hung.clear();
-      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closing;
-    },
   };
 }
 

@@ -12,11 +12,17 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { buildSchema, GraphQLError, type GraphQLSchema, graphql } from 'graphql';
 import { readBody } from './apigw';
+import {
+  FaultQueue,
+  type ScriptedFault,
+  type StandInControls,
+  StubServer,
+  standInControls,
+} from './stub-server';
 
 const SCHEMA_FILE = join(__dirname, '..', 'tests', 'fixtures', 'vendor', 'linear-schema.graphql');
 
@@ -84,14 +90,13 @@ export interface LinearCall {
   errors?: string[];
 }
 
-export type LinearFault =
+/** A scripted answer for the next request: an HTTP status, or a GraphQL error with its code. */
+export type LinearFaultAnswer =
   | { status: number; retryAfterSeconds?: number }
-  | { code: string; message?: string; status?: number; resetAtMs?: number }
-  | 'hang'
-  /** Execute the request, then never answer: the caller cannot know it succeeded. */
-  | 'drop'
-  /** Handle the request as usual (to script a fault for a later one). */
-  | 'pass';
+  | { code: string; message?: string; status?: number; resetAtMs?: number };
+
+/** That, or never answering. */
+export type LinearFault = ScriptedFault<LinearFaultAnswer>;
 
 export interface LinearStubOptions {
   apiKey?: string;
@@ -102,7 +107,7 @@ export interface LinearStubOptions {
   port?: number;
 }
 
-export interface LinearStub {
+export interface LinearStub extends StandInControls<LinearFaultAnswer> {
   /** The GraphQL endpoint, `http://127.0.0.1:<port>/graphql`. */
   url: string;
   apiKey: string;
@@ -110,9 +115,6 @@ export interface LinearStub {
   issues: LinearIssue[];
   labels: LinearLabel[];
   teams: LinearTeam[];
-  failNext(...faults: LinearFault[]): void;
-  hangNext(count: number): void;
-  dropNext(count: number): void;
   /**
    * Moves an issue to a workflow state of that type; with `webhook`, POSTs the `Issue` `update` delivery
    * Linear would send, signed (`Linear-Signature`), with `webhookTimestamp` = `timestampMs` (default now).
@@ -128,8 +130,6 @@ export interface LinearStub {
     secret: string,
     timestampMs?: number,
   ): { body: string; headers: Record<string, string> };
-  reset(): void;
-  close(): Promise<void>;
 }
 
 const STATE_NAMES: Record<LinearStateType, string> = {
@@ -262,8 +262,7 @@ export async function startLinearStub(options: LinearStubOptions = {}): Promise<
   }));
   const issues: LinearIssue[] = [];
   const calls: LinearCall[] = [];
-  const faults: LinearFault[] = [];
-  const hung = new Set<Socket>();
+  const faults = new FaultQueue<LinearFaultAnswer>();
   const counters = new Map<string, number>();
   const previousState = new Map<string, LinearState>();
   let url = '';
@@ -421,17 +420,14 @@ export async function startLinearStub(options: LinearStubOptions = {}): Promise<
       if (named?.[1]) call.operationName = named[1];
     }
     calls.push(call);
-    const next = faults.shift();
-    const fault = next === 'pass' ? undefined : next;
+    const fault = faults.take();
     if (fault === 'hang') {
-      hung.add(req.socket);
-      req.socket.once('close', () => hung.delete(req.socket));
+      server.leaveUnanswered(req);
       return;
     }
     const send = (status: number, answer: unknown, headers: Record<string, string> = {}) => {
       if (fault === 'drop') {
-        hung.add(req.socket);
-        req.socket.once('close', () => hung.delete(req.socket));
+        server.leaveUnanswered(req);
         return;
       }
       call.status = status;
@@ -529,22 +525,8 @@ export async function startLinearStub(options: LinearStubOptions = {}): Promise<
     });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errors: [{ message: String(error) }] }));
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const server = new StubServer(handle, (error) => ({ errors: [{ message: String(error) }] }));
+  url = `${await server.listen(options.port)}/graphql`;
 
   const webhookDelivery = (idOrIdentifier: string, secret: string, timestampMs = Date.now()) => {
     const issue = findIssue(idOrIdentifier);
@@ -597,15 +579,7 @@ export async function startLinearStub(options: LinearStubOptions = {}): Promise<
     issues,
     labels,
     teams,
-    failNext(...next) {
-      faults.push(...next);
-    },
-    hangNext(count) {
-      for (let i = 0; i < count; i++) faults.push('hang');
-    },
-    dropNext(count) {
-      for (let i = 0; i < count; i++) faults.push('drop');
-    },
+    ...standInControls(server, faults, [calls, issues]),
     async setState(idOrIdentifier, type, webhook) {
       const issue = findIssue(idOrIdentifier);
       if (!issue) throw new Error(`linear-stub: no issue ${idOrIdentifier}`);
@@ -620,17 +594,5 @@ export async function startLinearStub(options: LinearStubOptions = {}): Promise<
       return fetch(webhook.url, { method: 'POST', headers: delivery.headers, body: delivery.body });
     },
     webhookDelivery,
-    reset() {
-      calls.length = 0;
-      issues.length = 0;
-      faults.length = 0;
-    },
-    async close() {
-      for (const socket of hung) socket.destroy();
-      hung.clear();
-      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closing;
-    },
   };
 }

@@ -4,9 +4,10 @@ import {
   githubWebhook,
   signGitHubDelivery,
 } from '../../lambda/trackers/github';
-import { type TicketRequest, TrackerError } from '../../lambda/trackers/tracker';
+import type { TicketRequest } from '../../lambda/trackers/tracker';
 import { type GitHubStub, startGitHubStub } from '../../local/github-stub';
 import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
+import { trackerErrorOf } from '../helpers/trackers';
 
 /** GitHub's mention syntax: `@login` or `@org/team` after a non-word character. */
 const MENTION = /(^|[^\w`])@[A-Za-z0-9][A-Za-z0-9-]*(\/[A-Za-z0-9_-]+)?/;
@@ -23,16 +24,6 @@ const request = (overrides: Partial<TicketRequest> = {}): TicketRequest => ({
   idempotencyKey: 'INC-7.fix.1',
   ...overrides,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<TrackerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TrackerError) return error;
-    throw error;
-  }
-  throw new Error('expected a TrackerError, but the call succeeded');
-}
 
 describe('GitHub tracker against the GitHub stand-in', () => {
   let stub: GitHubStub;
@@ -122,7 +113,7 @@ describe('GitHub tracker against the GitHub stand-in', () => {
   it('finds the issue a lost answer created instead of creating a second', async () => {
     // arrange
     stub.failNext(1, 'lose', { operationId: 'issues/create' });
-    const lost = await rejection(tracker.create(request()));
+    const lost = await trackerErrorOf(tracker.create(request()));
 
     // act
     const retried = await tracker.create(request());
@@ -151,7 +142,7 @@ describe('GitHub tracker against the GitHub stand-in', () => {
       }),
     );
     stub.failNext(1, 'lose', { operationId: 'issues/create' });
-    await rejection(tracker.create(request({ labels: ['incident', 'INC-7', 'sev2'] })));
+    await trackerErrorOf(tracker.create(request({ labels: ['incident', 'INC-7', 'sev2'] })));
 
     // act
     const retried = await tracker.create(request({ labels: ['incident', 'INC-7', 'sev1'] }));
@@ -186,13 +177,13 @@ describe('GitHub tracker against the GitHub stand-in', () => {
 
     // act
     stub.failNext(1, 500, { operationId: 'issues/create' });
-    const serverError = await rejection(tracker.create(request()));
+    const serverError = await trackerErrorOf(tracker.create(request()));
     stub.failNext(1, 429, { retryAfterSeconds: 7 });
-    const throttled = await rejection(tracker.create(request()));
+    const throttled = await trackerErrorOf(tracker.create(request()));
     stub.failNext(1, 'secondary-rate-limit', { retryAfterSeconds: 30 });
-    const secondary = await rejection(tracker.create(request()));
+    const secondary = await trackerErrorOf(tracker.create(request()));
     stub.failNext(1, 'hang');
-    const hung = await rejection(hurried.create(request()));
+    const hung = await trackerErrorOf(hurried.create(request()));
 
     // assess
     expect(serverError).toMatchObject({ retryable: true, status: 500 });
@@ -216,7 +207,7 @@ describe('GitHub tracker against the GitHub stand-in', () => {
     stub.failNext(1, 'rate-limit', { resetAt: now / 1000 + 90 });
 
     // act
-    const limited = await rejection(clocked.create(request()));
+    const limited = await trackerErrorOf(clocked.create(request()));
 
     // assess
     expect(limited).toMatchObject({ retryable: true, status: 403, retryAfterMs: 90_000 });
@@ -225,11 +216,11 @@ describe('GitHub tracker against the GitHub stand-in', () => {
 
   it('reports 422 and 401 as permanent, with what GitHub said', async () => {
     // act
-    const invalid = await rejection(tracker.create(request({ assignee: 'mallory' })));
+    const invalid = await trackerErrorOf(tracker.create(request({ assignee: 'mallory' })));
     const wrongToken = new GitHubTracker({ apiUrl: stub.url, token: 'ghp_wrong', repo: 'acme/ops' });
-    const unauthorized = await rejection(wrongToken.create(request()));
+    const unauthorized = await trackerErrorOf(wrongToken.create(request()));
     const missingRepo = new GitHubTracker({ apiUrl: stub.url, token: stub.token, repo: 'acme/nope' });
-    const notFound = await rejection(
+    const notFound = await trackerErrorOf(
       missingRepo.status({ tracker: 'github', key: 'acme/nope#1', url: '', id: '1' }),
     );
 
@@ -331,8 +322,8 @@ describe('GitHub tracker against the GitHub stand-in', () => {
       // arrange
       stub.failNext(1, 'lose', { operationId: 'repos/create-or-update-file-contents' });
       stub.failNext(1, 'lose', { operationId: 'pulls/create' });
-      const lostCommit = await rejection(postmortems.publish(publication('# v1\n')));
-      const lostPull = await rejection(postmortems.publish(publication('# v1\n')));
+      const lostCommit = await trackerErrorOf(postmortems.publish(publication('# v1\n')));
+      const lostPull = await trackerErrorOf(postmortems.publish(publication('# v1\n')));
 
       // act
       const settled = await postmortems.publish(publication('# v1\n'));

@@ -1,7 +1,7 @@
 import { JiraTracker, jiraIdempotencyLabel, jiraWebhook } from '../../lambda/trackers/jira';
-import { type TicketRequest, TrackerError } from '../../lambda/trackers/tracker';
+import type { TicketRequest } from '../../lambda/trackers/tracker';
 import { type JiraStub, startJiraStub } from '../../local/jira-stub';
-import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
+import { trackerErrorOf, webhookReceiverPerTest } from '../helpers/trackers';
 
 const ANNA = '5b10a2844c20165700ede21g';
 const SECRET = 'jira-webhook-secret';
@@ -19,15 +19,6 @@ function request(overrides: Partial<TicketRequest> = {}): TicketRequest {
     idempotencyKey: 'INC-7/followup/1',
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TrackerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TrackerError);
-  return error as TrackerError;
 }
 
 describe('JiraTracker against the Jira Cloud stand-in', () => {
@@ -174,7 +165,7 @@ describe('JiraTracker against the Jira Cloud stand-in', () => {
     const impatient = trackerFor({ timeoutMs: 300 });
 
     // act
-    const lost = await rejection(impatient.create(request()));
+    const lost = await trackerErrorOf(impatient.create(request()));
     const retried = await impatient.create(request());
 
     // assess
@@ -205,9 +196,9 @@ describe('JiraTracker against the Jira Cloud stand-in', () => {
     const impatient = trackerFor({ timeoutMs: 300 });
 
     // act
-    const serverError = await rejection(tracker.create(request()));
-    const limited = await rejection(tracker.create(request()));
-    const hung = await rejection(impatient.create(request()));
+    const serverError = await trackerErrorOf(tracker.create(request()));
+    const limited = await trackerErrorOf(tracker.create(request()));
+    const hung = await trackerErrorOf(impatient.create(request()));
 
     // assess
     expect(serverError).toMatchObject({ retryable: true, status: 500 });
@@ -225,10 +216,10 @@ describe('JiraTracker against the Jira Cloud stand-in', () => {
     const noType = trackerFor({ issueType: 'Epic' });
 
     // act
-    const unknownAssignee = await rejection(tracker.create(request({ assignee: stranger })));
-    const unauthenticated = await rejection(badToken.create(request()));
-    const unknownProject = await rejection(noProject.create(request()));
-    const unknownType = await rejection(noType.create(request()));
+    const unknownAssignee = await trackerErrorOf(tracker.create(request({ assignee: stranger })));
+    const unauthenticated = await trackerErrorOf(badToken.create(request()));
+    const unknownProject = await trackerErrorOf(noProject.create(request()));
+    const unknownType = await trackerErrorOf(noType.create(request()));
 
     // assess
     expect(unknownAssignee).toMatchObject({ retryable: false, status: 400 });
@@ -265,7 +256,9 @@ describe('JiraTracker against the Jira Cloud stand-in', () => {
 
   it('reports an issue Jira no longer shows as a permanent error', async () => {
     // act
-    const missing = await rejection(tracker.status({ tracker: 'jira', key: 'OPS-99', url: '', id: '99999' }));
+    const missing = await trackerErrorOf(
+      tracker.status({ tracker: 'jira', key: 'OPS-99', url: '', id: '99999' }),
+    );
 
     // assess
     expect(missing).toMatchObject({ retryable: false, status: 404 });
@@ -273,26 +266,16 @@ describe('JiraTracker against the Jira Cloud stand-in', () => {
   });
 
   describe('the webhook', () => {
-    let receiver: RecordingServer;
+    const receiver = webhookReceiverPerTest();
 
-    beforeEach(async () => {
-      receiver = await startRecordingServer();
-    });
-
-    afterEach(async () => {
-      await receiver.close();
-    });
-
-    async function delivered(): Promise<{ headers: Record<string, string | undefined>; body: string }> {
+    async function delivered() {
       const ticket = await tracker.create(request());
       await stub.transition(
         ticket.key,
         { name: 'Done', category: 'done', at: '2026-03-04T05:06:07.000Z' },
-        { url: `${receiver.url}/webhooks/jira`, secret: SECRET },
+        { url: `${receiver.url()}/webhooks/jira`, secret: SECRET },
       );
-      const recorded = receiver.requests[0];
-      if (!recorded) throw new Error('no delivery');
-      return { headers: recorded.headers as Record<string, string | undefined>, body: recorded.body };
+      return receiver.firstDelivery();
     }
 
     it('accepts a delivery signed with the secret and reads the status change', async () => {

@@ -5,9 +5,9 @@ import {
   linearIssueId,
   linearWebhook,
 } from '../../lambda/trackers/linear';
-import { type TicketRequest, TrackerError } from '../../lambda/trackers/tracker';
+import type { TicketRequest } from '../../lambda/trackers/tracker';
 import { type LinearStub, startLinearStub } from '../../local/linear-stub';
-import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
+import { trackerErrorOf, webhookReceiverPerTest } from '../helpers/trackers';
 
 const ANNA = '6f1c2a9e-0b1d-4c3e-9f4a-5b6c7d8e9f01';
 const SECRET = 'lin_wh_secret';
@@ -28,15 +28,6 @@ function request(overrides: Partial<TicketRequest> = {}): TicketRequest {
     idempotencyKey: 'INC-7/followup/1',
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TrackerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TrackerError);
-  return error as TrackerError;
 }
 
 describe('LinearTracker against the Linear stand-in', () => {
@@ -135,7 +126,7 @@ describe('LinearTracker against the Linear stand-in', () => {
     const plain = request({ labels: [] });
 
     // act
-    const lost = await rejection(impatient.create(plain));
+    const lost = await trackerErrorOf(impatient.create(plain));
     const retried = await impatient.create(plain);
 
     // assess
@@ -182,11 +173,11 @@ describe('LinearTracker against the Linear stand-in', () => {
     const impatient = trackerFor({ timeoutMs: 300 });
 
     // act
-    const serverError = await rejection(tracker.create(request()));
-    const tooMany = await rejection(tracker.create(request()));
-    const limitedWith200 = await rejection(tracker.create(request()));
-    const limitedWith400 = await rejection(tracker.create(request()));
-    const hung = await rejection(impatient.create(request()));
+    const serverError = await trackerErrorOf(tracker.create(request()));
+    const tooMany = await trackerErrorOf(tracker.create(request()));
+    const limitedWith200 = await trackerErrorOf(tracker.create(request()));
+    const limitedWith400 = await trackerErrorOf(tracker.create(request()));
+    const hung = await trackerErrorOf(impatient.create(request()));
 
     // assess
     expect(serverError).toMatchObject({ retryable: true, status: 500 });
@@ -207,10 +198,10 @@ describe('LinearTracker against the Linear stand-in', () => {
     const noTeam = trackerFor({ team: 'NOPE' });
 
     // act
-    const unauthenticated = await rejection(wrongKey.create(request()));
-    const withBearer = await rejection(bearer.create(request()));
-    const unknownTeam = await rejection(noTeam.create(request()));
-    const unknownAssignee = await rejection(tracker.create(request({ assignee: 'no-such-user' })));
+    const unauthenticated = await trackerErrorOf(wrongKey.create(request()));
+    const withBearer = await trackerErrorOf(bearer.create(request()));
+    const unknownTeam = await trackerErrorOf(noTeam.create(request()));
+    const unknownAssignee = await trackerErrorOf(tracker.create(request({ assignee: 'no-such-user' })));
     const failedCreate = stub.calls.filter((call) => call.operationName === 'IncidentBotCreate').at(-1);
 
     // assess
@@ -250,28 +241,18 @@ describe('LinearTracker against the Linear stand-in', () => {
   });
 
   describe('the webhook', () => {
-    let receiver: RecordingServer;
+    const receiver = webhookReceiverPerTest();
     const sentAt = Date.parse('2026-03-04T05:06:07.000Z');
     const at = (ms: number) => createLinearWebhook(() => ms);
 
-    beforeEach(async () => {
-      receiver = await startRecordingServer();
-    });
-
-    afterEach(async () => {
-      await receiver.close();
-    });
-
-    async function delivered(): Promise<{ headers: Record<string, string | undefined>; body: string }> {
+    async function delivered() {
       const ticket = await tracker.create(request());
       await stub.setState(ticket.key, 'completed', {
-        url: `${receiver.url}/webhooks/linear`,
+        url: `${receiver.url()}/webhooks/linear`,
         secret: SECRET,
         timestampMs: sentAt,
       });
-      const recorded = receiver.requests[0];
-      if (!recorded) throw new Error('no delivery');
-      return { headers: recorded.headers as Record<string, string | undefined>, body: recorded.body };
+      return receiver.firstDelivery();
     }
 
     it('accepts a signed, fresh delivery and reads the state change', async () => {
