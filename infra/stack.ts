@@ -345,6 +345,26 @@ export class IncidentBotStack extends Stack {
       description: 'For SNS topics in other accounts: https://alerts:<alertToken>@<host>/alerts/cloudwatch',
       value: `${api.apiEndpoint}/alerts/cloudwatch`,
     });
+    // Where each tracker sends ticket status changes (docs/trackers.md); without its webhook secret
+    // in the Slack secret a route answers 404 and the worker polls that tracker instead.
+    const webhookOutputs = {
+      github: [
+        'GitHubWebhookUrl',
+        'GitHub `issues` webhook Payload URL (application/json); its secret: githubWebhookSecret in the Slack secret',
+      ],
+      jira: [
+        'JiraWebhookUrl',
+        'Jira Cloud webhook URL (issue updated); its secret: jiraWebhookSecret in the Slack secret',
+      ],
+      linear: [
+        'LinearWebhookUrl',
+        'Linear webhook URL (Issues); its signing secret: linearWebhookSecret in the Slack secret',
+      ],
+    } as const;
+    for (const kind of WEBHOOK_KINDS) {
+      const [id, description] = webhookOutputs[kind];
+      new CfnOutput(this, id, { description, value: `${api.apiEndpoint}/webhooks/${kind}` });
+    }
     new CfnOutput(this, 'AlarmTopicArn', {
       description:
         'Alarm action for CloudWatch alarms in this account and region that should open an incident',

@@ -1056,6 +1056,21 @@ describe('outputs', () => {
     }
   });
 
+  it('gives the tracker webhook URLs, each naming its secret in the Slack secret', () => {
+    const urls = {
+      GitHubWebhookUrl: ['/webhooks/github', 'githubWebhookSecret'],
+      JiraWebhookUrl: ['/webhooks/jira', 'jiraWebhookSecret'],
+      LinearWebhookUrl: ['/webhooks/linear', 'linearWebhookSecret'],
+    };
+    const outputs = template.toJSON().Outputs as Record<string, Json>;
+    for (const [output, [route, secret]] of Object.entries(urls)) {
+      template.hasOutput(output, {
+        Value: { 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), route]] },
+      });
+      expect(outputs[output]?.Description).toContain(secret);
+    }
+  });
+
   it('names the table, the bucket, the secret and both topics', () => {
     template.hasOutput('TableName', { Value: { Ref: ids.table } });
     template.hasOutput('PostmortemBucketName', { Value: { Ref: ids.bucket } });
