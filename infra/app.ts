@@ -15,7 +15,8 @@ function numberContext(name: string): number | undefined {
 // Left without an account/region so `cdk synth` needs no credentials; deploy targets whatever the
 // operator's AWS profile points at. Override with `-c timezone=Europe/Berlin -c incidentsChannel=C123
 // -c policyFile=escalation-policy.yaml` (the path is relative to where cdk runs), and who hears of the
-// bot's own failures with `-c opsEmail=oncall@example.com -c opsChannel=C0OPS`. On an account whose
+// bot's own failures with `-c opsEmail=oncall@example.com -c opsChannel=C0OPS`; a Jira site for
+// follow-ups with `-c jiraBaseUrl=https://acme.atlassian.net` (docs/trackers.md). On an account whose
 // Lambda concurrency quota is below 125, `-c escalationConcurrency=0 -c requestConcurrency=0` (Lambda
 // keeps 100 executions unreserved, so any reservation fails there).
 new IncidentBotStack(app, 'IncidentBot', {
@@ -25,6 +26,11 @@ new IncidentBotStack(app, 'IncidentBot', {
   policyFile: app.node.tryGetContext('policyFile'),
   opsEmail: app.node.tryGetContext('opsEmail') || undefined,
   opsChannel: app.node.tryGetContext('opsChannel') || undefined,
+  trackerEndpoints: {
+    jiraBaseUrl: app.node.tryGetContext('jiraBaseUrl') || undefined,
+    githubApiUrl: app.node.tryGetContext('githubApiUrl') || undefined,
+    linearApiUrl: app.node.tryGetContext('linearApiUrl') || undefined,
+  },
   escalationConcurrency: numberContext('escalationConcurrency'),
   requestConcurrency: numberContext('requestConcurrency'),
 });

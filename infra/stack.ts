@@ -55,6 +55,12 @@ export interface IncidentBotStackProps extends StackProps {
    */
   readonly opsChannel?: string;
   /**
+   * Where the trackers are (docs/trackers.md): JIRA_BASE_URL (your site, required for Jira),
+   * GITHUB_API_URL (GitHub Enterprise), LINEAR_API_URL. Their credentials are the Slack secret's.
+   * @default GitHub's and Linear's public APIs, no Jira site
+   */
+  readonly trackerEndpoints?: { jiraBaseUrl?: string; githubApiUrl?: string; linearApiUrl?: string };
+  /**
    * Concurrency reserved for the escalation function: a flood on the public routes cannot take the
    * account's last executions from paging. It is also its ceiling. 0 reserves nothing (required on
    * accounts whose concurrency quota is below 100 + the reservations: Lambda keeps 100 unreserved).
@@ -214,6 +220,13 @@ export class IncidentBotStack extends Stack {
       INCIDENT_TIMEZONE: timezone,
       ...(props.incidentsChannel ? { INCIDENTS_CHANNEL: props.incidentsChannel } : {}),
       ...(policy ? { ESCALATION_POLICY_JSON: policy.json } : {}),
+      ...(props.trackerEndpoints?.jiraBaseUrl ? { JIRA_BASE_URL: props.trackerEndpoints.jiraBaseUrl } : {}),
+      ...(props.trackerEndpoints?.githubApiUrl
+        ? { GITHUB_API_URL: props.trackerEndpoints.githubApiUrl }
+        : {}),
+      ...(props.trackerEndpoints?.linearApiUrl
+        ? { LINEAR_API_URL: props.trackerEndpoints.linearApiUrl }
+        : {}),
       JOBS_QUEUE_URL: jobs.queueUrl,
       // So the worker can tell a job's last try (it goes to the dead-letter queue next).
       JOBS_MAX_RECEIVE_COUNT: String(JOBS_MAX_RECEIVE_COUNT),

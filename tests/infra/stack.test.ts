@@ -1148,6 +1148,21 @@ describe('stack props', () => {
     expect(variables).not.toHaveProperty('ESCALATION_POLICY_YAML');
   });
 
+  it("passes the trackers' endpoints when given, and none by default (their defaults are the public APIs)", () => {
+    const variables = variablesOf(
+      synthConfig({
+        trackerEndpoints: {
+          jiraBaseUrl: 'https://acme.atlassian.net',
+          githubApiUrl: 'https://ghe.example.com/api/v3',
+        },
+      }),
+    );
+    expect(variables.JIRA_BASE_URL).toBe('https://acme.atlassian.net');
+    expect(variables.GITHUB_API_URL).toBe('https://ghe.example.com/api/v3');
+    expect(variables).not.toHaveProperty('LINEAR_API_URL');
+    expect(variablesOf(synthConfig({}))).not.toHaveProperty('JIRA_BASE_URL');
+  });
+
   it('without opsEmail: no subscription but the alerts function, and a warning that nobody is told', () => {
     const app = new App({ context: { ...cdkContext, ...noBundling } });
     const stack = new IncidentBotStack(app, 'IncidentBot', {});
