@@ -4,20 +4,11 @@
  * covering instead of the schedule's, `oncall overrides` lists it and removes it, and a redelivered
  * command stores it once.
  */
+import { SRE_WEEKLY_ROTATION } from '../fixtures/policies';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
 import { until } from '../helpers/wait';
 
-const POLICY = `schedules:
-  sre:
-    timezone: Europe/Berlin
-    layers:
-      - { name: primary, start: 2026-11-30T09:00, shift: 1w, members: [U0ANNA, U0BOB] }
-teams:
-  sre: { schedule: sre }
-escalation:
-  default:
-    - { after: 0m, notify: [sre] }
-`;
+const POLICY = SRE_WEEKLY_ROTATION;
 
 // Wednesday of Anna's week (Monday 30 November 09:00 Berlin to Monday 7 December 09:00).
 const clock = fixedClock('2026-12-02T12:00:00Z');

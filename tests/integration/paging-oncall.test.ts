@@ -4,21 +4,12 @@
  * and an invite to it; the DM's Acknowledge button acknowledges as them. The person is the one on call
  * when the page was first tried.
  */
+import { SRE_WEEKLY_ROTATION } from '../fixtures/policies';
 import { fixedClock, type Harness, startHarness } from '../helpers/harness';
 import { click } from '../helpers/interactions';
 import { until } from '../helpers/wait';
 
-const POLICY = `schedules:
-  sre:
-    timezone: Europe/Berlin
-    layers:
-      - { name: primary, start: 2026-11-30T09:00, shift: 1w, members: [U0ANNA, U0BOB] }
-teams:
-  sre: { schedule: sre }
-escalation:
-  default:
-    - { after: 0m, notify: [sre] }
-`;
+const POLICY = SRE_WEEKLY_ROTATION;
 
 // Wednesday of Anna's week (Monday 30 November 09:00 Berlin to Monday 7 December 09:00).
 const clock = fixedClock('2026-12-02T12:00:00Z');
