@@ -5,5 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFiles: ['<rootDir>/tests/setup-env.ts'],
+  // marked ships only an ES module (and a UMD build for browsers); Jest's CommonJS runtime on Node 20
+  // cannot require the former, so tests load the UMD build. esbuild, tsx and Node use the ES module.
+  moduleNameMapper: { '^marked$': '<rootDir>/node_modules/marked/lib/marked.umd.js' },
   testTimeout: 30000,
 };
