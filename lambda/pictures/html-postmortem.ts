@@ -126,8 +126,9 @@ export function escapeHtml(text: string): string {
 
 /**
  * Phone first: the text column never exceeds the screen, font sizes follow the viewport between a
- * floor and a ceiling, long words and URLs break instead of widening the page, and tables, code and
- * the chart scroll on their own. On paper: no backgrounds, black text, each link's address written
+ * floor and a ceiling, long words and URLs break instead of widening the page, and tables and code
+ * scroll on their own. The chart fills the column, but below 36rem it scrolls sideways rather than
+ * shrinking its labels past reading. On paper: no backgrounds, black text, each link's address written
  * after it, and list items, table rows and the chart kept whole on one page.
  */
 const STYLE = `
@@ -159,7 +160,7 @@ th, td { border: 1px solid var(--border); padding: 0.35em 0.6em; text-align: lef
 blockquote { padding: 0 1em; color: var(--muted); border-left: 0.25em solid var(--border); margin-left: 0; }
 hr { border: 0; border-top: 1px solid var(--border); }
 figure.chart { margin: 1.5em 0; max-width: 100%; overflow-x: auto; }
-figure.chart svg { display: block; max-width: 100%; height: auto; }
+figure.chart svg { display: block; width: 100%; min-width: 36rem; height: auto; }
 @media print {
   @page { margin: 1.5cm; }
   *, *::before, *::after { background: transparent !important; box-shadow: none !important; }
@@ -172,5 +173,6 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
   pre, pre code { white-space: pre-wrap; overflow: visible; }
   table { display: table; overflow: visible; }
   figure.chart { overflow: visible; }
+  figure.chart svg { min-width: 0; }
 }
 `;

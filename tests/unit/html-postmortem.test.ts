@@ -363,7 +363,11 @@ describe('postmortemHtml: on a phone and on paper', () => {
     expect(declarationsFor(screen, 'h1')).toMatch(/font-size: clamp\(/);
     expect(declarationsFor(screen, 'pre')).toContain('overflow-x: auto');
     expect(declarationsFor(screen, 'table')).toContain('overflow-x: auto');
-    expect(declarationsFor(screen, 'figure.chart svg')).toContain('max-width: 100%');
+    expect(declarationsFor(screen, 'figure.chart svg')).toContain(
+      'width: 100%; min-width: 36rem; height: auto',
+    );
+    expect(declarationsFor(screen, 'figure.chart')).toContain('overflow-x: auto');
+    expect(declarationsFor(print, 'figure.chart svg')).toContain('min-width: 0');
   });
 
   it('prints: no backgrounds, whole list items, each link’s address written after it', () => {
