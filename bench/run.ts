@@ -9,6 +9,7 @@ import { benchEscalation } from './escalation';
 import { benchFirstPage } from './first-page';
 import { benchIsolation } from './isolation';
 import { benchOnCall } from './oncall';
+import { benchPictures } from './pictures';
 import { benchPostmortem } from './postmortem';
 import { benchRecovery } from './recovery';
 import { count, formatTable, progress, ROW_HEADERS, type Row, row, rowCells } from './stats';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     await section('restart recovery', rows, benchRecovery),
     await section('alerts at scale', rows, benchAlerts),
     await section('on-call schedules', rows, benchOnCall),
+    await section('pictures', rows, benchPictures),
   ];
   progress(`all sections done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
