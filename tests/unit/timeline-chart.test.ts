@@ -1,5 +1,6 @@
+import { Resvg } from '@resvg/resvg-js';
 import type { IncidentRecord, TimelineEvent } from '../../lambda/incidents/types';
-import { chartRenderer, renderPng } from '../../lambda/pictures/png';
+import { chartFontFile, chartRenderer, outlineText, renderPng } from '../../lambda/pictures/png';
 import { escapeXml, fitText, plainText, textWidth } from '../../lambda/pictures/text-metrics';
 import {
   axisTicks,
@@ -95,6 +96,13 @@ function expectReadable(layout: ChartLayout, svg: string): void {
   expect(svg).toContain(`viewBox="0 0 ${layout.width} ${layout.height}"`);
 }
 
+/** resvg laying out `<text>` itself, with the charts' font: the reference the outlines must match. */
+function resvgText(svg: string): Resvg {
+  return new Resvg(svg, {
+    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
+  });
+}
+
 describe('text metrics', () => {
   it('never measures text narrower than resvg draws it in DejaVu Sans', () => {
     for (const text of [
@@ -105,11 +113,33 @@ describe('text metrics', () => {
       'Привет, мир',
     ]) {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="60"><text x="0" y="40" font-family="DejaVu Sans" font-size="20">${escapeXml(text)}</text></svg>`;
-      const bbox = chartRenderer(svg).getBBox();
+      const bbox = resvgText(svg).getBBox();
       expect(bbox).toBeDefined();
       const drawn = (bbox?.x ?? 0) + (bbox?.width ?? 0);
       expect(drawn).toBeGreaterThan(textWidth(text, 20) * 0.5);
       expect(drawn).toBeLessThanOrEqual(textWidth(text, 20));
+    }
+  });
+
+  it('draws text as glyph outlines where resvg would draw the text (composite glyphs too)', () => {
+    for (const text of [
+      'Login failures — 30% @alice',
+      'Ünïcödé ÆØÅ çà',
+      'Wi-Fi ŒUVRE ĳ… AV To',
+      'Привет, мир',
+    ]) {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="60"><text x="10" y="40" font-family="DejaVu Sans" font-size="20" fill="#111827">${escapeXml(text)}</text></svg>`;
+      const outlined = outlineText(svg);
+      expect(outlined).not.toContain('<text');
+      expect(outlined).toContain('<use href="#g');
+      const native = resvgText(svg).getBBox();
+      const drawn = chartRenderer(svg).getBBox();
+      expect(native).toBeDefined();
+      for (const side of ['x', 'y', 'height'] as const)
+        expect(Math.abs((drawn?.[side] ?? -99) - (native?.[side] ?? 99))).toBeLessThan(1);
+      // Without kerning the outlines run a little wider than resvg's text, never past the estimate.
+      expect(drawn?.width).toBeGreaterThan((native?.width ?? 0) - 1);
+      expect((drawn?.x ?? 0) + (drawn?.width ?? 0)).toBeLessThanOrEqual(10 + textWidth(text, 20));
     }
   });
 
