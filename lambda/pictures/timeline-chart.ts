@@ -193,7 +193,8 @@ export interface LabelLayoutOptions {
 
 /**
  * Greedy lanes: in time order, each label goes in the first lane free at its mark (shifted left
- * when it would run past the right edge), cut with an ellipsis to at most `maxWidth`; a label
+ * when it would run past the right edge, as far as the lane is free, and cut with an ellipsis to
+ * what is left and to at most `maxWidth`); a label
  * with no free lane is counted in the lane that frees up first. When any is hidden, the lanes
  * give up their right end to a `+N more` text wide enough for every label, and are laid out again.
  */
@@ -216,19 +217,24 @@ function placeLabels(items: readonly LabelItem[], options: LabelLayoutOptions, r
   const ends = Array<number>(lanes).fill(Number.NEGATIVE_INFINITY);
   const hidden = Array<number>(lanes).fill(0);
   const placed: PlacedLabel[] = [];
+  const minWidth = textWidth('00:00 …', fontSize);
   items.forEach((item, index) => {
-    const text = fitText(item.text, maxWidth, fontSize);
-    const width = textWidth(text, fontSize);
-    const x = Math.max(left, Math.min(item.x, right - width));
-    const lane = text ? ends.findIndex((end) => end <= x) : -1;
-    if (lane < 0) {
-      let soonest = 0;
-      for (let i = 1; i < lanes; i++) if ((ends[i] as number) < (ends[soonest] as number)) soonest = i;
-      hidden[soonest] = (hidden[soonest] as number) + 1;
+    const full = textWidth(fitText(item.text, maxWidth, fontSize), fontSize);
+    const markX = Math.max(left, Math.min(item.x, right));
+    // Near the right edge a label moves left of its mark, as far as its lane is free; else it is cut.
+    for (let lane = 0; lane < lanes; lane++) {
+      const x = Math.max(ends[lane] as number, left, Math.min(markX, right - full));
+      if (x > markX) continue;
+      const text = fitText(item.text, Math.min(maxWidth, right - x), fontSize);
+      const width = textWidth(text, fontSize);
+      if (!text || width < minWidth) continue;
+      ends[lane] = x + width + gap;
+      placed.push({ index, lane, x, width, text });
       return;
     }
-    ends[lane] = x + width + gap;
-    placed.push({ index, lane, x, width, text });
+    let soonest = 0;
+    for (let i = 1; i < lanes; i++) if ((ends[i] as number) < (ends[soonest] as number)) soonest = i;
+    hidden[soonest] = (hidden[soonest] as number) + 1;
   });
   return { placed, hidden };
 }
