@@ -53,7 +53,15 @@ function advance(codePoint: number): number {
 /** Estimated width in px of `text` at `fontSize` px in DejaVu Sans (an upper bound). */
 export function textWidth(text: string, fontSize: number): number {
   let units = 0;
-  for (const char of text) units += advance(char.codePointAt(0) as number);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x20 && code <= 0x7e) units += ASCII[code - 0x20] as number;
+    else {
+      const codePoint = text.codePointAt(i) as number;
+      if (codePoint > 0xffff) i++;
+      units += advance(codePoint);
+    }
+  }
   return (units / UNITS_PER_EM) * fontSize;
 }
 
@@ -62,6 +70,8 @@ export function textWidth(text: string, fontSize: number): number {
  * and one character fit. Cuts between code points, so a surrogate pair is never split.
  */
 export function fitText(text: string, maxWidth: number, fontSize: number): string {
+  // Nothing in the font is wider than WIDEST: a short enough text fits without measuring.
+  if (text.length * WIDEST <= (maxWidth / fontSize) * UNITS_PER_EM) return text;
   if (textWidth(text, fontSize) <= maxWidth) return text;
   const budget = (maxWidth / fontSize) * UNITS_PER_EM - advance(ELLIPSIS.codePointAt(0) as number);
   let units = 0;
@@ -80,15 +90,11 @@ export function fitText(text: string, maxWidth: number, fontSize: number): strin
  * surrogates, U+FFFE/U+FFFF) dropped, runs of white space made one space.
  */
 export function plainText(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const cp = char.codePointAt(0) as number;
-    if (cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) continue;
-    if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfffe || cp === 0xffff) continue;
-    out += char;
-  }
-  return out.replace(/\s+/g, ' ').trim();
+  return text.replace(FORBIDDEN, '').replace(/\s+/g, ' ').trim();
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it removes.
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|\p{Cs}/gu;
 
 /** Escapes text for an XML text node or attribute value. */
 export function escapeXml(text: string): string {

@@ -219,13 +219,14 @@ function placeLabels(items: readonly LabelItem[], options: LabelLayoutOptions, r
   const placed: PlacedLabel[] = [];
   const minWidth = textWidth('00:00 …', fontSize);
   items.forEach((item, index) => {
-    const full = textWidth(fitText(item.text, maxWidth, fontSize), fontSize);
+    const fitted = fitText(item.text, maxWidth, fontSize);
+    const full = textWidth(fitted, fontSize);
     const markX = Math.max(left, Math.min(item.x, right));
     // Near the right edge a label moves left of its mark, as far as its lane is free; else it is cut.
     for (let lane = 0; lane < lanes; lane++) {
       const x = Math.max(ends[lane] as number, left, Math.min(markX, right - full));
       if (x > markX) continue;
-      const text = fitText(item.text, Math.min(maxWidth, right - x), fontSize);
+      const text = x + full <= right ? fitted : fitText(item.text, Math.min(maxWidth, right - x), fontSize);
       const width = textWidth(text, fontSize);
       if (!text || width < minWidth) continue;
       ends[lane] = x + width + gap;
@@ -359,9 +360,18 @@ const MINUTE = 60_000;
 const TICK_STEPS_MIN = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 43200];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** A zone's offset changes only on a quarter hour of UTC: looked up once per quarter hour and zone. */
+const offsets = new Map<string, number>();
 function offsetMs(epochMs: number, tz: string): number {
   if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
-  return dayjs(epochMs).tz(tz).utcOffset() * MINUTE;
+  const key = `${tz}|${Math.floor(epochMs / (15 * MINUTE))}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    offset = dayjs(epochMs).tz(tz).utcOffset() * MINUTE;
+    if (offsets.size >= 10_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
 export interface Tick {
