@@ -20,7 +20,7 @@ export class GlyphFont {
   private readonly hMetrics: number;
   private readonly cmap4: number;
   private readonly outlines = new Map<number, Contour[]>();
-  private readonly paths = new Map<number, string>();
+  private readonly paths = new Map<number, ContourPath[]>();
 
   constructor(private readonly data: Buffer) {
     const count = data.readUInt16BE(4);
@@ -79,14 +79,19 @@ export class GlyphFont {
     return this.data.readUInt16BE(this.table('hmtx') + 4 * Math.min(glyph, this.hMetrics - 1));
   }
 
-  /** SVG path data of a glyph in font units, y up; `''` for a blank glyph. */
-  path(glyph: number): string {
-    let path = this.paths.get(glyph);
-    if (path === undefined) {
-      path = this.contours(glyph, 0).map(contourPath).join('');
-      this.paths.set(glyph, path);
+  /**
+   * SVG path data of a glyph in font units, y up, moved right by `penX`; `''` for a blank glyph.
+   * Each contour is one absolute move and relative segments, so placing a glyph costs a string join.
+   */
+  pathAt(glyph: number, penX: number): string {
+    let contours = this.paths.get(glyph);
+    if (contours === undefined) {
+      contours = this.contours(glyph, 0).map(contourPath);
+      this.paths.set(glyph, contours);
     }
-    return path;
+    let d = '';
+    for (const c of contours) d += `M${n(penX + c.x)} ${n(c.y)}${c.rest}`;
+    return d;
   }
 
   private glyphRange(glyph: number): [number, number] {
@@ -209,28 +214,49 @@ export class GlyphFont {
 
 const n = (v: number) => String(Math.round(v * 10) / 10);
 
+interface ContourPath {
+  /** Where the contour starts (font units, rounded to a tenth). */
+  x: number;
+  y: number;
+  /** The rest of the contour as relative segments, closed. */
+  rest: string;
+}
+
 /** A quadratic TrueType contour as path data: two off-curve points in a row imply the on-curve one between. */
-function contourPath(contour: Contour): string {
-  if (contour.length === 0) return '';
+function contourPath(contour: Contour): ContourPath {
+  const round = (v: number) => Math.round(v * 10) / 10;
   const count = contour.length;
   const firstOn = contour.findIndex((pt) => pt.on);
   const at = (i: number) => contour[(i + count) % count] as Point;
   const mid = (a: Point, b: Point): Point => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, on: true });
   const start = firstOn >= 0 ? at(firstOn) : mid(at(count - 1), at(0));
   const from = firstOn >= 0 ? firstOn + 1 : 0;
-  let d = `M${n(start.x)} ${n(start.y)}`;
+  // Relative to the rounded current point, so the rounding never drifts along the contour.
+  let cx = round(start.x);
+  let cy = round(start.y);
+  let rest = '';
+  const line = (p: Point) => {
+    const [x, y] = [round(p.x), round(p.y)];
+    rest += `l${n(x - cx)} ${n(y - cy)}`;
+    [cx, cy] = [x, y];
+  };
+  const quad = (c: Point, p: Point) => {
+    const [qx, qy, x, y] = [round(c.x), round(c.y), round(p.x), round(p.y)];
+    rest += `q${n(qx - cx)} ${n(qy - cy)} ${n(x - cx)} ${n(y - cy)}`;
+    [cx, cy] = [x, y];
+  };
   let control: Point | undefined;
   for (let k = 0; k < count; k++) {
     const pt = at(from + k);
     if (pt.on) {
-      d += control ? `Q${n(control.x)} ${n(control.y)} ${n(pt.x)} ${n(pt.y)}` : `L${n(pt.x)} ${n(pt.y)}`;
+      if (control) quad(control, pt);
+      else line(pt);
       control = undefined;
     } else if (control) {
-      const m = mid(control, pt);
-      d += `Q${n(control.x)} ${n(control.y)} ${n(m.x)} ${n(m.y)}`;
+      quad(control, mid(control, pt));
       control = pt;
     } else control = pt;
   }
-  if (control) d += `Q${n(control.x)} ${n(control.y)} ${n(start.x)} ${n(start.y)}`;
-  return `${d}Z`;
+  if (control) quad(control, start);
+  return { x: round(start.x), y: round(start.y), rest: `${rest}z` };
 }

@@ -4,8 +4,8 @@
  * host's fonts, so a chart renders the same on a laptop and on Lambda, and the label widths
  * estimated in `text-metrics.ts` hold.
  *
- * The charts' `<text>` elements are turned into glyph outlines first (`glyphs.ts`): each glyph is
- * defined once and placed with `<use>`, which resvg draws far faster than it lays out text.
+ * The charts' `<text>` elements are turned into glyph outlines first (`glyphs.ts`), one path per
+ * text, which resvg draws far faster than it lays out text.
  */
 import { readFileSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
@@ -56,27 +56,17 @@ const TEXT =
  */
 export function outlineText(svg: string): string {
   const glyphs = chartFont();
-  const used = new Set<number>();
-  const body = svg.replace(TEXT, (_m, x: string, y: string, size: string, fill: string, escaped: string) => {
+  return svg.replace(TEXT, (_m, x: string, y: string, size: string, fill: string, escaped: string) => {
     const scale = Number(size) / glyphs.unitsPerEm;
     let pen = 0;
-    let uses = '';
+    let d = '';
     for (const char of unescapeXml(escaped)) {
       const glyph = glyphs.glyphIndex(char.codePointAt(0) as number);
-      if (glyphs.path(glyph)) {
-        used.add(glyph);
-        uses += `<use href="#g${glyph}" x="${pen}"/>`;
-      }
+      d += glyphs.pathAt(glyph, pen);
       pen += glyphs.advance(glyph);
     }
-    return `<g fill="${fill}" transform="matrix(${scale} 0 0 ${-scale} ${x} ${y})">${uses}</g>`;
+    return d ? `<path fill="${fill}" transform="matrix(${scale} 0 0 ${-scale} ${x} ${y})" d="${d}"/>` : '';
   });
-  if (used.size === 0) return body;
-  const defs = [...used]
-    .sort((a, b) => a - b)
-    .map((glyph) => `<path id="g${glyph}" d="${glyphs.path(glyph)}"/>`)
-    .join('');
-  return body.replace(/<svg\b[^>]*>/, (open) => `${open}<defs>${defs}</defs>`);
 }
 
 /** A resvg renderer for `svg`, fonts set and text outlined; `renderPng` encodes it, tests read its pixels. */

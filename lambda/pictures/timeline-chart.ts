@@ -680,23 +680,38 @@ function num(n: number): string {
   return String(Math.round(n * 10) / 10);
 }
 
-function markSvg(mark: Mark): string {
-  const x = num(mark.x);
-  const y = num(mark.y);
+const MARK_RADIUS: Partial<Record<MarkShape, number>> = { circle: 5, ring: 4.5, dot: 3.5 };
+
+/** A mark as a closed subpath, so every mark of one shape and colour is one `<path>`. */
+function markPath(mark: Mark): string {
+  const { x, y } = mark;
   switch (mark.shape) {
-    case 'circle':
-      return `<circle cx="${x}" cy="${y}" r="5" fill="${mark.fill}"/>`;
-    case 'ring':
-      return `<circle cx="${x}" cy="${y}" r="4.5" fill="#ffffff" stroke="${mark.fill}" stroke-width="2"/>`;
     case 'square':
-      return `<rect x="${num(mark.x - 4.5)}" y="${num(mark.y - 4.5)}" width="9" height="9" fill="${mark.fill}"/>`;
+      return `M${num(x - 4.5)} ${num(y - 4.5)}h9v9h-9z`;
     case 'diamond':
-      return `<path d="M${x} ${num(mark.y - 6)}L${num(mark.x + 6)} ${y}L${x} ${num(mark.y + 6)}L${num(mark.x - 6)} ${y}Z" fill="${mark.fill}"/>`;
+      return `M${num(x)} ${num(y - 6)}l6 6l-6 6l-6 -6z`;
     case 'triangle':
-      return `<path d="M${x} ${num(mark.y - 6)}L${num(mark.x + 6)} ${num(mark.y + 5)}L${num(mark.x - 6)} ${num(mark.y + 5)}Z" fill="${mark.fill}"/>`;
-    default:
-      return `<circle cx="${x}" cy="${y}" r="3.5" fill="${mark.fill}"/>`;
+      return `M${num(x)} ${num(y - 6)}l6 11h-12z`;
+    default: {
+      const r = MARK_RADIUS[mark.shape] as number;
+      return `M${num(x - r)} ${num(y)}a${r} ${r} 0 1 0 ${2 * r} 0a${r} ${r} 0 1 0 ${-2 * r} 0z`;
+    }
   }
+}
+
+function marksSvg(marks: readonly Mark[]): string[] {
+  const groups = new Map<string, { mark: Mark; d: string[] }>();
+  for (const mark of marks) {
+    const key = `${mark.shape}|${mark.fill}`;
+    const group = groups.get(key) ?? { mark, d: [] };
+    group.d.push(markPath(mark));
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ mark, d }) =>
+    mark.shape === 'ring'
+      ? `<path d="${d.join('')}" fill="#ffffff" stroke="${mark.fill}" stroke-width="2"/>`
+      : `<path d="${d.join('')}" fill="${mark.fill}"/>`,
+  );
 }
 
 /** The chart as an SVG document (UTF-8 text), `width` by its computed height. */
@@ -723,7 +738,7 @@ export function renderLayout(layout: ChartLayout, title: string): string {
     out.push(
       `<line x1="${num(l.x1)}" y1="${num(l.y1)}" x2="${num(l.x2)}" y2="${num(l.y2)}" stroke="${l.stroke}"${l.dash ? ' stroke-dasharray="3 2" stroke-width="1.5"' : ''}/>`,
     );
-  for (const mark of layout.marks) out.push(markSvg(mark));
+  out.push(...marksSvg(layout.marks));
   for (const t of layout.texts)
     out.push(
       `<text x="${num(t.x)}" y="${num(t.y + ASCENT_EM * t.fontSize)}" font-family="${FONT_FAMILY}" font-size="${t.fontSize}" fill="${t.fill}">${escapeXml(t.text)}</text>`,
