@@ -364,6 +364,13 @@ describe('timeline chart PNG', () => {
     expect(rgb(4, title.y + title.height / 2)).toBe('#ffffff');
   });
 
+  it('rasterizes 1,000 events at the chart size', () => {
+    const record = manyEvents(1000, 240);
+    const layout = timelineChartLayout(record, { tz: 'UTC', width: 900 });
+    const png = renderPng(timelineChartSvg(record, { tz: 'UTC', width: 900 }));
+    expect(ihdr(png)).toEqual({ width: 900, height: layout.height });
+  });
+
   it('scales to a requested width', () => {
     const png = renderPng(timelineChartSvg(seedIncidentRecord(), { tz: 'UTC', width: 800 }), { width: 1600 });
     expect(ihdr(png).width).toBe(1600);
