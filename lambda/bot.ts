@@ -65,6 +65,8 @@ export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Schedu
    * use is required (a missing one fails the build here, naming it). `fetch` for the tests' stand-ins.
    */
   trackers?: { secrets: TrackerSecrets; fetch?: FetchLike; retry?: Partial<TicketRetryPolicy> };
+  /** SVG → PNG for the timeline chart (the local server wires lambda/pictures/png.ts); absent: no PNG. */
+  renderPng?: (svg: string) => Buffer;
   /** Epoch ms: step leases taken before it are void (a store this process owns alone). */
   leasesBefore?: number;
   log?: (line: string) => void;

@@ -29,6 +29,7 @@ import { type Clock, systemClock } from '../lambda/incidents/time';
 import type { Job } from '../lambda/jobs/jobs';
 import { LocalJobs } from '../lambda/jobs/local-jobs';
 import type { TextSender } from '../lambda/paging/sms';
+import { renderPng } from '../lambda/pictures/png';
 import { LocalScheduler } from '../lambda/scheduling/local';
 import { SlackChat } from '../lambda/slack/chat';
 import { createSlackApp } from '../lambda/slack-app';
@@ -159,6 +160,8 @@ export async function startLocalServer(
       ? { sms: { sender: options.textSender ?? new SmsStub({ log }), phoneNumbers: config.phoneNumbers } }
       : {}),
     alertLinks: { client, tableName: config.tableName },
+    // The chart's PNG through resvg, a native module: here, never in the Lambda bundles.
+    renderPng: (svg) => renderPng(svg),
     trackers: {
       secrets: config.trackerSecrets,
       ...(options.trackerRetry ? { retry: options.trackerRetry } : {}),

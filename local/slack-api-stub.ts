@@ -78,7 +78,10 @@ export interface StubUpload {
   channelId?: string;
   threadTs?: string;
   initialComment?: string;
+  /** The bytes as UTF-8 text (Markdown, HTML). */
   content: string;
+  /** The bytes as uploaded (a PNG). */
+  bytes: Buffer;
 }
 
 export interface StubUser {
@@ -1397,6 +1400,7 @@ class LocalSlackApi implements SlackApiStub {
         filename: pending.filename,
         title,
         content,
+        bytes,
         created,
       };
       if (conversation) upload.channelId = conversation.id;

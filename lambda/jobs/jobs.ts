@@ -46,6 +46,8 @@ export const jobSchema = z.discriminatedUnion('type', [
     severity: z.enum(SEVERITIES),
     tier: z.number().int().min(1),
   }),
+  /** The resolved incident's pictures: the HTML postmortem (stored, uploaded) and the timeline chart PNG. */
+  z.object({ type: z.literal('postmortem-pictures'), incidentId }),
   /** Commit the resolved incident's postmortem through its pull request (trackers/postmortem-git.ts). */
   z.object({ type: z.literal('postmortem-git'), incidentId }),
   /** Create the tickets the incident's follow-ups lack in the configured tracker (trackers/tickets.ts). */

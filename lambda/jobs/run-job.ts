@@ -29,6 +29,8 @@ import {
 import { nextShiftsOf } from '../incidents/shifts';
 import type { Clock } from '../incidents/time';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from '../incidents/types';
+import { postmortemHtml, postmortemHtmlFileName } from '../pictures/html-postmortem';
+import { timelineChartSvg } from '../pictures/timeline-chart';
 import type { ChatGateway, ChatMessage } from '../slack/chat';
 import { classifySlackError, describeSlackFailure, type SlackFailure } from '../slack/errors';
 import {
@@ -55,6 +57,8 @@ export interface JobDeps {
   enqueue: (job: Job, options?: EnqueueOptions) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
+  /** SVG → PNG for the timeline chart (lambda/pictures/png.ts, a native renderer); absent: no PNG. */
+  renderPng?: (svg: string) => Buffer;
   /** Absent unless the policy has `postmortems.github`: `postmortem-git` jobs are then no-ops. */
   postmortems?: GitHubPostmortems;
   /** Absent unless the policy names a tracker for follow-ups: `tickets` jobs are then no-ops. */
@@ -163,6 +167,40 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       await store.failStep(incidentId, step, { error: errorMessage(error), retryAt: clock.now().getTime() });
       throw error;
     }
+  }
+
+  /**
+   * The resolved incident at a glance (issue 15): its timeline chart, inlined in a self-contained HTML
+   * postmortem stored beside the Markdown and uploaded to the channel, and the chart as a PNG where a
+   * PNG renderer is wired (`renderPng`: the local server; Lambda bundles carry no native renderer).
+   * Each upload is made once.
+   */
+  async function publishPictures(incidentId: string): Promise<void> {
+    const record = await load(incidentId);
+    const { incident } = record;
+    const channelId = incident.channelId;
+    if (incident.status !== 'resolved' || !channelId) return;
+    const markdown = await compile(record);
+    const chartSvg = timelineChartSvg(record, { tz: settings.timeZone });
+    const html = postmortemHtml(markdown, { title: `${incident.id}: ${incident.title}`, chartSvg });
+    const htmlName = postmortemHtmlFileName(incident);
+    await archive.put(htmlName, html);
+    await once(`${incident.id}.pictures.html`, () =>
+      chat.uploadFile(channelId, {
+        filename: htmlName,
+        title: `${incident.id} postmortem (web page)`,
+        bytes: Buffer.from(html, 'utf8'),
+      }),
+    );
+    if (!deps.renderPng) return;
+    const png = deps.renderPng(chartSvg);
+    await once(`${incident.id}.pictures.chart`, () =>
+      chat.uploadFile(channelId, {
+        filename: `${incident.id}-timeline.png`,
+        title: `${incident.id} timeline`,
+        bytes: png,
+      }),
+    );
   }
 
   /** The postmortem committed through its pull request (trackers/postmortem-git.ts), when configured. */
@@ -289,6 +327,9 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           title: `${incident.id} postmortem`,
           content: markdown,
         });
+        // The chart and the HTML page follow the document, in a job of their own: a picture that
+        // cannot be drawn never holds the postmortem back.
+        await deps.enqueue({ type: 'postmortem-pictures', incidentId: incident.id });
         return publication;
       }
       case 'resolution-posted': {
@@ -516,6 +557,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return slackJob(job, () => republish(job.incidentId));
       case 'postmortem-git':
         return publishToGit(job.incidentId);
+      case 'postmortem-pictures':
+        return slackJob(job, () => publishPictures(job.incidentId));
       case 'escalation-start':
         return escalation?.start(job.incidentId);
       case 'escalation-ack':

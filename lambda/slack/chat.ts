@@ -74,6 +74,11 @@ export interface ChatGateway {
     channelId: string,
     file: { filename: string; title: string; content: string; comment?: string },
   ): Promise<void>;
+  /** Uploads a file of any kind (a PNG chart, an HTML page) to a channel. */
+  uploadFile(
+    channelId: string,
+    file: { filename: string; title: string; bytes: Buffer; comment?: string },
+  ): Promise<void>;
   /** A message's text and author, or undefined when Slack no longer has it. */
   getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string } | undefined>;
   permalink(channelId: string, ts: string): Promise<string | undefined>;
@@ -367,6 +372,19 @@ export class SlackChat implements ChatGateway {
       // emoji, whose lone surrogate would make the client throw "URI malformed".
       this.client.conversations.setTopic({ channel: channelId, topic: clipMrkdwn(topic, MAX_TOPIC) }),
     );
+  }
+
+  async uploadFile(
+    channelId: string,
+    file: { filename: string; title: string; bytes: Buffer; comment?: string },
+  ): Promise<void> {
+    await this.client.files.uploadV2({
+      channel_id: channelId,
+      filename: file.filename,
+      title: file.title,
+      file: file.bytes,
+      ...(file.comment ? { initial_comment: file.comment } : {}),
+    });
   }
 
   async uploadMarkdown(

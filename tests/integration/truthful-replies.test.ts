@@ -295,7 +295,8 @@ describe('decoded once, people by name', () => {
     expect(pinned?.text).toMatch(/^rollback of <svc> & cache done/);
 
     await harness.command('resolve reverted by <@U0CAROL|carol>', { channelId });
-    const doc = harness.slack.uploads.at(-1)?.content ?? '';
+    const doc =
+      harness.slack.uploads.filter((upload) => upload.filename.endsWith('.md')).at(-1)?.content ?? '';
     expect(doc).toContain('rollback of <svc> & cache done');
     expect(doc).not.toContain('&amp;');
     expect(doc).not.toContain('&lt;');

@@ -70,6 +70,7 @@ describe('jobSchema', () => {
     sms: { type: 'sms', incidentId: 'INC-1', severity: 'sev1', tier: 1 },
     tickets: { type: 'tickets', incidentId: 'INC-1' },
     'postmortem-git': { type: 'postmortem-git', incidentId: 'INC-1' },
+    'postmortem-pictures': { type: 'postmortem-pictures', incidentId: 'INC-1' },
     'reconcile-incident': { type: 'reconcile-incident', incidentId: 'INC-1' },
     'announce-update': { type: 'announce-update', incidentId: 'INC-1', eventId: 't-T1' },
     'announce-severity': { type: 'announce-severity', incidentId: 'INC-1', previous: 'sev2' },
