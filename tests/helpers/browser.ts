@@ -27,6 +27,7 @@ export function describeWithBrowser(name: string, body: (chromium: string) => vo
   console.warn(
     `\n*** SKIPPED "${name}": no Chromium on this machine (apt-get install -y chromium; CI installs it) ***\n`,
   );
+  // biome-ignore lint/suspicious/noSkippedTests: skipped on purpose, and said so above, where no browser is installed.
   describe.skip(name, () => body('chromium'));
 }
 
