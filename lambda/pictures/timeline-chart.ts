@@ -317,22 +317,14 @@ export function phaseSegments(record: IncidentRecord, start: number, end: number
         : acked
           ? 'acknowledged'
           : 'detected';
-  const segments: Segment<Phase>[] = [];
-  let from = start;
-  let current = phaseNow();
-  for (const change of changes) {
-    const at = Math.min(Math.max(change.at, start), end);
+  const initial = phaseNow();
+  const steps = changes.map((change) => {
     if (change.ack) acked = true;
     if (change.status) status = change.status;
     if (change.resolved) resolved = true;
-    const next = phaseNow();
-    if (next === current) continue;
-    if (at > from) segments.push({ value: current, from, to: at });
-    from = Math.max(from, at);
-    current = next;
-  }
-  if (end > from) segments.push({ value: current, from, to: end });
-  return segments;
+    return { at: change.at, value: phaseNow() };
+  });
+  return stepSegments(initial, steps, start, end);
 }
 
 /** The severity over time: the first change's `from` (or the current severity), then each change. */
@@ -341,16 +333,30 @@ export function severitySegments(record: IncidentRecord, start: number, end: num
     .filter((e) => e.event.kind === 'severity')
     .map((e) => ({ at: e.at, match: SEVERITY_CHANGE.exec(e.event.text) }))
     .filter((c): c is { at: number; match: RegExpExecArray } => c.match !== null);
-  let current = (changes[0]?.match[1] as Severity | undefined) ?? record.incident.severity;
-  const segments: Segment<Severity>[] = [];
+  const initial = (changes[0]?.match[1] as Severity | undefined) ?? record.incident.severity;
+  const steps = changes.map((change) => ({ at: change.at, value: change.match[2] as Severity }));
+  return stepSegments(initial, steps, start, end);
+}
+
+/**
+ * A value that holds from `start` and changes at each step (in time order), as segments clipped to
+ * [start, end]: a step to the value already held is no change.
+ */
+function stepSegments<T>(
+  initial: T,
+  steps: readonly { at: number; value: T }[],
+  start: number,
+  end: number,
+): Segment<T>[] {
+  const segments: Segment<T>[] = [];
   let from = start;
-  for (const change of changes) {
-    const at = Math.min(Math.max(change.at, start), end);
-    const next = change.match[2] as Severity;
-    if (next === current) continue;
+  let current = initial;
+  for (const step of steps) {
+    if (step.value === current) continue;
+    const at = Math.min(Math.max(step.at, start), end);
     if (at > from) segments.push({ value: current, from, to: at });
     from = Math.max(from, at);
-    current = next;
+    current = step.value;
   }
   if (end > from) segments.push({ value: current, from, to: end });
   return segments;
