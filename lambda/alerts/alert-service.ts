@@ -260,6 +260,7 @@ export class AlertService {
       declaredBy: BOT_AUTHOR,
       eventId: requestKey,
       requestKey,
+      alertSource: `${signal.source}: ${signal.name}`,
       events: [
         {
           at: startedAt,
@@ -343,6 +344,7 @@ export class AlertService {
       declaredBy: BOT_AUTHOR,
       eventId: requestKey,
       requestKey,
+      alertSource: 'alert storm',
       events: [
         {
           at: now,

@@ -4,6 +4,7 @@
  * draft's "now" and the display zone come in as options.
  */
 import { type CapturedMessage, capturedMessageOf, recordedBy, recordedVia } from './provenance';
+import { acknowledgeWaitStart } from './stats';
 import { formatClock, formatDateTime, formatDuration, formatShortDateTime, spansDays } from './time';
 import {
   BOT_AUTHOR,
@@ -234,14 +235,8 @@ function ticketOf(followUp: FollowUp): string {
 function metrics(incident: Incident, events: TimelineEvent[]): string {
   const firstEscalation = events.find((e) => e.kind === 'escalation');
   const between = (from: string, to: string | undefined) => (to ? formatDuration(from, to) : 'n/a');
-  // Pages start at declaration; but a back-dated incident may have been acknowledged before it was
-  // declared in the bot, and then the wait is measured from its start.
-  const ackFrom =
-    incident.acknowledgedAt && Date.parse(incident.acknowledgedAt) < Date.parse(incident.declaredAt)
-      ? incident.startedAt
-      : incident.declaredAt;
   return [
-    `- Time to acknowledge: ${between(ackFrom, incident.acknowledgedAt)}`,
+    `- Time to acknowledge: ${between(acknowledgeWaitStart(incident), incident.acknowledgedAt)}`,
     `- Time to first escalation: ${between(incident.startedAt, firstEscalation?.at)}`,
     `- Time to resolve: ${between(incident.startedAt, incident.resolvedAt)}`,
   ].join('\n');

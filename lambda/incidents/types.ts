@@ -84,6 +84,8 @@ export interface Incident {
   applied?: AppliedRequest[];
   /** The request that declared it (`command#…`, `view#…`, `alert.…`): a redelivery finds its incident. */
   declaredByRequest?: string;
+  /** The monitoring alert that declared it (`alertmanager: HighErrorRate`), for `/incident stats`. */
+  alertSource?: string;
   /** Set once a resolved incident's progress is complete: the reconciler stops looking at it. */
   settledAt?: string;
   /** Optimistic-concurrency version; every stored update increments it. */

@@ -103,8 +103,10 @@ export interface VerbTools {
   requestId: string;
   /** Cover set from Slack (for `oncall`). */
   overrides: OnCallOverrides;
-  /** Every follow-up of every incident (for `followups`). */
+  /** Every follow-up of every incident (for `followups`, `stats`). */
   followUps(): Promise<FollowUp[]>;
+  /** Every incident declared at or after the instant, open or resolved (for `stats`). */
+  incidentsDeclaredSince(fromIso: string): Promise<Incident[]>;
   /** The command reference (for `help`), and one verb's usage. */
   reference: string;
   usage(verb: string): string;

@@ -58,6 +58,8 @@ export interface DeclareRequest {
   requestKey?: string;
   /** Further events recorded with the declaration (an alert's detection event, a description). */
   events?: { at: string; kind: EventKind; text: string }[];
+  /** The alert that declares it (`<source>: <alert name>`), kept on the incident for `/incident stats`. */
+  alertSource?: string;
 }
 
 export interface CommandServiceDeps {
@@ -138,6 +140,7 @@ export class CommandService {
       requestId: requestEventId(input.triggerId),
       overrides: this.deps.store,
       followUps: () => this.deps.store.listFollowUps(),
+      incidentsDeclaredSince: (fromIso) => this.deps.store.listIncidentsDeclaredSince(fromIso),
       reference: HELP_TEXT,
       usage: usageFor,
     });
@@ -182,6 +185,7 @@ export class CommandService {
         declaredBy: input.declaredBy,
       }),
       ...(requestKey ? { declaredByRequest: requestKey } : {}),
+      ...(input.alertSource ? { alertSource: input.alertSource } : {}),
     };
     try {
       await store.createIncident(incident);

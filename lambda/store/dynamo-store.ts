@@ -20,7 +20,7 @@ import { type ClockOptions, clockFrom } from './clock';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
 import { capturedMessagePrefix, parseCapturedMessageId } from './keys';
-import { type Item, queryAll } from './query';
+import { batchGetAll, type Item, queryAll } from './query';
 import type { CapturedMessageChange, IncidentChange, IncidentStore, TableAdmin } from './store';
 import { TABLE } from './table';
 
@@ -45,6 +45,16 @@ const KEY_ATTRIBUTES: readonly string[] = [PK, SK, GSI_PK, GSI_SK, TTL];
 const OPEN = 'OPEN';
 /** Resolved, with progress still to make (postmortem, announcements, pages to resolve). */
 const SETTLING = 'SETTLING';
+/** Resolved and settled: kept in the index by declaration time for `/incident stats` and `export`. */
+const SETTLED = 'SETTLED';
+/**
+ * The claim that marks the settled incidents stored before they were indexed as indexed (see
+ * `indexSettledIncidents`): its presence spares every later reader the walk over all incidents.
+ */
+const SETTLED_INDEX_MIGRATION = 'migration.settled-index';
+const MIGRATION_KEPT_SECONDS = 100 * 365 * 24 * 3600;
+/** Keys per BatchGetItem: DynamoDB's limit. */
+const BATCH_GET_KEYS = 100;
 /** The index partition holding every follow-up (its sort key: created at, incident, id). */
 const FOLLOW_UPS = 'FOLLOWUPS';
 const COUNTER_ATTRIBUTE = 'lastNumber';
@@ -84,6 +94,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   private readonly tableWaitTimeoutMs: number;
   private readonly leasesBefore: number;
   private tableReady: Promise<void> | undefined;
+  private settledIndexing: Promise<void> | undefined;
 
   constructor(options: DynamoIncidentStoreOptions) {
     this.client = options.client;
@@ -133,7 +144,7 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
     const stored: Incident = { ...incident, version: incident.version + 1 };
     const written = await putIf(this.client, {
       TableName: this.tableName,
-      // A whole-item put: a resolved incident's item has no gsi1 keys, which drops it from the index.
+      // A whole-item put: the index partition follows the status (open, settling, settled).
       Item: incidentItem(stored),
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: { '#version': 'version' },
@@ -235,16 +246,75 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
     return [...open, ...settling];
   }
 
-  private async listIndexed(partition: string): Promise<Incident[]> {
+  async listIncidentsDeclaredSince(fromIso: string): Promise<Incident[]> {
+    await this.settledIndexed();
+    const [open, settling, settled] = await Promise.all([
+      this.listIndexed(OPEN),
+      this.listIndexed(SETTLING),
+      this.listIndexed(SETTLED, fromIso),
+    ]);
+    return [...open, ...settling, ...settled]
+      .filter((incident) => incident.declaredAt >= fromIso)
+      .sort((a, b) => compare(openSortKey(a), openSortKey(b)));
+  }
+
+  private async listIndexed(partition: string, fromIso?: string): Promise<Incident[]> {
     // The index sort key starts with declaredAt, so index order is oldest first.
     const items = await queryAll(this.client, {
       TableName: this.tableName,
       IndexName: OPEN_INDEX,
-      KeyConditionExpression: '#gsiPk = :partition',
-      ExpressionAttributeNames: { '#gsiPk': GSI_PK },
-      ExpressionAttributeValues: { ':partition': partition },
+      KeyConditionExpression: fromIso ? '#gsiPk = :partition AND #gsiSk >= :from' : '#gsiPk = :partition',
+      ExpressionAttributeNames: { '#gsiPk': GSI_PK, ...(fromIso ? { '#gsiSk': GSI_SK } : {}) },
+      ExpressionAttributeValues: { ':partition': partition, ...(fromIso ? { ':from': fromIso } : {}) },
     });
     return items.map((item) => domain<Incident>(item));
+  }
+
+  /** Runs `indexSettledIncidents` once per table (a claim marks it done), and once per store instance. */
+  private settledIndexed(): Promise<void> {
+    this.settledIndexing ??= (async () => {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: itemKey.claim(SETTLED_INDEX_MIGRATION) }),
+      );
+      if (Item) return;
+      await this.indexSettledIncidents();
+      await this.claim(SETTLED_INDEX_MIGRATION, MIGRATION_KEPT_SECONDS);
+    })().catch((error: unknown) => {
+      this.settledIndexing = undefined;
+      throw error;
+    });
+    return this.settledIndexing;
+  }
+
+  /**
+   * Settled incidents used to leave the index. Puts each one stored that way into the SETTLED
+   * partition, by reading every incident number the counter has handed out; returns how many it
+   * moved. Idempotent: a second run, or one racing a writer, changes nothing already indexed.
+   */
+  async indexSettledIncidents(): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKey.counter() }),
+    );
+    const last = typeof Item?.[COUNTER_ATTRIBUTE] === 'number' ? (Item[COUNTER_ATTRIBUTE] as number) : 0;
+    let moved = 0;
+    for (let first = 1; first <= last; first += BATCH_GET_KEYS) {
+      const keys = [];
+      for (let n = first; n < first + BATCH_GET_KEYS && n <= last; n++)
+        keys.push(itemKey.incident(`INC-${n}`));
+      for (const item of await batchGetAll(this.client, this.tableName, keys)) {
+        if (item[GSI_PK] !== undefined || typeof item.settledAt !== 'string') continue;
+        const written = await updateIf(this.client, {
+          TableName: this.tableName,
+          Key: { [PK]: item[PK], [SK]: item[SK] },
+          UpdateExpression: 'SET #gsiPk = :settled, #gsiSk = :sk',
+          ConditionExpression: 'attribute_exists(#settledAt) AND attribute_not_exists(#gsiPk)',
+          ExpressionAttributeNames: { '#gsiPk': GSI_PK, '#gsiSk': GSI_SK, '#settledAt': 'settledAt' },
+          ExpressionAttributeValues: { ':settled': SETTLED, ':sk': openSortKey(item as unknown as Incident) },
+        });
+        if (written !== undefined) moved++;
+      }
+    }
+    return moved;
   }
 
   async acquireStep(incidentId: string, name: string, leaseMs: number): Promise<StepState | undefined> {
@@ -657,10 +727,8 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
 
 function incidentItem(incident: Incident): Item {
   const item: Item = { ...incident, ...itemKey.incident(incident.id) };
-  if (incident.status !== 'resolved' || !incident.settledAt) {
-    item[GSI_PK] = incident.status === 'resolved' ? SETTLING : OPEN;
-    item[GSI_SK] = openSortKey(incident);
-  }
+  item[GSI_PK] = incident.status !== 'resolved' ? OPEN : incident.settledAt ? SETTLED : SETTLING;
+  item[GSI_SK] = openSortKey(incident);
   return withoutUndefined(item);
 }
 

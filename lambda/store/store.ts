@@ -49,6 +49,12 @@ export interface Incidents {
   listActiveIncidents(): Promise<Incident[]>;
 
   /**
+   * Every incident declared at or after `fromIso`, open or resolved, oldest first, through the index
+   * (`/incident stats`, `incident-bot export`): never a scan.
+   */
+  listIncidentsDeclaredSince(fromIso: string): Promise<Incident[]>;
+
+  /**
    * Adds one timeline event as its own item. Returns false, writing nothing, when an event with that
    * id already exists for the incident (a retried request).
    */

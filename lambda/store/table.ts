@@ -6,7 +6,10 @@
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Sparse index holding only open incidents, so listing them never scans. */
+  /**
+   * Sparse index: incidents by declaration time in a partition per state (OPEN, SETTLING, SETTLED)
+   * and every follow-up (FOLLOWUPS), so listing open incidents, or a period's, never scans.
+   */
   openIndex: { name: 'open-incidents', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   /** Epoch seconds; DynamoDB TTL deletes the item after it (not emulated by dynalite). */
   ttlAttribute: 'expiresAt',
@@ -29,7 +32,7 @@ export const ITEM_KINDS = {
     pk: 'INCIDENT#<incident id>',
     sk: 'META',
     owner: 'store/dynamo-store.ts',
-    holds: 'the incident (version for optimistic concurrency; gsi1 keys while open or settling)',
+    holds: 'the incident (version for optimistic concurrency; gsi1 keys: its state and declaration time)',
   },
   event: {
     pk: 'INCIDENT#<incident id>',

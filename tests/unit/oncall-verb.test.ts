@@ -52,6 +52,7 @@ function tools(now: string, policy = POLICY, overrides = memoryOverrides(), requ
     requestId,
     overrides,
     followUps: async () => [],
+    incidentsDeclaredSince: async () => [],
     listOpen: async () => [],
     declare: async () => {
       throw new Error('oncall declares nothing');

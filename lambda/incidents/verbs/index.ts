@@ -20,6 +20,7 @@ import { postmortem } from './postmortem';
 import { resolve } from './resolve';
 import { severity } from './severity';
 import { cause, impact } from './statement';
+import { stats } from './stats';
 import { status } from './status';
 import { update } from './update';
 
@@ -41,6 +42,7 @@ export const intentSchema = z.discriminatedUnion('verb', [
   escalate.schema,
   followUp.schema,
   followups.schema,
+  stats.schema,
   resolve.schema,
   postmortem.schema,
 ]);
@@ -66,6 +68,7 @@ export const VERBS: { readonly [V in VerbName]: Verb } = {
   escalate,
   'follow-up': followUp,
   followups,
+  stats,
   resolve,
   postmortem,
 };
