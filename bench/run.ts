@@ -7,6 +7,7 @@ import { benchAlerts } from './alerts';
 import { type BundleInfo, benchColdLoad } from './cold-load';
 import { benchEscalation } from './escalation';
 import { benchFirstPage } from './first-page';
+import { benchInsights } from './insights';
 import { benchIsolation } from './isolation';
 import { benchOnCall } from './oncall';
 import { benchPictures } from './pictures';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     await section('alerts at scale', rows, benchAlerts),
     await section('on-call schedules', rows, benchOnCall),
     await section('pictures', rows, benchPictures),
+    await section('insights', rows, benchInsights),
   ];
   progress(`all sections done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
