@@ -33,6 +33,7 @@ export async function reconcile(
   options: { deadline?: number } = {},
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, queued: [], cutShort: false };
+  await deps.store.ensureSettledIndexed();
   for (const incident of await deps.store.listActiveIncidents()) {
     if (options.deadline !== undefined && Date.now() >= options.deadline) {
       report.cutShort = true;

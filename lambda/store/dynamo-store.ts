@@ -20,7 +20,7 @@ import { type ClockOptions, clockFrom } from './clock';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
 import { capturedMessagePrefix, parseCapturedMessageId } from './keys';
-import { batchGetAll, type Item, queryAll } from './query';
+import { type Item, queryAll } from './query';
 import type { CapturedMessageChange, IncidentChange, IncidentStore, TableAdmin } from './store';
 import { TABLE } from './table';
 
@@ -53,8 +53,8 @@ const SETTLED = 'SETTLED';
  */
 const SETTLED_INDEX_MIGRATION = 'migration.settled-index';
 const MIGRATION_KEPT_SECONDS = 100 * 365 * 24 * 3600;
-/** Keys per BatchGetItem: DynamoDB's limit. */
-const BATCH_GET_KEYS = 100;
+/** Incidents `indexSettledIncidents` reads at a time. */
+const MIGRATION_READERS = 8;
 /** The index partition holding every follow-up (its sort key: created at, incident, id). */
 const FOLLOW_UPS = 'FOLLOWUPS';
 const COUNTER_ATTRIBUTE = 'lastNumber';
@@ -247,7 +247,6 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   }
 
   async listIncidentsDeclaredSince(fromIso: string): Promise<Incident[]> {
-    await this.settledIndexed();
     const [open, settling, settled] = await Promise.all([
       this.listIndexed(OPEN),
       this.listIndexed(SETTLING),
@@ -270,8 +269,11 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
     return items.map((item) => domain<Incident>(item));
   }
 
-  /** Runs `indexSettledIncidents` once per table (a claim marks it done), and once per store instance. */
-  private settledIndexed(): Promise<void> {
+  /**
+   * Runs `indexSettledIncidents` once per table (a claim marks it done, so later calls cost one read)
+   * and once per store instance.
+   */
+  ensureSettledIndexed(): Promise<void> {
     this.settledIndexing ??= (async () => {
       const { Item } = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: itemKey.claim(SETTLED_INDEX_MIGRATION) }),
@@ -288,8 +290,9 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
 
   /**
    * Settled incidents used to leave the index. Puts each one stored that way into the SETTLED
-   * partition, by reading every incident number the counter has handed out; returns how many it
-   * moved. Idempotent: a second run, or one racing a writer, changes nothing already indexed.
+   * partition, by reading every incident number the counter has handed out (GetItem, a few at a
+   * time: no batch right is granted); returns how many it moved. Idempotent: a second run, or one
+   * racing a writer, changes nothing already indexed.
    */
   async indexSettledIncidents(): Promise<number> {
     const { Item } = await this.client.send(
@@ -297,15 +300,16 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
     );
     const last = typeof Item?.[COUNTER_ATTRIBUTE] === 'number' ? (Item[COUNTER_ATTRIBUTE] as number) : 0;
     let moved = 0;
-    for (let first = 1; first <= last; first += BATCH_GET_KEYS) {
-      const keys = [];
-      for (let n = first; n < first + BATCH_GET_KEYS && n <= last; n++)
-        keys.push(itemKey.incident(`INC-${n}`));
-      for (const item of await batchGetAll(this.client, this.tableName, keys)) {
-        if (item[GSI_PK] !== undefined || typeof item.settledAt !== 'string') continue;
+    let next = 1;
+    const walker = async () => {
+      for (let n = next++; n <= last; n = next++) {
+        const { Item: item } = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: itemKey.incident(`INC-${n}`) }),
+        );
+        if (!item || item[GSI_PK] !== undefined || typeof item.settledAt !== 'string') continue;
         const written = await updateIf(this.client, {
           TableName: this.tableName,
-          Key: { [PK]: item[PK], [SK]: item[SK] },
+          Key: itemKey.incident(`INC-${n}`),
           UpdateExpression: 'SET #gsiPk = :settled, #gsiSk = :sk',
           ConditionExpression: 'attribute_exists(#settledAt) AND attribute_not_exists(#gsiPk)',
           ExpressionAttributeNames: { '#gsiPk': GSI_PK, '#gsiSk': GSI_SK, '#settledAt': 'settledAt' },
@@ -313,7 +317,8 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
         });
         if (written !== undefined) moved++;
       }
-    }
+    };
+    await Promise.all(Array.from({ length: MIGRATION_READERS }, walker));
     return moved;
   }
 

@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -31,23 +30,4 @@ export function queryAll(client: DynamoDBDocumentClient, input: QueryCommandInpu
 /** Every item of the table (tests and tools only: the bot itself never scans). */
 export function scanAll(client: DynamoDBDocumentClient, input: ScanCommandInput): Promise<Item[]> {
   return allPages((startKey) => client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey })));
-}
-
-/** The items of up to 100 keys (one BatchGetItem), asking again for the keys DynamoDB left unprocessed. */
-export async function batchGetAll(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  keys: Item[],
-): Promise<Item[]> {
-  const items: Item[] = [];
-  let pending: Item[] = keys;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
-    const { Responses, UnprocessedKeys } = await client.send(
-      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
-    );
-    items.push(...(Responses?.[tableName] ?? []));
-    pending = (UnprocessedKeys?.[tableName]?.Keys as Item[] | undefined) ?? [];
-  }
-  return items;
 }

@@ -55,6 +55,12 @@ export interface Incidents {
   listIncidentsDeclaredSince(fromIso: string): Promise<Incident[]>;
 
   /**
+   * Once per table: puts settled incidents stored before settled ones were indexed into the index, so
+   * `listIncidentsDeclaredSince` sees them. The reconciler calls it; later calls cost one read.
+   */
+  ensureSettledIndexed(): Promise<void>;
+
+  /**
    * Adds one timeline event as its own item. Returns false, writing nothing, when an event with that
    * id already exists for the incident (a retried request).
    */

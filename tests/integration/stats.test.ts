@@ -80,8 +80,12 @@ describe('listIncidentsDeclaredSince', () => {
     );
     await first.createIncident(declared(2, '2026-11-03T10:00:00.000Z'));
 
-    // act
-    const listed = await first.listIncidentsDeclaredSince('2026-11-01T00:00:00.000Z');
+    const since = '2026-11-01T00:00:00.000Z';
+    expect((await first.listIncidentsDeclaredSince(since)).map((i) => i.id)).toEqual(['INC-2']);
+
+    // act: what the reconciler does on its tick.
+    await first.ensureSettledIndexed();
+    const listed = await first.listIncidentsDeclaredSince(since);
 
     // assess
     expect(listed.map((i) => i.id)).toEqual(['INC-1', 'INC-2', 'INC-3']);
@@ -102,7 +106,8 @@ describe('listIncidentsDeclaredSince', () => {
       }),
     );
     const second = new DynamoIncidentStore({ client: dynamo.client, tableName });
-    expect((await second.listIncidentsDeclaredSince('2026-11-01T00:00:00.000Z')).map((i) => i.id)).toEqual([
+    await second.ensureSettledIndexed();
+    expect((await second.listIncidentsDeclaredSince(since)).map((i) => i.id)).toEqual([
       'INC-1',
       'INC-2',
       'INC-3',
