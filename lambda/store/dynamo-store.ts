@@ -19,7 +19,7 @@ import type { Ticket, TicketState } from '../trackers/tracker';
 import { type ClockOptions, clockFrom } from './clock';
 import { putIf, putIfAbsent, updateIf } from './conditional';
 import { incidentSortPrefix, itemKey, META, partition } from './items';
-import { capturedMessagePrefix, parseCapturedMessageId } from './keys';
+import { capturedMessagePrefix, claimKey, parseCapturedMessageId } from './keys';
 import { type Item, queryAll } from './query';
 import type { CapturedMessageChange, IncidentChange, IncidentStore, TableAdmin } from './store';
 import { TABLE } from './table';
@@ -47,11 +47,6 @@ const OPEN = 'OPEN';
 const SETTLING = 'SETTLING';
 /** Resolved and settled: kept in the index by declaration time for `/incident stats` and `export`. */
 const SETTLED = 'SETTLED';
-/**
- * The claim that marks the settled incidents stored before they were indexed as indexed (see
- * `indexSettledIncidents`): its presence spares every later reader the walk over all incidents.
- */
-const SETTLED_INDEX_MIGRATION = 'migration.settled-index';
 const MIGRATION_KEPT_SECONDS = 100 * 365 * 24 * 3600;
 /** Incidents `indexSettledIncidents` reads at a time. */
 const MIGRATION_READERS = 8;
@@ -276,11 +271,11 @@ export class DynamoIncidentStore implements IncidentStore, TableAdmin {
   ensureSettledIndexed(): Promise<void> {
     this.settledIndexing ??= (async () => {
       const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: itemKey.claim(SETTLED_INDEX_MIGRATION) }),
+        new GetCommand({ TableName: this.tableName, Key: itemKey.claim(claimKey.settledIndexMigration()) }),
       );
       if (Item) return;
       await this.indexSettledIncidents();
-      await this.claim(SETTLED_INDEX_MIGRATION, MIGRATION_KEPT_SECONDS);
+      await this.claim(claimKey.settledIndexMigration(), MIGRATION_KEPT_SECONDS);
     })().catch((error: unknown) => {
       this.settledIndexing = undefined;
       throw error;

@@ -107,6 +107,8 @@ export const claimKey = {
    * for the poll interval, so two workers or ticks poll it at most once per interval.
    */
   ticketPoll: (incidentId: string, followUpId: string) => `ticket-poll.${incidentId}.${followUpId}`,
+  /** Marks the one-time indexing of settled incidents stored before they were indexed as done. */
+  settledIndexMigration: () => 'migration.settled-index',
 } as const;
 
 /** What each one-off post is keyed by (inside `claimKey.once`): one post per key, however often its job runs. */

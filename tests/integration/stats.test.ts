@@ -10,6 +10,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../../lambda/incidents/types';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { itemKey } from '../../lambda/store/items';
+import { claimKey } from '../../lambda/store/keys';
 import { anIncidentNumbered } from '../fixtures/incidents';
 import { fixedClock, startHarness } from '../helpers/harness';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
@@ -90,7 +91,7 @@ describe('listIncidentsDeclaredSince', () => {
     // assess
     expect(listed.map((i) => i.id)).toEqual(['INC-1', 'INC-2', 'INC-3']);
     const marker = await dynamo.client.send(
-      new GetCommand({ TableName: tableName, Key: itemKey.claim('migration.settled-index') }),
+      new GetCommand({ TableName: tableName, Key: itemKey.claim(claimKey.settledIndexMigration()) }),
     );
     expect(marker.Item).toBeDefined();
     // Another store on the table trusts the marker: an unindexed item written now is not walked to.
