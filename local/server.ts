@@ -142,6 +142,9 @@ export async function startLocalServer(
     ...(leasesBefore ? { leasesBefore } : {}),
   });
   await store.ensureTable();
+  // Before the first request, not inside the first reconciler pass: its one-time claim is then
+  // written before anything (or anyone) reads the table.
+  await store.ensureSettledIndexed();
 
   const postmortemDir = path.resolve(config.dataDir, 'postmortems');
   const reportJobError =
