@@ -49,6 +49,10 @@ const LIMITS = {
   contextElements: 10,
   // https://docs.slack.dev/reference/block-kit/blocks/actions-block ("maximum of 25 elements")
   actionsElements: 25,
+  // https://docs.slack.dev/reference/block-kit/blocks/image-block (alt_text, title, image_url)
+  imageAltText: 2000,
+  imageTitle: 2000,
+  imageUrl: 3000,
   // https://docs.slack.dev/reference/block-kit/blocks/input-block
   inputLabel: 2000,
   inputHint: 2000,
@@ -181,6 +185,37 @@ export function viewProblems(view: unknown): string[] {
 // ---------------------------------------------------------------------------------------------------
 // Blocks
 
+// https://docs.slack.dev/reference/block-kit/composition-objects/slack-file-object: "you must
+// provide either the URL or ID … If both are provided then the payload will be rejected"; Slack
+// answers an id that is not a file id with `input must match regex pattern: ^[F][A-Z0-9]{8,}$`.
+const FILE_ID = /^[F][A-Z0-9]{8,}$/;
+
+/** An image block's picture: exactly one of `image_url` and `slack_file`, a slack_file by url or id. */
+function checkImageSource(out: Problems, block: Record<string, unknown>, at: string): void {
+  const hasUrl = block.image_url !== undefined;
+  const hasFile = block.slack_file !== undefined;
+  if (hasUrl === hasFile) {
+    out.add('must provide exactly one of image_url or slack_file', at);
+    return;
+  }
+  if (hasUrl) {
+    checkString(out, block.image_url, `${at}/image_url`, { min: 1, max: LIMITS.imageUrl });
+    return;
+  }
+  const file = block.slack_file;
+  if (!isRecord(file)) {
+    out.add('must be an object', `${at}/slack_file`);
+    return;
+  }
+  if ((file.url === undefined) === (file.id === undefined)) {
+    out.add('must provide exactly one of url or id', `${at}/slack_file`);
+  } else if (file.id !== undefined && !(typeof file.id === 'string' && FILE_ID.test(file.id))) {
+    out.add(`input must match regex pattern: ${FILE_ID.source}`, `${at}/slack_file/id`);
+  } else {
+    checkString(out, file.url, `${at}/slack_file/url`, { min: 1, max: LIMITS.imageUrl });
+  }
+}
+
 type Check = (out: Problems, value: Record<string, unknown>, at: string) => void;
 
 const BLOCK_CHECKS: Record<BlockType, Check> = {
@@ -224,7 +259,12 @@ const BLOCK_CHECKS: Record<BlockType, Check> = {
   },
   // These carry nothing the bot sizes itself; only their type and block_id are checked.
   divider() {},
-  image() {},
+  image(out, block, at) {
+    checkString(out, block.alt_text, `${at}/alt_text`, { min: 1, max: LIMITS.imageAltText });
+    if (block.alt_text === undefined) out.add('missing required field: alt_text', at);
+    checkText(out, block.title, `${at}/title`, { max: LIMITS.imageTitle, plain: true });
+    checkImageSource(out, block, at);
+  },
   rich_text() {},
   file() {},
   video() {},

@@ -984,10 +984,37 @@ class LocalSlackApi implements SlackApiStub {
     if (problems.some((p) => codeOf(p) === 'msg_too_long')) fail('msg_too_long');
     const noText = problems.some((p) => codeOf(p) === 'no_text');
     if (noText && requireSomething && args.attachments === undefined) fail('no_text');
-    const blockProblems = problems.filter((p) => codeOf(p) === undefined);
+    const blockProblems = [
+      ...problems.filter((p) => codeOf(p) === undefined),
+      ...(problems.length === 0 && blocks !== undefined ? this.slackFileProblems(blocks, '/blocks') : []),
+    ];
     if (blockProblems.length > 0) {
       fail('invalid_blocks', { errors: blockProblems, response_metadata: { messages: blockProblems } });
     }
+  }
+
+  /**
+   * Image blocks that show an uploaded file (`slack_file`): Slack shows only an image (png, jpg, jpeg,
+   * gif) the poster can see, here one the bot uploaded, and answers `invalid slack file` otherwise
+   * (https://docs.slack.dev/reference/block-kit/composition-objects/slack-file-object).
+   */
+  private slackFileProblems(blocks: unknown, at: string): string[] {
+    if (!Array.isArray(blocks)) return [];
+    const problems: string[] = [];
+    blocks.forEach((block, i) => {
+      if (!isRecord(block) || block.type !== 'image' || !isRecord(block.slack_file)) return;
+      const { id, url } = block.slack_file;
+      const upload = this.uploads.find(
+        (u) =>
+          u.fileId === id ||
+          url === `https://files.slack.com/files-pri/${this.teamId}-${u.fileId}/${u.filename}` ||
+          url === `https://${TEAM_DOMAIN}.slack.com/files/${this.botUserId}/${u.fileId}/${u.filename}`,
+      );
+      if (!upload || !/\.(png|jpe?g|gif)$/i.test(upload.filename)) {
+        problems.push(`[ERROR] invalid slack file [json-pointer:${at}/${i}/slack_file]`);
+      }
+    });
+    return problems;
   }
 
   // ---- Web API methods -------------------------------------------------------------------------
@@ -1285,6 +1312,7 @@ class LocalSlackApi implements SlackApiStub {
     if (view.type !== type) fail('invalid_arguments', { errors: [`view.type must be "${type}"`] });
     if (view.blocks !== undefined && !Array.isArray(view.blocks)) fail('invalid_arguments');
     const problems = viewProblems(view);
+    if (problems.length === 0) problems.push(...this.slackFileProblems(view.blocks, '/view/blocks'));
     if (problems.length > 0) {
       fail('invalid_arguments', { errors: problems, response_metadata: { messages: problems } });
     }

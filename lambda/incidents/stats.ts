@@ -198,6 +198,20 @@ export function weeklyTrend(
   });
 }
 
+/** One sentence saying what the trend chart shows (pictures/trend-chart.ts), for alt text and where no picture can be shown. */
+export function trendSummary(points: readonly WeekPoint[]): string {
+  const counts = points.map((p) => p.incidents);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const recent = [...points].reverse().find((p) => p.resolve.medianMs !== undefined);
+  const first = points[0];
+  const weeks = points.length === 1 ? 'week' : `${points.length} weeks`;
+  const since = first ? ` since ${dayjs(first.week).format('D MMM YYYY')}` : '';
+  const resolve = recent
+    ? `; median time to resolve ${shortDuration(recent.resolve.medianMs as number)} in the week of ${dayjs(recent.week).format('D MMM')}`
+    : '';
+  return `${total} incidents in the last ${weeks}${since}, per week oldest first: ${counts.join(', ')}${resolve}.`;
+}
+
 /** `45s`, `12m`, `3h 05m`, `2d 4h`: short enough for a table cell. */
 export function shortDuration(ms: number): string {
   const minutes = Math.floor(ms / 60_000);

@@ -48,6 +48,7 @@ import type { IncidentStore } from '../store/store';
 import type { GitHubPostmortems } from '../trackers/github';
 import { POSTMORTEM_GIT_STEP, publishPostmortem, pullRequestOpened } from '../trackers/postmortem-git';
 import type { TicketDesk } from '../trackers/tickets';
+import { homeTrend } from './home-trend';
 import { isUnknownIncident, unknownIncident } from './job-failure';
 import type { EnqueueOptions, Job, JobRunner } from './jobs';
 import { RetryLaterError } from './retry-later';
@@ -610,10 +611,19 @@ export function createJobRunner(deps: JobDeps): JobRunner {
           const overrides = await store.listOnCallOverrides(now.now);
           const shifts = nextShiftsOf(settings.policy, job.userId, now.now, overrides);
           const followUps = await store.listFollowUps();
-          await chat.publishHome(
-            job.userId,
-            appHome(await store.listOpenIncidents(), now, shifts, followUps),
-          );
+          const open = await store.listOpenIncidents();
+          const trend = await homeTrend({ store, chat, renderPng: deps.renderPng, log }, now.now, now.tz);
+          try {
+            await chat.publishHome(job.userId, appHome(open, now, shifts, followUps, trend));
+          } catch (error) {
+            // Slack refused the chart (a file it no longer shows): the trend in words instead.
+            if (!trend.fileId || classify(error).kind !== 'permanent') throw error;
+            log(`App Home chart refused (${(error as Error)?.message}); the trend shown in words`);
+            await chat.publishHome(
+              job.userId,
+              appHome(open, now, shifts, followUps, { points: trend.points }),
+            );
+          }
         });
       default: {
         const unknown: never = job;

@@ -5,7 +5,7 @@
  * form as the timeline chart, so `png.ts` outlines its text the same way.
  */
 import dayjs from 'dayjs';
-import { shortDuration, type WeekPoint } from '../incidents/stats';
+import { shortDuration, trendSummary, type WeekPoint } from '../incidents/stats';
 import { ASCENT_EM, escapeXml, textWidth } from './text-metrics';
 import { FONT_FAMILY } from './timeline-chart';
 
@@ -58,20 +58,6 @@ function axis(max: number, steps: readonly number[], lines: number): { step: num
 }
 
 const COUNT_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000];
-
-/** One sentence saying what the chart shows, for alt text and where no picture can be shown. */
-export function trendSummary(points: readonly WeekPoint[]): string {
-  const counts = points.map((p) => p.incidents);
-  const total = counts.reduce((a, b) => a + b, 0);
-  const recent = [...points].reverse().find((p) => p.resolve.medianMs !== undefined);
-  const first = points[0];
-  const weeks = points.length === 1 ? 'week' : `${points.length} weeks`;
-  const since = first ? ` since ${dayjs(first.week).format('D MMM YYYY')}` : '';
-  const resolve = recent
-    ? `; median time to resolve ${shortDuration(recent.resolve.medianMs as number)} in the week of ${dayjs(recent.week).format('D MMM')}`
-    : '';
-  return `${total} incidents in the last ${weeks}${since}, per week oldest first: ${counts.join(', ')}${resolve}.`;
-}
 
 /** The chart of `points` (oldest week first), TREND_CHART_WIDTH × TREND_CHART_HEIGHT px. */
 export function trendChartSvg(points: readonly WeekPoint[]): string {

@@ -79,6 +79,11 @@ export interface ChatGateway {
     channelId: string,
     file: { filename: string; title: string; bytes: Buffer; comment?: string },
   ): Promise<void>;
+  /**
+   * Uploads an image shared nowhere (only the bot can see it) and returns its file id, for an image
+   * block's `slack_file` (App Home's trend chart).
+   */
+  uploadImage(file: { filename: string; title: string; bytes: Buffer; altText: string }): Promise<string>;
   /** A message's text and author, or undefined when Slack no longer has it. */
   getMessage(channelId: string, ts: string): Promise<{ text: string; user?: string } | undefined>;
   permalink(channelId: string, ts: string): Promise<string | undefined>;
@@ -385,6 +390,25 @@ export class SlackChat implements ChatGateway {
       file: file.bytes,
       ...(file.comment ? { initial_comment: file.comment } : {}),
     });
+  }
+
+  async uploadImage(file: {
+    filename: string;
+    title: string;
+    bytes: Buffer;
+    altText: string;
+  }): Promise<string> {
+    const result = await this.client.files.uploadV2({
+      filename: file.filename,
+      title: file.title,
+      file: file.bytes,
+      alt_text: file.altText,
+    });
+    // uploadV2 answers one files.completeUploadExternal result per file it uploaded.
+    const completions = (result as { files?: { files?: { id?: string }[] }[] }).files ?? [];
+    const id = completions[0]?.files?.[0]?.id;
+    if (!id) throw new Error(`files.uploadV2 of ${file.filename} answered no file id`);
+    return id;
   }
 
   async uploadMarkdown(

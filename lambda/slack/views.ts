@@ -16,6 +16,7 @@ import type {
 import { z } from 'zod';
 import { decodeEntities, TITLE_MAX_LENGTH } from '../incidents/grammar';
 import { SHIFTS_AHEAD_DAYS, type TeamShift } from '../incidents/shifts';
+import { trendSummary, type WeekPoint } from '../incidents/stats';
 import { followUpHeading, followUpLine } from '../incidents/tickets';
 import { formatDateTime, formatDuration } from '../incidents/time';
 import {
@@ -593,6 +594,7 @@ export function appHome(
   ctx: FormatContext,
   shifts: readonly TeamShift[] = [],
   followUps: readonly FollowUp[] = [],
+  trend?: HomeTrend,
 ): HomeView {
   const open = incidents
     .filter((incident) => incident.status !== 'resolved')
@@ -668,6 +670,7 @@ export function appHome(
       ),
     });
   }
+  if (trend) blocks.push(trendBlock(trend));
   blocks.push({
     type: 'context',
     block_id: 'help',
@@ -675,6 +678,31 @@ export function appHome(
   });
   return { type: 'home', blocks };
 }
+
+/** The trend across incidents App Home shows: the weeks, and the chart's file when one was uploaded. */
+export interface HomeTrend {
+  points: readonly WeekPoint[];
+  /** The trend chart PNG the bot uploaded (chat.uploadImage); absent: the trend in words. */
+  fileId?: string;
+}
+
+/** The chart as an image block, or, with no picture, the sentence its alt text would be. */
+function trendBlock(trend: HomeTrend): KnownBlock {
+  const summary = trendSummary(trend.points);
+  if (trend.fileId) {
+    return {
+      type: 'image',
+      block_id: 'trend',
+      slack_file: { id: trend.fileId },
+      alt_text: clip(summary, HOME_ALT_TEXT_MAX),
+      title: plain('Incidents per week and time to resolve'),
+    };
+  }
+  return { type: 'context', block_id: 'trend', elements: [mrkdwn(escapeText(`Trend: ${summary}`))] };
+}
+
+/** Slack's limit on an image's alt text (image block reference page). */
+const HOME_ALT_TEXT_MAX = 2000;
 
 /** Open follow-ups App Home lists (one section holds them). */
 const HOME_FOLLOW_UPS = 8;

@@ -111,6 +111,12 @@ export const claimKey = {
   settledIndexMigration: () => 'migration.settled-index',
 } as const;
 
+/** Results kept as a request item (store.finishRequest) that are not a command's answer. */
+export const storedResultKey = {
+  /** The trend chart uploaded for one run of weeks (jobs/home-trend.ts): its file id, until the weeks change. */
+  homeTrendChart: (digest: string) => `home-trend-chart.${digest}`,
+} as const;
+
 /** What each one-off post is keyed by (inside `claimKey.once`): one post per key, however often its job runs. */
 export const oncePost = {
   /** A step that failed for good, told once to each place (the channel, announcements, the declarer). */

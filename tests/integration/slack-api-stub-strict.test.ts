@@ -134,6 +134,37 @@ describe('Slack stand-in: as strict as Slack', () => {
       expect([inside, outside, secret]).toEqual(['ok', 'not_in_channel', 'channel_not_found']);
       expect(stub.uploads.map((u) => u.filename)).toEqual(['inc-1.md']);
     });
+
+    it('shows an uploaded image in an image block by its id, and refuses any other file', async () => {
+      // prepare: an image shared nowhere, and a Markdown file
+      const png = Buffer.from('89504e470d0a1a0a', 'hex');
+      await client.files.uploadV2({ file: png, filename: 'chart.png' });
+      await client.files.uploadV2({ channel_id: GENERAL, content: '# INC-1', filename: 'inc-1.md' });
+      const [image, markdown] = stub.uploads.map((u) => u.fileId);
+      const show = (id: string | undefined) => [{ type: 'image', alt_text: 'chart', slack_file: { id } }];
+
+      // act
+      const shown = await outcome(
+        client.chat.postMessage({ channel: GENERAL, text: 'c', blocks: show(image) }),
+      );
+      const notAnImage = await outcome(
+        client.chat.postMessage({ channel: GENERAL, text: 'c', blocks: show(markdown) }),
+      );
+      const unknown = await outcome(
+        client.chat.postMessage({ channel: GENERAL, text: 'c', blocks: show('F0NOSUCHFILE') }),
+      );
+      const home = await outcome(
+        client.views.publish({ user_id: ALICE, view: { type: 'home', blocks: show('F0NOSUCHFILE') } }),
+      );
+
+      // assess
+      expect([shown, notAnImage, unknown, home]).toEqual([
+        'ok',
+        'invalid_blocks',
+        'invalid_blocks',
+        'invalid_arguments',
+      ]);
+    });
   });
 
   describe('trigger ids', () => {

@@ -484,8 +484,36 @@ describe('block and text object rules', () => {
   });
 
   it('accepts every known block type', () => {
-    const blocks = ['divider', 'image', 'rich_text', 'file', 'video', 'markdown'].map((type) => ({ type }));
-    expect(message(...blocks)).toEqual([]);
+    const blocks = ['divider', 'rich_text', 'file', 'video', 'markdown'].map((type) => ({ type }));
+    expect(
+      message(...blocks, { type: 'image', image_url: 'https://example.com/a.png', alt_text: 'a' }),
+    ).toEqual([]);
+  });
+
+  it('wants an image block to show exactly one picture, with alt text', () => {
+    const image = (fields: Record<string, unknown>) =>
+      message({ type: 'image', alt_text: 'chart', ...fields });
+    expect(image({ slack_file: { id: 'F0123456789' } })).toEqual([]);
+    expect(image({ slack_file: { url: 'https://files.slack.com/files-pri/T1-F1/a.png' } })).toEqual([]);
+    expect(message({ type: 'image', slack_file: { id: 'F0123456789' } })).toEqual([
+      error('missing required field: alt_text', '/blocks/0'),
+    ]);
+    expect(image({})).toEqual([error('must provide exactly one of image_url or slack_file', '/blocks/0')]);
+    expect(image({ image_url: 'https://example.com/a.png', slack_file: { id: 'F0123456789' } })).toEqual([
+      error('must provide exactly one of image_url or slack_file', '/blocks/0'),
+    ]);
+    expect(image({ slack_file: { id: 'F0123456789', url: 'https://files.slack.com/a.png' } })).toEqual([
+      error('must provide exactly one of url or id', '/blocks/0/slack_file'),
+    ]);
+    expect(image({ slack_file: { id: 'https://files.slack.com/a.png' } })).toEqual([
+      error('input must match regex pattern: ^[F][A-Z0-9]{8,}$', '/blocks/0/slack_file/id'),
+    ]);
+    expect(image({ slack_file: { id: 'F0123456789' }, title: { type: 'mrkdwn', text: '*t*' } })).toEqual([
+      error('must be plain_text', '/blocks/0/title/type'),
+    ]);
+    expect(image({ slack_file: { id: 'F0123456789' }, alt_text: 'x'.repeat(2001) })).toEqual([
+      error('must be less than 2001 characters', '/blocks/0/alt_text'),
+    ]);
   });
 
   it('refuses emoji on mrkdwn and verbatim on plain_text', () => {

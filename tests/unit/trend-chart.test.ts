@@ -1,12 +1,7 @@
-import { type WeekPoint, weeklyTrend } from '../../lambda/incidents/stats';
+import { trendSummary, type WeekPoint, weeklyTrend } from '../../lambda/incidents/stats';
 import { chartRenderer, renderPng } from '../../lambda/pictures/png';
 import { textWidth } from '../../lambda/pictures/text-metrics';
-import {
-  TREND_CHART_HEIGHT,
-  TREND_CHART_WIDTH,
-  trendChartSvg,
-  trendSummary,
-} from '../../lambda/pictures/trend-chart';
+import { TREND_CHART_HEIGHT, TREND_CHART_WIDTH, trendChartSvg } from '../../lambda/pictures/trend-chart';
 import { anIncident } from '../fixtures/incidents';
 
 const HOUR = 3_600_000;
