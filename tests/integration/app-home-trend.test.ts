@@ -33,7 +33,8 @@ async function openHome(user: string): Promise<Block | undefined> {
   await until(() => published() > before);
   await harness.server.jobs.idle();
   const stored = [...harness.slack.views.values()].find((v) => v.type === 'home' && v.userId === user);
-  const blocks = (stored?.view as { blocks: Block[] }).blocks;
+  if (!stored) throw new Error(`no App Home stored for ${user}`);
+  const blocks = (stored.view as { blocks: Block[] }).blocks;
   return blocks.find((block) => block.block_id === 'trend');
 }
 
