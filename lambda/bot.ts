@@ -188,7 +188,7 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
   });
   const queue = adapters.jobs(runJob);
   jobs = queue;
-  const commands = new CommandService({ ...adapters, jobs: queue });
+  const commands = new CommandService({ ...adapters, jobs: queue, charts: adapters.renderPng !== undefined });
   const alerts = createAlertService({
     commands,
     store,

@@ -112,6 +112,21 @@ export interface VerbTools {
   usage(verb: string): string;
 }
 
+/** What the service lends a verb that only reads. */
+export interface ReadTools {
+  tz: string;
+  now: string;
+  /** A PNG renderer is wired: pictures can be drawn and shown. */
+  charts: boolean;
+}
+
+/** Who asked, where, and the request's key (the same for each delivery of it). */
+export interface ReadRequest {
+  channelId: string;
+  userId: string;
+  requestKey: string;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: the table holds verbs of every intent shape.
 type AnyObjectSchema = z.ZodObject<any>;
 
@@ -139,8 +154,13 @@ export interface IncidentVerb<S extends AnyObjectSchema = AnyObjectSchema> exten
   openOnly?: boolean;
   /** Free text refused past MAX_TEXT_LENGTH before anything is written, and its name in the refusal. */
   longText?: { name: string; of(intent: z.infer<S>): string | undefined };
-  /** A verb that only reads (`postmortem`): its answer, and nothing is written. */
-  read?(record: IncidentRecord, tools: { tz: string; now: string }): Outcome;
+  /**
+   * A verb that only reads (`postmortem`): its answer, and nothing is written. `charts`: a PNG
+   * renderer is wired, so pictures can be shown.
+   */
+  read?(record: IncidentRecord, tools: ReadTools): Outcome;
+  /** What a read queues to show (`postmortem`: the timeline chart, to the one who asked). Pure. */
+  readJobs?(record: IncidentRecord, tools: ReadTools, request: ReadRequest): Job[];
   /** What it records: a changed incident, an event, a follow-up. Pure; throws IncidentError to refuse. */
   decide(incident: Incident, intent: z.infer<S>, ctx: DecideContext): Decision;
   /** A verb that pages: the teams its event pages, fixed when it is typed (so a crash cannot lose them). */

@@ -48,6 +48,17 @@ export const jobSchema = z.discriminatedUnion('type', [
   }),
   /** The resolved incident's pictures: the HTML postmortem (stored, uploaded) and the timeline chart PNG. */
   z.object({ type: z.literal('postmortem-pictures'), incidentId }),
+  /**
+   * The timeline chart as it stands, shown to the one who typed `/incident postmortem` (in the channel
+   * where they typed it): once per request `key`.
+   */
+  z.object({
+    type: z.literal('postmortem-chart'),
+    incidentId,
+    channelId: z.string().min(1),
+    userId: z.string().min(1),
+    key: z.string().min(1),
+  }),
   /** Commit the resolved incident's postmortem through its pull request (trackers/postmortem-git.ts). */
   z.object({ type: z.literal('postmortem-git'), incidentId }),
   /** Create the tickets the incident's follow-ups lack in the configured tracker (trackers/tickets.ts). */
@@ -155,6 +166,7 @@ export function laneOf(job: Job): string {
     case 'publish-home':
       return `home/${job.userId}`;
     case 'reply':
+    case 'postmortem-chart':
       return `reply/${job.userId}`;
     default:
       return job.incidentId;

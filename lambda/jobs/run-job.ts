@@ -5,6 +5,7 @@
  * that fails never keeps an independent one from running. A rate limit reschedules the job; a
  * permanent failure is told to the people concerned and not retried.
  */
+import type { KnownBlock } from '@slack/types';
 import type { PostmortemArchive } from '../archive/archive';
 import type { BotSettings } from '../config';
 import type { EscalationEngine } from '../escalation/engine';
@@ -27,7 +28,7 @@ import {
   republicationStepName,
 } from '../incidents/publication';
 import { nextShiftsOf } from '../incidents/shifts';
-import type { Clock } from '../incidents/time';
+import { type Clock, formatDateTime } from '../incidents/time';
 import { BOT_AUTHOR, type IncidentRecord, type Severity, type StepState } from '../incidents/types';
 import { postmortemHtml, postmortemHtmlFileName } from '../pictures/html-postmortem';
 import { timelineChartSvg } from '../pictures/timeline-chart';
@@ -202,6 +203,47 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         bytes: png,
       }),
     );
+  }
+
+  /**
+   * The timeline chart as it stands, to the one who typed `/incident postmortem`: uploaded shared
+   * nowhere and shown in an ephemeral image block where they typed it. Once per request.
+   */
+  async function showChart(job: Extract<Job, { type: 'postmortem-chart' }>): Promise<void> {
+    const renderPng = deps.renderPng;
+    if (!renderPng) return;
+    const record = await load(job.incidentId);
+    const { incident } = record;
+    const { tz, now } = ctx();
+    await once(oncePost.postmortemChart(incident.id, job.key), async () => {
+      const png = await renderPng(timelineChartSvg(record, { tz }));
+      const asOf = formatDateTime(incident.resolvedAt ?? now, tz);
+      const text = `Timeline chart of ${incident.id}, ${incident.resolvedAt ? 'resolved' : 'as of'} ${asOf}`;
+      const fileId = await chat.uploadImage({
+        filename: `${incident.id}-timeline.png`,
+        title: `${incident.id} timeline`,
+        bytes: png,
+        altText: text,
+      });
+      const image: KnownBlock = {
+        type: 'image',
+        block_id: 'chart',
+        slack_file: { id: fileId },
+        alt_text: text,
+        title: { type: 'plain_text', text: `${incident.id} timeline` },
+      };
+      try {
+        await chat.postEphemeral(job.channelId, job.userId, text, [image]);
+      } catch (error) {
+        if (classify(error).kind !== 'permanent') throw error;
+        // Nothing untrue: the draft was answered; the picture could not be shown.
+        await chat.postEphemeral(
+          job.channelId,
+          job.userId,
+          `The timeline chart of ${incident.id} could not be shown here: ${describeSlackFailure(classify(error))}.`,
+        );
+      }
+    });
   }
 
   /** The postmortem committed through its pull request (trackers/postmortem-git.ts), when configured. */
@@ -560,6 +602,8 @@ export function createJobRunner(deps: JobDeps): JobRunner {
         return publishToGit(job.incidentId);
       case 'postmortem-pictures':
         return slackJob(job, () => publishPictures(job.incidentId));
+      case 'postmortem-chart':
+        return slackJob(job, () => showChart(job));
       case 'escalation-start':
         return escalation?.start(job.incidentId);
       case 'escalation-ack':

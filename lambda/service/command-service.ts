@@ -67,6 +67,8 @@ export interface CommandServiceDeps {
   jobs: Jobs;
   clock: Clock;
   settings: Pick<BotSettings, 'timeZone' | 'policy'> & Partial<Pick<BotSettings, 'incidentsChannel'>>;
+  /** A PNG renderer is wired (BotAdapters.renderPng): `/incident postmortem` shows the timeline chart. */
+  charts?: boolean;
 }
 
 /** How long a command's answer is kept for its redeliveries: well past Slack's retries. */
@@ -254,7 +256,14 @@ export class CommandService {
     if (verb.read) {
       const record = await this.deps.store.getRecord(incident.id);
       if (!record) throw new IncidentError('INCIDENT_NOT_FOUND', `There is no incident ${incident.id}.`);
-      return verb.read(record, { tz: this.tz, now: this.now() });
+      const tools = { tz: this.tz, now: this.now(), charts: this.deps.charts ?? false };
+      const request = {
+        channelId: input.channelId,
+        userId: input.userId,
+        requestKey: requestEventId(input.triggerId),
+      };
+      for (const job of verb.readJobs?.(record, tools, request) ?? []) await this.deps.jobs.enqueue(job);
+      return verb.read(record, tools);
     }
     const earlier = await this.earlierAnswer(input);
     if (earlier) return earlier;

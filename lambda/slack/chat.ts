@@ -64,7 +64,7 @@ export interface ChatGateway {
    * A message only `userId` sees, in the channel where they are; where the bot cannot show it there
    * (a private channel or a DM it is not in, a channel the user left), in their DM with the app.
    */
-  postEphemeral(channelId: string, userId: string, text: string): Promise<void>;
+  postEphemeral(channelId: string, userId: string, text: string, blocks?: KnownBlock[]): Promise<void>;
   publishHome(userId: string, view: HomeView): Promise<void>;
   updateMessage(channelId: string, ts: string, message: ChatMessage): Promise<void>;
   /** Pins a message; an already pinned message is not an error. */
@@ -339,14 +339,19 @@ export class SlackChat implements ChatGateway {
     return result.ts;
   }
 
-  async postEphemeral(channelId: string, userId: string, text: string): Promise<void> {
+  async postEphemeral(channelId: string, userId: string, text: string, blocks?: KnownBlock[]): Promise<void> {
     try {
-      await this.client.chat.postEphemeral({ channel: channelId, user: userId, text });
+      await this.client.chat.postEphemeral({
+        channel: channelId,
+        user: userId,
+        text,
+        ...(blocks ? { blocks } : {}),
+      });
     } catch (error) {
       if (!CANNOT_SHOW_THERE.has(platformErrorCode(error) ?? '')) throw error;
       // A user id as the channel is the user's DM with the app (the App Home's Messages tab):
       // https://docs.slack.dev/reference/methods/chat.postMessage ("channel … IM channel").
-      await this.client.chat.postMessage({ channel: userId, text });
+      await this.client.chat.postMessage({ channel: userId, text, ...(blocks ? { blocks } : {}) });
     }
   }
 

@@ -126,6 +126,8 @@ export const oncePost = {
     `${incidentId}.announce-severity.${from}-${to}.${version}`,
   /** A status update, announced once. */
   updateAnnouncement: (incidentId: string, eventId: string) => `${incidentId}.announce-update.${eventId}`,
+  /** The timeline chart shown to whoever typed `/incident postmortem`, once per request. */
+  postmortemChart: (incidentId: string, requestKey: string) => `${incidentId}.postmortem-chart.${requestKey}`,
   /** An action taken outside the incident channel, echoed there once per request. */
   echo: (incidentId: string, requestKey: string) => `${incidentId}.echo.${requestKey}`,
 } as const;

@@ -71,6 +71,13 @@ describe('jobSchema', () => {
     tickets: { type: 'tickets', incidentId: 'INC-1' },
     'postmortem-git': { type: 'postmortem-git', incidentId: 'INC-1' },
     'postmortem-pictures': { type: 'postmortem-pictures', incidentId: 'INC-1' },
+    'postmortem-chart': {
+      type: 'postmortem-chart',
+      incidentId: 'INC-1',
+      channelId: 'C0INC1',
+      userId: 'U0ALICE',
+      key: 't-T1',
+    },
     'reconcile-incident': { type: 'reconcile-incident', incidentId: 'INC-1' },
     'announce-update': { type: 'announce-update', incidentId: 'INC-1', eventId: 't-T1' },
     'announce-severity': { type: 'announce-severity', incidentId: 'INC-1', previous: 'sev2' },

@@ -12,7 +12,7 @@ export const postmortem = incidentVerb({
     postmortem: {
       syntax: '/incident postmortem [INC-n]',
       summary: 'show the postmortem draft',
-      effect: 'the current draft, only to you',
+      effect: 'the current draft and its timeline chart, only to you',
     },
   },
   schema: z.strictObject({ verb: z.literal('postmortem'), ref: refField }),
@@ -33,10 +33,23 @@ export const postmortem = incidentVerb({
             ...describeChanges(changes),
             '.',
           ];
-    return toUser(`Postmortem draft of ${record.incident.id}:`, ...since, {
+    const chart: Part[] = tools.charts ? [' Its timeline chart follows.'] : [];
+    return toUser(`Postmortem draft of ${record.incident.id}:`, ...since, ...chart, {
       block: compilePostmortem(record, tools),
     });
   },
+  readJobs: (record, tools, request) =>
+    tools.charts
+      ? [
+          {
+            type: 'postmortem-chart',
+            incidentId: record.incident.id,
+            channelId: request.channelId,
+            userId: request.userId,
+            key: request.requestKey,
+          },
+        ]
+      : [],
   decide: () => ({}),
   followOn: () => [],
   confirm: () => [],
