@@ -24,8 +24,5 @@ cli.filename = entry;
 cli.paths = Module._nodeModulePaths(path.dirname(entry));
 cli._compile(outputFiles[0].text, entry);
 
-process.exitCode = cli.exports.main(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  now: () => new Date(),
-});
+// Sets process.exitCode once the command (which may read a store) has finished.
+cli.exports.run();

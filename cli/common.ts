@@ -10,8 +10,23 @@ import { type EscalationPolicy, parsePolicy } from '../lambda/incidents/policy';
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Writes text to standard output as it is, no line end added (`export`'s CSV ends lines with CRLF). */
+  write(text: string): void;
   /** The instant `--at` defaults to. */
   now(): Date;
+  /** The environment (`export` finds the store through the bot's variables). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The process's own standard output, standard error, clock and environment. */
+export function processIo(): Io {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    write: (text) => process.stdout.write(text),
+    now: () => new Date(),
+    env: process.env,
+  };
 }
 
 /** Exit codes: 0 fine, 1 the file (or what it says) is bad, 2 the command line is bad. */
@@ -23,7 +38,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** A file that cannot be used (unreadable, not YAML, invalid): its message is printed as is, exit 1. */
+/**
+ * A file that cannot be used (unreadable, not YAML, invalid), or a store that cannot be read: its
+ * message is printed as is, exit 1.
+ */
 export class FileError extends Error {
   override readonly name = 'FileError';
 }
@@ -54,6 +72,34 @@ export function instant(at: string | undefined, io: Io): Date {
   if (Number.isNaN(ms)) {
     throw new UsageError(
       `--at: expected an ISO-8601 date-time with a zone, like 2026-12-02T10:00Z; got '${at}'`,
+    );
+  }
+  return new Date(ms);
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/** Whether text starting `YYYY-MM-DD` names a day of the calendar (Date.parse takes 2026-02-30 as 2 March). */
+function isCalendarDate(text: string): boolean {
+  const match = ISO_DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * A required date option (`--since`): a day, `2026-11-01`, taken as 00:00 UTC, or an ISO-8601 instant
+ * with a zone as `--at` takes it. Missing, not of that form, or not a day of the calendar: a usage error.
+ */
+export function dayOrInstant(value: string | undefined, option: string): Date {
+  if (value === undefined) throw new UsageError(`${option} is required`);
+  let ms = Number.NaN;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && isCalendarDate(value)) ms = Date.parse(`${value}T00:00:00Z`);
+  else if (ISO_INSTANT.test(value) && isCalendarDate(value)) ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `${option}: expected a date like 2026-11-01 (00:00 UTC) or an ISO-8601 date-time with a zone like 2026-11-01T09:00+01:00; got '${value}'`,
     );
   }
   return new Date(ms);

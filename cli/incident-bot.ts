@@ -1,12 +1,14 @@
 /**
  * `incident-bot`: the package's command line, for the escalation policy as code in a team's CI
- * (docs/policy.md). bin/incident-bot.cjs runs this file.
+ * (docs/policy.md), and `export` of the incidents in the bot's store. bin/incident-bot.cjs runs this
+ * file. Commands may be async (`export` reads a store): `main` resolves to the exit code.
  */
 import { parseArgs } from 'node:util';
+import { EXPORT_USAGE, exportIncidents } from './commands/export';
 import { ONCALL_USAGE, oncall } from './commands/oncall';
 import { POLICY_CHECK_USAGE, policyCheck } from './commands/policy-check';
 import { SIMULATE_USAGE, simulate } from './commands/simulate';
-import { EXIT, type ExitCode, FileError, type Io, UsageError } from './common';
+import { EXIT, type ExitCode, FileError, type Io, processIo, UsageError } from './common';
 
 export const USAGE = `Usage: incident-bot <command> [options]
 
@@ -14,31 +16,48 @@ Commands:
   policy check FILE                                 validate an escalation policy file
   oncall FILE [--team T] [--at ISO-8601]            who is on call, one line per team
   simulate FILE --severity sevN [--at ISO-8601]     the paging plan of an incident
+  export --since DATE [--format csv|json] [--out FILE]
+                                                    the incidents in the bot's store
 
 incident-bot <command> --help describes a command. Exit codes: 0 fine, 1 the file
-is bad (every bad field is printed), 2 the command line is bad.`;
+is bad (every bad field is printed) or the store cannot be read, 2 the command
+line is bad.`;
 
-interface Command {
+type Values = Record<string, string | undefined>;
+
+/** A command that reads one FILE (the policy commands) or none (`export`); it may return a promise. */
+type Command = {
   usage: string;
   options: Record<string, { type: 'string' }>;
-  run(file: string, values: Record<string, string | undefined>, io: Io): ExitCode;
-}
+} & (
+  | { takesFile: true; run(file: string, values: Values, io: Io): ExitCode | Promise<ExitCode> }
+  | { takesFile: false; run(values: Values, io: Io): ExitCode | Promise<ExitCode> }
+);
 
 const COMMANDS: Record<string, Command> = {
   'policy check': {
     usage: POLICY_CHECK_USAGE,
     options: {},
+    takesFile: true,
     run: (file, _values, io) => policyCheck(file, io),
   },
   oncall: {
     usage: ONCALL_USAGE,
     options: { team: { type: 'string' }, at: { type: 'string' } },
+    takesFile: true,
     run: (file, values, io) => oncall(file, values, io),
   },
   simulate: {
     usage: SIMULATE_USAGE,
     options: { severity: { type: 'string' }, at: { type: 'string' } },
+    takesFile: true,
     run: (file, values, io) => simulate(file, values, io),
+  },
+  export: {
+    usage: EXPORT_USAGE,
+    options: { since: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+    takesFile: false,
+    run: (values, io) => exportIncidents(values, io),
   },
 };
 
@@ -60,7 +79,7 @@ function usageError(io: Io, message: string, usage: string): ExitCode {
 }
 
 /** Runs a command line (without `node` and the script) and says how to exit. */
-export function main(args: readonly string[], io: Io): ExitCode {
+export async function main(args: readonly string[], io: Io): Promise<ExitCode> {
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     if (args.length === 0) return usageError(io, 'no command', USAGE);
     io.out(USAGE);
@@ -88,12 +107,17 @@ export function main(args: readonly string[], io: Io): ExitCode {
     io.out(command.usage);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) {
+  if (command.takesFile && positionals.length !== 1) {
     const message = positionals.length === 0 ? 'FILE is required' : `one FILE, got ${positionals.join(' ')}`;
     return usageError(io, message, command.usage);
   }
+  if (!command.takesFile && positionals.length > 0) {
+    return usageError(io, `takes no FILE, got ${positionals.join(' ')}`, command.usage);
+  }
   try {
-    return command.run(positionals[0] as string, values as Record<string, string | undefined>, io);
+    return command.takesFile
+      ? await command.run(positionals[0] as string, values as Values, io)
+      : await command.run(values as Values, io);
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message, command.usage);
     if (error instanceof FileError) {
@@ -104,11 +128,9 @@ export function main(args: readonly string[], io: Io): ExitCode {
   }
 }
 
-if (require.main === module) {
-  const io: Io = {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    now: () => new Date(),
-  };
-  process.exitCode = main(process.argv.slice(2), io);
+/** Runs the process's command line and sets its exit code (bin/incident-bot.cjs calls it). */
+export async function run(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), processIo());
 }
+
+if (require.main === module) void run();
