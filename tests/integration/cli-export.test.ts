@@ -1,39 +1,17 @@
-/**
- * `incident-bot export` (issue 15), run as a person runs it: a child process through the package's
- * bin, reading incidents and follow-ups from a real dynalite, through DYNAMODB_ENDPOINT and TABLE_NAME
- * or through the local server's store on disk under DATA_DIR.
- */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FollowUp, Incident } from '../../lambda/incidents/types';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { anIncidentNumbered } from '../fixtures/incidents';
+import { type CliRun, runCli } from '../helpers/cli';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/incident-bot.cjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The store variables are the test's alone: none of the runner's own reach the command. */
-function cli(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  const base: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+function cli(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'DATA_DIR']) delete base[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { ...base, ...env });
 }
 
 const HEADER =

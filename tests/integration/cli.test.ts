@@ -2,32 +2,15 @@
  * The `incident-bot` command line (docs/policy.md, README "Policy as code"), run as CI runs it: a real
  * child process through the package's bin, its exit code and its output.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type CliRun, ROOT, runCli } from '../helpers/cli';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/incident-bot.cjs');
 const EXAMPLE = 'examples/escalation-policy.yaml';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, TZ: 'UTC' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCli(args);
 
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
@@ -152,7 +135,7 @@ describe('the package bin', () => {
   it('`npx incident-bot` runs bin/incident-bot.cjs', async () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin?: unknown };
     expect(pkg.bin).toEqual({ 'incident-bot': 'bin/incident-bot.cjs' });
-    const run = await new Promise<Run>((resolve, reject) => {
+    const run = await new Promise<CliRun>((resolve, reject) => {
       execFile(
         'npx',
         ['--offline', 'incident-bot', 'policy', 'check', EXAMPLE],
@@ -186,7 +169,7 @@ describe('incident-bot usage', () => {
       [['simulate', EXAMPLE, '--severity', 'sev1', '--at', '2026-12-02T10:00'], '--at: expected an ISO-8601'],
       [['oncall', EXAMPLE, '--team', 'dba'], "--team: unknown team 'dba' (teams: oncall, sre)"],
     ];
-    // Run at once (each is its own process); compared as one list, each case named by its arguments.
+    // CliRun at once (each is its own process); compared as one list, each case named by its arguments.
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     const seen = runs.map((run, i) => ({
       args: cases[i]?.[0],
