@@ -75,6 +75,10 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   // runs the exact SDK the tests ran against (package-lock.json) and makes nothing external, so no
   // module can resolve to a different copy at run time.
   bundleAwsSDK: true,
+  // The worker's chart renderer (lambda/pictures/png-wasm.ts) imports resvg's WebAssembly and the
+  // chart font as files: copied into the asset beside index.js and read on the first chart. (Inlined
+  // as bytes, their 4 MB of base64 cost the worker ~75 ms at every cold start.)
+  loader: { '.wasm': 'file', '.ttf': 'file' },
 };
 
 /**
@@ -98,6 +102,7 @@ export function esbuildBuildOptions(
     'bundleAwsSDK',
     'keepNames',
     'define',
+    'loader',
   ]);
   const unknown = Object.keys(bundling).filter((key) => !known.has(key));
   if (unknown.length > 0) throw new Error(`esbuildBuildOptions: cannot translate ${unknown.join(', ')}`);
@@ -130,5 +135,6 @@ export function esbuildBuildOptions(
     sourcemap,
     sourcesContent: bundling.sourcesContent ?? true,
     define: bundling.define,
+    loader: bundling.loader as BuildOptions['loader'],
   };
 }

@@ -65,8 +65,16 @@ export interface BotAdapters<J extends Jobs = Jobs, S extends Scheduler = Schedu
    * use is required (a missing one fails the build here, naming it). `fetch` for the tests' stand-ins.
    */
   trackers?: { secrets: TrackerSecrets; fetch?: FetchLike; retry?: Partial<TicketRetryPolicy> };
-  /** SVG → PNG for the timeline chart (the local server wires lambda/pictures/png.ts); absent: no PNG. */
-  renderPng?: (svg: string) => Buffer;
+  /**
+   * SVG → PNG for the charts (the local server wires lambda/pictures/png.ts, the Lambda worker
+   * png-wasm.ts); absent: no PNG is drawn here.
+   */
+  renderPng?: (svg: string) => Buffer | Promise<Buffer>;
+  /**
+   * Whether `/incident postmortem` offers the timeline chart: true where the jobs it queues run where
+   * a renderer is (the Slack function, whose jobs the worker runs). @default whether `renderPng` is set
+   */
+  chartsDrawn?: boolean;
   /** Epoch ms: step leases taken before it are void (a store this process owns alone). */
   leasesBefore?: number;
   log?: (line: string) => void;
@@ -188,7 +196,11 @@ export function createBot<J extends Jobs, S extends Scheduler>(adapters: BotAdap
   });
   const queue = adapters.jobs(runJob);
   jobs = queue;
-  const commands = new CommandService({ ...adapters, jobs: queue, charts: adapters.renderPng !== undefined });
+  const commands = new CommandService({
+    ...adapters,
+    jobs: queue,
+    charts: adapters.chartsDrawn ?? adapters.renderPng !== undefined,
+  });
   const alerts = createAlertService({
     commands,
     store,

@@ -163,7 +163,7 @@ export async function startLocalServer(
       ? { sms: { sender: options.textSender ?? new SmsStub({ log }), phoneNumbers: config.phoneNumbers } }
       : {}),
     alertLinks: { client, tableName: config.tableName },
-    // The chart's PNG through resvg, a native module: here, never in the Lambda bundles.
+    // The charts' PNG through native resvg (the Lambda worker uses its WebAssembly build, png-wasm.ts).
     renderPng: (svg) => renderPng(svg),
     trackers: {
       secrets: config.trackerSecrets,

@@ -106,6 +106,7 @@ function build(
   secret: SlackSecret,
   log: StructuredLog,
   metrics: BotMetrics,
+  renderPng?: (svg: string) => Promise<Buffer>,
 ): LambdaBot {
   const client = makeDocumentClient({});
   const store = new DynamoIncidentStore({ client, tableName: config.tableName });
@@ -132,6 +133,9 @@ function build(
         : new InlineJobs(runner),
     log: lineLog(log),
     metrics,
+    ...(renderPng ? { renderPng } : {}),
+    // With a queue, the worker (which renders) runs the jobs a command queues.
+    chartsDrawn: renderPng !== undefined || jobsQueueUrl !== undefined,
   });
   return { ...bot, config, secret };
 }
@@ -152,6 +156,8 @@ export interface EnvironmentOptions {
   log?: StructuredLog;
   metrics?: BotMetrics;
   ttlMs?: number;
+  /** SVG → PNG, for the function that runs jobs (the worker: pictures/png-wasm.ts). @default none */
+  renderPng?: (svg: string) => Promise<Buffer>;
 }
 
 /**
@@ -192,7 +198,7 @@ export function createLambdaEnvironment(options: EnvironmentOptions = {}): Lambd
       const cfg = loadConfig();
       const secret = await slackSecret();
       if (current?.secret !== secret) {
-        current = build(cfg, secret, log, options.metrics ?? lambdaMetrics(options.env));
+        current = build(cfg, secret, log, options.metrics ?? lambdaMetrics(options.env), options.renderPng);
       }
       return current;
     },

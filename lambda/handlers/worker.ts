@@ -21,7 +21,7 @@ import { jobSchema } from '../jobs/sqs-jobs';
 import { withObservability } from '../observability/handler';
 import { lambdaLogger, type StructuredLog } from '../observability/log';
 import { type BotMetrics, lambdaMetrics, noMetrics } from '../observability/metrics';
-import { type LambdaBot, lambdaBot, lambdaEnvironment } from './lambda-bot';
+import { createLambdaEnvironment, type LambdaBot, type LambdaEnvironment } from './lambda-bot';
 
 /** What the worker needs of the bot. */
 export interface WorkerBot {
@@ -244,6 +244,21 @@ export function sqsVisibility(options: {
 
 let verified: { bot: LambdaBot; checked: Promise<LambdaBot> } | undefined;
 
+let environment: LambdaEnvironment | undefined;
+
+/**
+ * The worker's container environment: the jobs draw charts, so its bot has the WebAssembly renderer,
+ * imported on the first chart (the other functions' bundles do not carry it).
+ */
+function workerEnvironment(): LambdaEnvironment {
+  environment ??= createLambdaEnvironment({
+    renderPng: async (svg) => (await import('../pictures/png-wasm')).renderPngWasm(svg),
+  });
+  return environment;
+}
+
+const lambdaBot = () => workerEnvironment().bot();
+
 /**
  * The bot, its token checked once per container and again after a rotation (one auth.test per bot,
  * never per job): with a bad token every job and every reconcile run fails at once with that reason,
@@ -271,7 +286,7 @@ export const handler = withObservability(
       changeVisibility: sqsVisibility({ queueUrl: async () => (await lambdaBot()).config.jobsQueueUrl }),
       logger: lambdaLogger(),
       metrics: lambdaMetrics(),
-      maxReceiveCount: lambdaEnvironment().config().jobsMaxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+      maxReceiveCount: workerEnvironment().config().jobsMaxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     });
     return lambdaWorker(event, context);
   },

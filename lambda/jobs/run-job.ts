@@ -59,8 +59,8 @@ export interface JobDeps {
   enqueue: (job: Job, options?: EnqueueOptions) => Promise<void>;
   /** Absent where no escalation is wired (no policy): escalation jobs are then no-ops. */
   escalation?: EscalationEngine;
-  /** SVG → PNG for the timeline chart (lambda/pictures/png.ts, a native renderer); absent: no PNG. */
-  renderPng?: (svg: string) => Buffer;
+  /** SVG → PNG for the charts (pictures/png.ts natively, pictures/png-wasm.ts in Lambda); absent: no PNG. */
+  renderPng?: (svg: string) => Buffer | Promise<Buffer>;
   /** Absent unless the policy has `postmortems.github`: `postmortem-git` jobs are then no-ops. */
   postmortems?: GitHubPostmortems;
   /** Absent unless the policy names a tracker for follow-ups: `tickets` jobs are then no-ops. */
@@ -174,7 +174,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
   /**
    * The resolved incident at a glance (issue 15): its timeline chart, inlined in a self-contained HTML
    * postmortem stored beside the Markdown and uploaded to the channel, and the chart as a PNG where a
-   * PNG renderer is wired (`renderPng`: the local server; Lambda bundles carry no native renderer).
+   * PNG renderer is wired (`renderPng`: the local server, and the Lambda worker).
    * Each upload is made once.
    */
   async function publishPictures(incidentId: string): Promise<void> {
@@ -195,7 +195,7 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       }),
     );
     if (!deps.renderPng) return;
-    const png = deps.renderPng(chartSvg);
+    const png = await deps.renderPng(chartSvg);
     await once(`${incident.id}.pictures.chart`, () =>
       chat.uploadFile(channelId, {
         filename: `${incident.id}-timeline.png`,

@@ -1,15 +1,16 @@
 /**
- * SVG → PNG with resvg (a Rust renderer shipped as prebuilt per-platform binaries, no install
- * script). Text is drawn only with DejaVu Sans from the `dejavu-fonts-ttf` package, never with the
- * host's fonts, so a chart renders the same on a laptop and on Lambda, and the label widths
- * estimated in `text-metrics.ts` hold.
- *
- * The charts' `<text>` elements are turned into glyph outlines first (`glyphs.ts`), one path per
- * text, which resvg draws far faster than it lays out text.
+ * SVG → PNG with native resvg (`@resvg/resvg-js`, prebuilt per-platform binaries, no install script):
+ * the local server's renderer, and the tests' and bench's. Lambda bundles use the WebAssembly build
+ * instead (png-wasm.ts), which draws the same pixels. Text is drawn only with DejaVu Sans from the
+ * `dejavu-fonts-ttf` package, never with the host's fonts, so a chart renders the same on a laptop
+ * and on Lambda, and the label widths estimated in `text-metrics.ts` hold.
  */
 import { readFileSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import { GlyphFont } from './glyphs';
+import { CHART_FONT_FAMILY, outlineTextWith, type PngOptions, pngWidth } from './outline';
+
+export type { PngOptions } from './outline';
 
 let fontFile: string | undefined;
 let font: GlyphFont | undefined;
@@ -25,56 +26,16 @@ function chartFont(): GlyphFont {
   return font;
 }
 
-export interface PngOptions {
-  /** Output width in px (the height keeps the aspect ratio); default: the SVG's own width. */
-  width?: number;
-}
-
-function svgWidth(svg: string): number | undefined {
-  const match = /<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"/.exec(svg);
-  return match ? Number(match[1]) : undefined;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#\d+);/g, (_m, name: string) =>
-    name.startsWith('#x')
-      ? String.fromCodePoint(Number.parseInt(name.slice(2), 16))
-      : name.startsWith('#')
-        ? String.fromCodePoint(Number(name.slice(1)))
-        : (ENTITIES[name] as string),
-  );
-}
-
-const TEXT =
-  /<text x="([-\d.]+)" y="([-\d.]+)" font-family="DejaVu Sans" font-size="([\d.]+)" fill="(#[0-9a-fA-F]{3,8})">([^<]*)<\/text>/g;
-
-/**
- * The SVG with each chart `<text>` (as `timeline-chart.ts` writes them) replaced by DejaVu Sans
- * glyph outlines at the same place, size and colour; other text is left to resvg.
- */
+/** The SVG with the charts' `<text>` as DejaVu Sans glyph outlines (outline.ts). */
 export function outlineText(svg: string): string {
-  const glyphs = chartFont();
-  return svg.replace(TEXT, (_m, x: string, y: string, size: string, fill: string, escaped: string) => {
-    const scale = Number(size) / glyphs.unitsPerEm;
-    let pen = 0;
-    let d = '';
-    for (const char of unescapeXml(escaped)) {
-      const glyph = glyphs.glyphIndex(char.codePointAt(0) as number);
-      d += glyphs.pathAt(glyph, pen);
-      pen += glyphs.advance(glyph);
-    }
-    return d ? `<path fill="${fill}" transform="matrix(${scale} 0 0 ${-scale} ${x} ${y})" d="${d}"/>` : '';
-  });
+  return outlineTextWith(chartFont(), svg);
 }
 
 /** A resvg renderer for `svg`, fonts set and text outlined; `renderPng` encodes it, tests read its pixels. */
 export function chartRenderer(svg: string, options: PngOptions = {}): Resvg {
-  const width = Math.round(options.width ?? svgWidth(svg) ?? 1200);
   return new Resvg(outlineText(svg), {
-    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
-    fitTo: { mode: 'width', value: width },
+    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: CHART_FONT_FAMILY },
+    fitTo: { mode: 'width', value: pngWidth(svg, options) },
     background: '#ffffff',
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
@@ -102,6 +102,8 @@ const OPS_CHANNEL = 'C0OPS';
 const OPS_EMAIL = 'ops@example.com';
 let template: Template;
 let missingContext: unknown;
+/** Where the synth wrote the assets (the cloud assembly). */
+let assemblyDir: string;
 let ids: {
   table: string;
   bucket: string;
@@ -135,7 +137,9 @@ beforeAll(() => {
     opsChannel: OPS_CHANNEL,
   });
   template = synthesized.template;
-  missingContext = synthesized.app.synth().manifest.missing;
+  const assembly = synthesized.app.synth();
+  missingContext = assembly.manifest.missing;
+  assemblyDir = assembly.directory;
   const fn = (prefix: string) => logicalId(template, 'AWS::Lambda::Function', prefix);
   const queue = (prefix: string) => logicalId(template, 'AWS::SQS::Queue', prefix);
   ids = {
@@ -178,6 +182,26 @@ function warnings(stack: Stack): string[] {
     quiet.mockRestore();
   }
 }
+
+describe('function assets', () => {
+  /** The files of a function's bundled asset, as uploaded. */
+  const assetFiles = (id: string): string[] => {
+    const code = props(template.toJSON().Resources[id]).Code as { S3Key: string };
+    return readdirSync(path.join(assemblyDir, `asset.${code.S3Key.replace(/\.zip$/, '')}`)).sort();
+  };
+
+  it("carries the chart renderer's WebAssembly and font beside the worker's bundle, and no other function's", () => {
+    expect(assetFiles(ids.worker)).toEqual([
+      expect.stringMatching(/^DejaVuSans-\w+\.ttf$/),
+      'index.js',
+      'index.js.map',
+      expect.stringMatching(/^index_bg-\w+\.wasm$/),
+    ]);
+    for (const id of [ids.slack, ids.escalation, ids.alerts]) {
+      expect(assetFiles(id)).toEqual(['index.js', 'index.js.map']);
+    }
+  });
+});
 
 describe('table', () => {
   it('uses the key, index and TTL names of lambda/store/table.ts', () => {

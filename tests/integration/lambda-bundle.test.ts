@@ -225,3 +225,60 @@ describe('the escalation policy in a Lambda bundle', () => {
     expect(out.refused).toContain('YAML is not parsed in Lambda');
   });
 });
+
+describe('the chart renderer in the Lambda bundles', () => {
+  it('draws a PNG from its bundle, with the WebAssembly and font the bundle carries, no node_modules', async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-png-bundle-'));
+    const outfile = path.join(outDir, 'png.js');
+    await build({
+      ...esbuildBuildOptions(),
+      entryPoints: [path.join(LAMBDA_DIR, 'pictures', 'png-wasm.ts')],
+      outfile,
+      logLevel: 'silent',
+    });
+    // The WebAssembly and the font beside the bundle, as they go into the function's asset.
+    expect((await readdir(outDir)).sort()).toEqual([
+      expect.stringMatching(/^DejaVuSans-[A-Z0-9]+\.ttf$/),
+      expect.stringMatching(/^index_bg-[A-Z0-9]+\.wasm$/),
+      'png.js',
+      'png.js.map',
+    ]);
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="4" y="24" font-family="DejaVu Sans" font-size="16" fill="#000000">INC-7 timeline</text></svg>';
+    const script = `
+      require(process.argv[1]).renderPngWasm(process.argv[2], { width: 400 }).then((png) =>
+        process.stdout.write(png.toString('base64')));
+    `;
+    // Run from the temporary directory, where no node_modules can be found.
+    const png = Buffer.from(
+      execFileSync(process.execPath, ['-e', script, outfile, svg], {
+        encoding: 'utf8',
+        cwd: outDir,
+        env: { PATH: process.env.PATH, ...LAMBDA_ENVIRONMENT },
+      }),
+      'base64',
+    );
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([400, 80]);
+  });
+
+  it('is in the worker bundle alone', async () => {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-worker-bundle-'));
+    const sizes: Record<string, number> = {};
+    for (const name of ['worker', 'slack']) {
+      const outfile = path.join(outDir, `${name}.js`);
+      const result = await build({
+        ...esbuildBuildOptions(),
+        entryPoints: [path.join(LAMBDA_DIR, 'handlers', `${name}.ts`)],
+        outfile,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const inputs = Object.keys(
+        result.metafile.outputs[path.relative(process.cwd(), outfile)]?.inputs ?? {},
+      );
+      sizes[name] = inputs.filter((input) => /resvg-wasm|DejaVuSans\.ttf/.test(input)).length;
+    }
+    expect(sizes).toEqual({ worker: 3, slack: 0 });
+  });
+});
