@@ -2,9 +2,9 @@
  * Pictures (issue 15): the timeline chart of an incident with 1,000 events, SVG and PNG (resvg,
  * DejaVu Sans), against a baseline of the SVG alone; and the PNG's size for the seed incident.
  */
-import type { EventKind, IncidentRecord, TimelineEvent } from '../lambda/incidents/types';
 import { renderPng } from '../lambda/pictures/png';
 import { timelineChartSvg } from '../lambda/pictures/timeline-chart';
+import { busyIncident } from '../tests/fixtures/large-incidents';
 import { seedIncidentRecord } from '../tests/fixtures/seed-incident';
 import { median, ms, performance, progress, type Row, ratio, row, yesNo } from './stats';
 
@@ -13,36 +13,6 @@ const RUNS = 7;
 const CHART_GOAL_MS = 100;
 const PNG_GOAL_KB = 300;
 const TZ = 'Europe/Berlin';
-const START = Date.parse('2024-02-18T15:30:00.000Z');
-const KINDS: EventKind[] = [
-  'action',
-  'note',
-  'misleading',
-  'escalation',
-  'update',
-  'detection',
-  'status',
-  'cause',
-];
-
-/** A resolved incident of six hours with `count` events spread over it. */
-function busyIncident(count: number): IncidentRecord {
-  const seed = seedIncidentRecord();
-  const end = START + 6 * 3_600_000;
-  const events: TimelineEvent[] = Array.from({ length: count }, (_, i) => {
-    const at = new Date(START + Math.floor(((end - START) * i) / count)).toISOString();
-    return {
-      id: `ev-${i}`,
-      incidentId: seed.incident.id,
-      at,
-      recordedAt: at,
-      kind: KINDS[i % KINDS.length] as EventKind,
-      text: `Step ${i}: restarted checkout pod ${i % 17} & watched <p99> latency for a while`,
-      author: 'U0ALICE',
-    };
-  });
-  return { ...seed, incident: { ...seed.incident, resolvedAt: new Date(end).toISOString() }, events };
-}
 
 function timedMs(fn: () => void): number {
   const start = performance.now();
