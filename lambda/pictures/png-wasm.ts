@@ -20,11 +20,18 @@ function carried(file: string): Buffer {
   return readFileSync(path.resolve(__dirname, file));
 }
 
+/**
+ * Both files are read before `initWasm`, since resvg-wasm takes one `initWasm` call per process, even a
+ * failed one (a second throws "Already initialized", hiding the first error): a file that cannot be
+ * read throws here and is tried again on the next chart; a failed `initWasm` is kept, and every chart
+ * after it fails with its error.
+ */
 function start(): Promise<GlyphFont> {
-  ready ??= initWasm(carried(wasmFile)).then(() => new GlyphFont(carried(fontFile)));
-  ready.catch(() => {
-    ready = undefined;
-  });
+  if (!ready) {
+    const font = new GlyphFont(carried(fontFile));
+    const wasm = carried(wasmFile);
+    ready = initWasm(wasm).then(() => font);
+  }
   return ready;
 }
 
