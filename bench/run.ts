@@ -11,6 +11,7 @@ import { benchInsights } from './insights';
 import { benchIsolation } from './isolation';
 import { benchOnCall } from './oncall';
 import { benchPictures } from './pictures';
+import { benchWasmPictures } from './pictures-wasm';
 import { benchPostmortem } from './postmortem';
 import { benchRecovery } from './recovery';
 import { count, formatTable, progress, ROW_HEADERS, type Row, row, rowCells } from './stats';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     await section('alerts at scale', rows, benchAlerts),
     await section('on-call schedules', rows, benchOnCall),
     await section('pictures', rows, benchPictures),
+    await section('pictures in Lambda', rows, benchWasmPictures),
     await section('insights', rows, benchInsights),
   ];
   progress(`all sections done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
