@@ -13,7 +13,8 @@ import { esbuildBuildOptions, LAMBDA_ENVIRONMENT } from '../../infra/bundling';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
-import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
+import type { RecordingServer } from '../helpers/recording-server';
+import { startSecretsManagerStub } from '../helpers/secrets-manager-stub';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 const SIGNING_SECRET = 'bundle-test-signing-secret';
@@ -32,24 +33,6 @@ const events = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
   process.stdout.write(JSON.stringify(results));
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
-
-/** Answers GetSecretValue the way Secrets Manager's JSON protocol does, and anything else 400. */
-function startSecretsManagerStub(secret: Record<string, string>) {
-  const json = { 'content-type': 'application/x-amz-json-1.1' };
-  return startRecordingServer({
-    answer: (request) => {
-      if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-        return {
-          status: 400,
-          headers: json,
-          body: { __type: 'InvalidRequestException', message: 'unexpected call' },
-        };
-      }
-      const { SecretId } = JSON.parse(request.body) as { SecretId: string };
-      return { headers: json, body: { ARN: SecretId, Name: 'slack', SecretString: JSON.stringify(secret) } };
-    },
-  });
-}
 
 function apiGatewayEvent(body: string, headers: Record<string, string>) {
   return {

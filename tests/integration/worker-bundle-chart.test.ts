@@ -17,7 +17,8 @@ import { timelineChartSvg } from '../../lambda/pictures/timeline-chart';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { seedIncidentRecord } from '../fixtures/seed-incident';
-import { type RecordingServer, startRecordingServer } from '../helpers/recording-server';
+import type { RecordingServer } from '../helpers/recording-server';
+import { startSecretsManagerStub } from '../helpers/secrets-manager-stub';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
 
 /** The worker's handler on one SQS event, in a fresh process (a cold container), from `cwd`. */
@@ -30,17 +31,6 @@ handler(event, context).then(
   (error) => { console.error(error); process.exit(1); },
 );
 `;
-
-/** Answers GetSecretValue the way Secrets Manager's JSON protocol does. */
-function startSecretsManagerStub(secret: Record<string, string>): Promise<RecordingServer> {
-  const json = { 'content-type': 'application/x-amz-json-1.1' };
-  return startRecordingServer({
-    answer: (request) => {
-      const { SecretId } = JSON.parse(request.body) as { SecretId: string };
-      return { headers: json, body: { ARN: SecretId, Name: 'slack', SecretString: JSON.stringify(secret) } };
-    },
-  });
-}
 
 function ihdr(png: Buffer): [width: number, height: number] {
   expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
