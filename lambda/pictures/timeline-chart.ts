@@ -174,12 +174,24 @@ export interface PlacedLabel {
   width: number;
   text: string;
 }
+/** `+N more`: labels that found no lane, counted where they are. */
+export interface MoreCount {
+  /** Where the text starts: at the first label it counts (moved left only to stay in the picture). */
+  x: number;
+  width: number;
+  text: string;
+  /** The labels it counts, by index into the items, in their order along the axis. */
+  indices: number[];
+}
 export interface LabelLayout {
   placed: PlacedLabel[];
-  /** Per lane, how many labels found no room (shown as `+N more` at the lane's end). */
-  hidden: number[];
-  /** Where the `+N more` texts start, when any label is hidden. */
-  moreX?: number;
+  /** How many lanes the placed labels take. */
+  lanes: number;
+  /**
+   * The labels that found no room, as `+N more` counts in a row of their own under the lanes: each
+   * hidden label in exactly one count, the count starting at the first label it stands for.
+   */
+  more: MoreCount[];
 }
 
 export interface LabelLayoutOptions {
@@ -194,28 +206,49 @@ export interface LabelLayoutOptions {
 /**
  * Greedy lanes: in time order, each label goes in the first lane free at its mark (shifted left
  * when it would run past the right edge, as far as the lane is free, and cut with an ellipsis to
- * what is left and to at most `maxWidth`); a label
- * with no free lane is counted in the lane that frees up first. When any is hidden, the lanes
- * give up their right end to a `+N more` text wide enough for every label, and are laid out again.
+ * what is left and to at most `maxWidth`). A label with no free lane is counted, not drawn: the
+ * counts go in a row under the lanes, left to right, each `+N more` starting at the first hidden
+ * label it counts and taking in the hidden labels whose marks its text (as wide as the widest count
+ * could be) and a gap cover; so no count lies on a label or on another count, and none is far from
+ * what it counts.
  */
 export function layoutLabels(items: readonly LabelItem[], options: LabelLayoutOptions): LabelLayout {
-  const first = placeLabels(items, options, options.right);
-  if (first.hidden.every((n) => n === 0)) return first;
-  const reserve = textWidth(`+${items.length} more`, options.fontSize) + (options.gap ?? LABEL_GAP);
-  const right = options.right - reserve;
-  if (right - options.left < textWidth('00:00 …', options.fontSize)) {
-    // No room for any label beside the counts: every label is hidden, counted in the first lane.
-    return { placed: [], hidden: [items.length, ...Array(options.lanes - 1).fill(0)], moreX: options.left };
+  const { left, right, fontSize } = options;
+  const gap = options.gap ?? LABEL_GAP;
+  const { placed, hidden } = placeLabels(items, options);
+  const lanes = Math.max(0, ...placed.map((p) => p.lane + 1));
+  const more: MoreCount[] = [];
+  if (hidden.length === 0) return { placed, lanes, more };
+  const at = (index: number) => Math.max(left, Math.min((items[index] as LabelItem).x, right));
+  const order = [...hidden].sort((a, b) => at(a) - at(b) || a - b);
+  const widest = textWidth(`+${hidden.length} more`, fontSize);
+  let group: { x: number; indices: number[] } | undefined;
+  const close = () => {
+    if (!group) return;
+    const text = `+${group.indices.length} more`;
+    more.push({ x: group.x, width: textWidth(text, fontSize), text, indices: group.indices });
+  };
+  for (const index of order) {
+    const x = Math.max(left, Math.min(at(index), right - widest));
+    if (group && x < group.x + widest + gap) group.indices.push(index);
+    else {
+      close();
+      group = { x, indices: [index] };
+    }
   }
-  return { ...placeLabels(items, options, right), moreX: right + (options.gap ?? LABEL_GAP) };
+  close();
+  return { placed, lanes, more };
 }
 
-function placeLabels(items: readonly LabelItem[], options: LabelLayoutOptions, right: number): LabelLayout {
-  const { left, lanes, fontSize } = options;
+function placeLabels(
+  items: readonly LabelItem[],
+  options: LabelLayoutOptions,
+): { placed: PlacedLabel[]; hidden: number[] } {
+  const { left, right, lanes, fontSize } = options;
   const gap = options.gap ?? LABEL_GAP;
   const maxWidth = Math.min(options.maxWidth ?? LABEL_MAX_WIDTH, right - left);
   const ends = Array<number>(lanes).fill(Number.NEGATIVE_INFINITY);
-  const hidden = Array<number>(lanes).fill(0);
+  const hidden: number[] = [];
   const placed: PlacedLabel[] = [];
   const minWidth = textWidth('00:00 …', fontSize);
   items.forEach((item, index) => {
@@ -228,14 +261,13 @@ function placeLabels(items: readonly LabelItem[], options: LabelLayoutOptions, r
       if (x > markX) continue;
       const text = x + full <= right ? fitted : fitText(item.text, Math.min(maxWidth, right - x), fontSize);
       const width = textWidth(text, fontSize);
-      if (!text || width < minWidth) continue;
+      // A label cut to almost nothing is no label; a short one whole is.
+      if (!text || (text !== fitted && width < minWidth)) continue;
       ends[lane] = x + width + gap;
       placed.push({ index, lane, x, width, text });
       return;
     }
-    let soonest = 0;
-    for (let i = 1; i < lanes; i++) if ((ends[i] as number) < (ends[soonest] as number)) soonest = i;
-    hidden[soonest] = (hidden[soonest] as number) + 1;
+    hidden.push(index);
   });
   return { placed, hidden };
 }
@@ -651,11 +683,8 @@ export function timelineChartLayout(record: IncidentRecord, options: TimelineCha
     lanes: MAX_LANES,
     fontSize: SMALL,
   });
-  const lanesUsed = Math.max(
-    0,
-    ...labels.placed.map((p) => p.lane + 1),
-    ...labels.hidden.map((n, lane) => (n > 0 ? lane + 1 : 0)),
-  );
+  // The counts of labels that found no room, in a row under the lanes.
+  const lanesUsed = labels.lanes + (labels.more.length > 0 ? 1 : 0);
   const laneBaseline = (lane: number) =>
     y + lane * LANE_HEIGHT + LANE_HEIGHT / 2 + ((ASCENT_EM - DESCENT_EM) * SMALL) / 2;
   for (const label of labels.placed) {
@@ -671,10 +700,8 @@ export function timelineChartLayout(record: IncidentRecord, options: TimelineCha
       ),
     );
   }
-  labels.hidden.forEach((count, lane) => {
-    if (count > 0)
-      texts.push(box(`+${count} more`, labels.moreX as number, laneBaseline(lane), SMALL, '#6b7280', 'more'));
-  });
+  for (const count of labels.more)
+    texts.push(box(count.text, count.x, laneBaseline(labels.lanes), SMALL, '#6b7280', 'more'));
   y += lanesUsed * LANE_HEIGHT + MARGIN;
 
   const height = Math.ceil(y);

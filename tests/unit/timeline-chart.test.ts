@@ -45,6 +45,11 @@ function manyEvents(count: number, spanMinutes: number): IncidentRecord {
   };
 }
 
+/** from, from + 1, …, to - 1 */
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
 /** A small XML well-formedness check: balanced tags, quoted attributes, no bare `<` or `&` in text. */
 function expectWellFormed(svg: string): void {
   const stack: string[] = [];
@@ -166,9 +171,62 @@ describe('label lanes', () => {
     const items = Array.from({ length: 30 }, (_, i) => ({ x: 100 + i, text: `label number ${i}` }));
     const layout = layoutLabels(items, { left: 0, right: 600, lanes: 4, fontSize: 11 });
     expect(layout.placed.map((p) => p.lane)).toEqual([0, 1, 2, 3]);
-    expect(layout.hidden.reduce((a, b) => a + b, 0)).toBe(26);
-    expect(layout.moreX).toBeGreaterThan(0);
-    for (const p of layout.placed) expect(p.x + p.width).toBeLessThanOrEqual((layout.moreX as number) - 1);
+    expect(layout.lanes).toBe(4);
+    // The 26 others, all under the labels' marks: one count, where they are.
+    expect(layout.more).toEqual([
+      { x: 104, width: textWidth('+26 more', 11), text: '+26 more', indices: range(4, 30) },
+    ]);
+  });
+
+  it('counts each hidden label once, at its own position, never in the lanes', () => {
+    // Two bursts far apart, two lanes: each burst's hidden labels are counted under that burst,
+    // not together at the end of the first lanes.
+    const early = Array.from({ length: 10 }, (_, i) => ({ x: 100 + i, text: `15:3${i} early step ${i}` }));
+    const late = Array.from({ length: 10 }, (_, i) => ({ x: 700 + i, text: `17:0${i} late step ${i}` }));
+    const layout = layoutLabels([...early, ...late], { left: 0, right: 1000, lanes: 2, fontSize: 11 });
+    expect(layout.placed.map((p) => [p.index, p.lane])).toEqual([
+      [0, 0],
+      [1, 1],
+      [10, 0],
+      [11, 1],
+    ]);
+    expect(layout.more.map(({ x, text, indices }) => ({ x, text, indices }))).toEqual([
+      { x: 102, text: '+8 more', indices: range(2, 10) },
+      { x: 702, text: '+8 more', indices: range(12, 20) },
+    ]);
+  });
+
+  it('keeps counts off each other and inside the picture, however many and wherever', () => {
+    // Hidden labels everywhere, up to the right edge: one count per stretch, left to right.
+    const items = Array.from({ length: 400 }, (_, i) => ({ x: (i * 1000) / 399, text: `12:00 step ${i}` }));
+    const layout = layoutLabels(items, { left: 0, right: 1000, lanes: 3, fontSize: 11, gap: 10 });
+    const counted = layout.more.flatMap((m) => m.indices).sort((a, b) => a - b);
+    const placed = layout.placed.map((p) => p.index);
+    expect(counted.length + placed.length).toBe(400);
+    expect(new Set([...counted, ...placed]).size).toBe(400);
+    expect(layout.more.length).toBeGreaterThan(5);
+    const widest = textWidth(`+${counted.length} more`, 11);
+    for (const [i, m] of layout.more.entries()) {
+      expect(m.text).toBe(`+${m.indices.length} more`);
+      expect(m.x).toBeGreaterThanOrEqual(0);
+      expect(m.x + m.width).toBeLessThanOrEqual(1000);
+      // It starts at the first label it counts (or as near as the edge allows) and covers the rest.
+      const xs = m.indices.map((index) => (items[index] as { x: number }).x);
+      expect(m.x).toBe(Math.min(Math.min(...xs), 1000 - widest));
+      const next = layout.more[i + 1];
+      for (const x of xs) {
+        expect(x).toBeGreaterThanOrEqual(m.x);
+        // Under its text; the last count also takes in what is left up to the right edge.
+        if (next) expect(x).toBeLessThan(m.x + widest + 10);
+      }
+      if (next) expect(next.x).toBeGreaterThanOrEqual(m.x + m.width + 10);
+    }
+  });
+
+  it('places a short label whole', () => {
+    const layout = layoutLabels([{ x: 10, text: 'ok' }], { left: 0, right: 600, lanes: 2, fontSize: 11 });
+    expect(layout.placed).toEqual([{ index: 0, lane: 0, x: 10, width: textWidth('ok', 11), text: 'ok' }]);
+    expect(layout.more).toEqual([]);
   });
 
   it('shifts a label at the right edge left, and cuts a long one', () => {
@@ -251,7 +309,37 @@ describe('timeline chart', () => {
     }
   });
 
-  it('marks 1,000 events and labels only what fits, with "+N more" per lane', () => {
+  it('counts the labels of a burst under the burst, not at the end of the first lanes', () => {
+    // Two bursts of 30 events, an hour apart in a four-hour incident.
+    const burst = (from: number, id: string) =>
+      Array.from({ length: 30 }, (_, i) =>
+        anEvent({
+          id: `${id}-${String(i).padStart(2, '0')}`,
+          at: iso(START + (from + i / 10) * MIN),
+          recordedAt: iso(START + (from + i / 10) * MIN),
+          kind: 'action',
+          text: `Restarted checkout pod ${i}`,
+        }),
+      );
+    const record: IncidentRecord = {
+      incident: anIncident({ resolvedAt: iso(START + 240 * MIN), status: 'resolved' }),
+      events: [...burst(30, 'a'), ...burst(90, 'b')],
+      followUps: [],
+    };
+    const layout = timelineChartLayout(record, { tz: 'UTC' });
+    expectReadable(layout, timelineChartSvg(record, { tz: 'UTC' }));
+    const markX = (id: string) => (layout.marks.find((m) => m.eventId === id) as { x: number }).x;
+    const more = layout.texts.filter((t) => t.role === 'more');
+    const counts = more.map((t) => Number(/^\+(\d+) more$/.exec(t.text)?.[1]));
+    expect(counts).toEqual([18, 18]);
+    // Each count begins at its burst's first hidden label, under the burst's marks.
+    const [first, second] = more as [TextBox, TextBox];
+    expect(Math.abs(first.x - (markX('a-12') - 4))).toBeLessThan(1);
+    expect(Math.abs(second.x - (markX('b-12') - 4))).toBeLessThan(1);
+    expect(first.x + first.width).toBeLessThan(markX('b-00'));
+  });
+
+  it('marks 1,000 events and labels only what fits, with "+N more" where they are', () => {
     const record = manyEvents(1000, 240);
     const layout = timelineChartLayout(record, { tz: 'UTC' });
     const svg = timelineChartSvg(record, { tz: 'UTC' });
@@ -259,12 +347,18 @@ describe('timeline chart', () => {
     expectReadable(layout, svg);
     expect(layout.marks).toHaveLength(1000);
     const placed = layout.labels.placed.length;
-    const hidden = layout.labels.hidden.reduce((a, b) => a + b, 0);
+    const hidden = layout.labels.more.reduce((sum, m) => sum + m.indices.length, 0);
     expect(placed).toBeGreaterThan(10);
     expect(placed + hidden).toBe(1000);
     const more = layout.texts.filter((t) => t.role === 'more');
-    expect(more.length).toBeGreaterThan(0);
+    expect(more.length).toBeGreaterThan(5);
     expect(more.reduce((sum, t) => sum + Number(/^\+(\d+) more$/.exec(t.text)?.[1]), 0)).toBe(hidden);
+    // The counts are in a row of their own under every label, spread along the axis.
+    const lowest = Math.max(...layout.texts.filter((t) => t.role === 'label').map((t) => t.y + t.height));
+    for (const m of more) expect(m.y).toBeGreaterThanOrEqual(lowest);
+    expect(new Set(more.map((m) => m.y)).size).toBe(1);
+    expect(Math.min(...more.map((m) => m.x))).toBeLessThan(200);
+    expect(Math.max(...more.map((m) => m.x))).toBeGreaterThan(1000);
     expect(layout.height).toBeLessThan(1000);
   });
 
