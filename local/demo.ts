@@ -2,14 +2,17 @@
  * `npm run demo`: the main job on embedded defaults, no Slack workspace or AWS needed. Starts the local
  * server and a local stand-in for Slack's Web API (the sandbox, local/sandbox.ts), replays the seed
  * incident as signed slash commands through the real handlers, prints what the bot posted and where
- * the postmortem was written.
+ * the postmortem was written: the Markdown and the HTML page in the archive, and the timeline chart,
+ * which the bot only uploads to Slack, saved from the stand-in's upload next to them.
  *
  * Every run gets a fresh directory of its own, so the scenario always declares INC-1, and the demo never
  * deletes anything: not DATA_DIR, not an earlier run.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { postmortemFileName } from '../lambda/incidents/postmortem';
+import { incidentId } from '../lambda/incidents/types';
+import { postmortemHtmlFileName } from '../lambda/pictures/html-postmortem';
 import { readScenario, replayScenario } from './replay';
 import { ALICE, GENERAL, startSandbox } from './sandbox';
 
@@ -100,11 +103,17 @@ async function main(): Promise<void> {
         case 'pins.add':
           console.log(`  pinned the summary in #${channelName(args.channel ?? '')}`);
           break;
-        case 'files.completeUploadExternal':
-          console.log(
-            `  uploaded ${slack.uploads.at(-1)?.filename ?? 'a file'} to #${channelName(slack.uploads.at(-1)?.channelId ?? '')}`,
-          );
+        case 'files.completeUploadExternal': {
+          // The files this call completed, by id: not the latest upload, which may be a later call's.
+          const ids = ((call.args as { files?: unknown }).files as Array<{ id?: string }> | undefined) ?? [];
+          for (const { id } of ids) {
+            const upload = slack.uploads.find((u) => u.fileId === id);
+            if (!upload) continue;
+            const where = upload.channelId ? `to #${channelName(upload.channelId)}` : 'shared nowhere';
+            console.log(`  uploaded ${upload.filename} ${where}`);
+          }
           break;
+        }
       }
     }
 
@@ -119,6 +128,22 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
     console.log(`\nPostmortem written to ${shown(written)}`);
+    const numbered = incident ?? { number: 1 };
+    const html = path.join(server.postmortemDir, postmortemHtmlFileName(numbered));
+    console.log(`HTML postmortem written to ${path.resolve(html)}`);
+    // The bot uploads the chart to Slack and keeps no copy: the demo saves the bytes Slack received.
+    const chartName = `${incidentId(numbered.number)}-timeline.png`;
+    const chart = slack.uploads.filter(
+      (u) => u.filename === chartName && (!incident?.channelId || u.channelId === incident.channelId),
+    );
+    const uploaded = chart.at(-1);
+    if (uploaded) {
+      const file = path.resolve(server.postmortemDir, chartName);
+      await writeFile(file, uploaded.bytes);
+      console.log(`Timeline chart written to ${file}`);
+    } else {
+      console.log('Timeline chart: none uploaded to Slack (no PNG renderer wired)');
+    }
   } finally {
     await sandbox.close();
   }

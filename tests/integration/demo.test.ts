@@ -1,6 +1,7 @@
 /**
  * `npm run demo` as a child process: it works in a fresh directory of its own, says where the postmortem
- * is, and leaves everything else under DATA_DIR (and its own earlier runs) as it was.
+ * is (Markdown, the HTML page, the timeline chart's PNG), and leaves everything else under DATA_DIR
+ * (and its own earlier runs) as it was.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -51,6 +52,17 @@ function postmortemPath(run: DemoRun): string {
   return path.resolve(ROOT, match[1].trim());
 }
 
+/** The absolute path the demo printed after `label`. */
+function printedPath(run: DemoRun, label: string): string {
+  const match = new RegExp(`^${label} written to (.+)$`, 'm').exec(run.stdout);
+  if (!match?.[1]) throw new Error(`no "${label} written to" line:\n${run.stdout}\n${run.stderr}`);
+  const file = match[1].trim();
+  expect(path.isAbsolute(file)).toBe(true);
+  return file;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 /** Every file under `dir` with its content, as paths relative to `dir`. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
@@ -82,9 +94,34 @@ describe('npm run demo', () => {
     const first = await runDemo({ DATA_DIR: dataDir });
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     const firstPostmortem = postmortemPath(first);
-    expect(first.stdout.trimEnd().split('\n').at(-1)).toMatch(/^Postmortem written to /);
+    expect(first.stdout.trimEnd().split('\n').slice(-3)).toEqual([
+      expect.stringMatching(/^Postmortem written to /),
+      expect.stringMatching(/^HTML postmortem written to \/.*\/INC-1\.html$/),
+      expect.stringMatching(/^Timeline chart written to \/.*\/INC-1-timeline\.png$/),
+    ]);
     expect(existsSync(firstPostmortem)).toBe(true);
     expect(await readFile(firstPostmortem, 'utf8')).toMatch(/^# INC-1: .* — Postmortem/);
+    // The HTML page and the chart, beside the Markdown: a page with the chart inlined, and a PNG.
+    const html = printedPath(first, 'HTML postmortem');
+    const chart = printedPath(first, 'Timeline chart');
+    expect(path.dirname(html)).toBe(path.dirname(firstPostmortem));
+    expect(path.dirname(chart)).toBe(path.dirname(firstPostmortem));
+    const page = await readFile(html, 'utf8');
+    expect(page).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(page).toContain('<title>INC-1: Login failures on the user authentication service</title>');
+    expect(page).toMatch(/<figure class="chart"[^>]*>\s*<svg /);
+    expect(page.trimEnd().endsWith('</html>')).toBe(true);
+    const png = await readFile(chart);
+    expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
+    expect(png.readUInt32BE(16)).toBe(1200);
+    expect(png.readUInt32BE(20)).toBeGreaterThan(200);
+    expect(png.subarray(-8, -4).toString('latin1')).toBe('IEND');
+    // Each upload is named once, as the file it was.
+    for (const name of ['INC-1.md', 'INC-1.html', 'INC-1-timeline.png'])
+      expect(
+        first.stdout.split('\n').filter((line) => line.startsWith(`  uploaded ${name} to #`)),
+      ).toHaveLength(1);
     const runDir = path.dirname(path.dirname(firstPostmortem));
     expect(path.dirname(runDir)).toBe(dataDir);
     expect(Object.keys(before).some((file) => file.startsWith(path.basename(runDir)))).toBe(false);
