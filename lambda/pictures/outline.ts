@@ -5,14 +5,12 @@
  * and which draws the same wherever it runs; and the options both give resvg.
  */
 import type { GlyphFont } from './glyphs';
+import { FONT_FAMILY } from './text-metrics';
 
 export interface PngOptions {
   /** Output width in px (the height keeps the aspect ratio); default: the SVG's own width. */
   width?: number;
 }
-
-/** The chart's font family (`timeline-chart.ts` and `trend-chart.ts` write it). */
-export const CHART_FONT_FAMILY = 'DejaVu Sans';
 
 function svgWidth(svg: string): number | undefined {
   const match = /<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"/.exec(svg);
@@ -36,8 +34,11 @@ function unescapeXml(text: string): string {
   );
 }
 
-const TEXT =
-  /<text x="([-\d.]+)" y="([-\d.]+)" font-family="DejaVu Sans" font-size="([\d.]+)" fill="(#[0-9a-fA-F]{3,8})">([^<]*)<\/text>/g;
+/** A chart text as `chartTextSvg` (text-metrics.ts) writes it. */
+const TEXT = new RegExp(
+  `<text x="([-\\d.]+)" y="([-\\d.]+)" font-family="${FONT_FAMILY}" font-size="([\\d.]+)" fill="(#[0-9a-fA-F]{3,8})">([^<]*)</text>`,
+  'g',
+);
 
 /**
  * The SVG with each chart `<text>` (as the charts write them) replaced by `glyphs`' outlines at the

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import { GlyphFont } from './glyphs';
-import { CHART_FONT_FAMILY, outlineTextWith, type PngOptions, pngWidth } from './outline';
+import { outlineTextWith, type PngOptions, pngWidth } from './outline';
+import { FONT_FAMILY } from './text-metrics';
 
 export type { PngOptions } from './outline';
 
@@ -34,7 +35,7 @@ export function outlineText(svg: string): string {
 /** A resvg renderer for `svg`, fonts set and text outlined; `renderPng` encodes it, tests read its pixels. */
 export function chartRenderer(svg: string, options: PngOptions = {}): Resvg {
   return new Resvg(outlineText(svg), {
-    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: CHART_FONT_FAMILY },
+    font: { fontFiles: [chartFontFile()], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'width', value: pngWidth(svg, options) },
     background: '#ffffff',
   });

@@ -102,3 +102,19 @@ export function escapeXml(text: string): string {
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
   );
 }
+
+/** The family every chart text is drawn in: the DejaVu Sans these metrics are of, and the TTF the renderers load. */
+export const FONT_FAMILY = 'DejaVu Sans';
+
+/** A coordinate as the charts write it: to a tenth of a pixel. */
+export function svgNumber(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+/**
+ * A chart text as SVG, `top` being the top of its line (the SVG wants the baseline): the one form
+ * the charts write and `outline.ts` turns into glyph outlines.
+ */
+export function chartTextSvg(x: number, top: number, fontSize: number, fill: string, text: string): string {
+  return `<text x="${svgNumber(x)}" y="${svgNumber(top + ASCENT_EM * fontSize)}" font-family="${FONT_FAMILY}" font-size="${fontSize}" fill="${fill}">${escapeXml(text)}</text>`;
+}

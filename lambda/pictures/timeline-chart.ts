@@ -19,7 +19,16 @@ import {
   type Severity,
   type TimelineEvent,
 } from '../incidents/types';
-import { ASCENT_EM, DESCENT_EM, escapeXml, fitText, plainText, textWidth } from './text-metrics';
+import {
+  ASCENT_EM,
+  chartTextSvg,
+  DESCENT_EM,
+  escapeXml,
+  fitText,
+  svgNumber as num,
+  plainText,
+  textWidth,
+} from './text-metrics';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -36,7 +45,6 @@ export interface TimelineChartOptions {
 export const DEFAULT_WIDTH = 1200;
 export const MIN_WIDTH = 480;
 const MAX_WIDTH = 4000;
-export const FONT_FAMILY = 'DejaVu Sans';
 
 const MARGIN = 16;
 const GUTTER = 96;
@@ -709,10 +717,6 @@ export function timelineChartLayout(record: IncidentRecord, options: TimelineCha
   return { width, height, texts, rects, marks, lines, severityPath, labels, start, end };
 }
 
-function num(n: number): string {
-  return String(Math.round(n * 10) / 10);
-}
-
 const MARK_RADIUS: Partial<Record<MarkShape, number>> = { circle: 5, ring: 4.5, dot: 3.5 };
 
 /** A mark as a closed subpath, so every mark of one shape and colour is one `<path>`. */
@@ -772,10 +776,7 @@ export function renderLayout(layout: ChartLayout, title: string): string {
       `<line x1="${num(l.x1)}" y1="${num(l.y1)}" x2="${num(l.x2)}" y2="${num(l.y2)}" stroke="${l.stroke}"${l.dash ? ' stroke-dasharray="3 2" stroke-width="1.5"' : ''}/>`,
     );
   out.push(...marksSvg(layout.marks));
-  for (const t of layout.texts)
-    out.push(
-      `<text x="${num(t.x)}" y="${num(t.y + ASCENT_EM * t.fontSize)}" font-family="${FONT_FAMILY}" font-size="${t.fontSize}" fill="${t.fill}">${escapeXml(t.text)}</text>`,
-    );
+  for (const t of layout.texts) out.push(chartTextSvg(t.x, t.y, t.fontSize, t.fill, t.text));
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

@@ -6,8 +6,7 @@
  */
 import dayjs from 'dayjs';
 import { shortDuration, trendSummary, type WeekPoint } from '../incidents/stats';
-import { ASCENT_EM, escapeXml, textWidth } from './text-metrics';
-import { FONT_FAMILY } from './timeline-chart';
+import { chartTextSvg, escapeXml, svgNumber as num, textWidth } from './text-metrics';
 
 export const TREND_CHART_WIDTH = 720;
 export const TREND_CHART_HEIGHT = 300;
@@ -36,15 +35,6 @@ interface Text {
   size: number;
   fill: string;
   text: string;
-}
-
-function num(n: number): string {
-  return String(Math.round(n * 10) / 10);
-}
-
-/** `y` is the top of the line; the SVG wants the baseline. The form `png.ts` outlines. */
-function textSvg(t: Text): string {
-  return `<text x="${num(t.x)}" y="${num(t.y + ASCENT_EM * t.size)}" font-family="${FONT_FAMILY}" font-size="${t.size}" fill="${t.fill}">${escapeXml(t.text)}</text>`;
 }
 
 function centred(text: string, centre: number, y: number, size: number, fill: string): Text {
@@ -175,7 +165,7 @@ export function trendChartSvg(points: readonly WeekPoint[]): string {
     `<title>${escapeXml(trendSummary(points))}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...shapes,
-    ...texts.map(textSvg),
+    ...texts.map((t) => chartTextSvg(t.x, t.y, t.size, t.fill, t.text)),
     '</svg>',
   ].join('\n');
 }
