@@ -1004,17 +1004,23 @@ class LocalSlackApi implements SlackApiStub {
     blocks.forEach((block, i) => {
       if (!isRecord(block) || block.type !== 'image' || !isRecord(block.slack_file)) return;
       const { id, url } = block.slack_file;
-      const upload = this.uploads.find(
-        (u) =>
-          u.fileId === id ||
-          url === `https://files.slack.com/files-pri/${this.teamId}-${u.fileId}/${u.filename}` ||
-          url === `https://${TEAM_DOMAIN}.slack.com/files/${this.botUserId}/${u.fileId}/${u.filename}`,
-      );
+      const upload = this.uploads.find((u) => {
+        const urls = this.fileUrls(u.fileId, u.filename);
+        return u.fileId === id || url === urls.url_private || url === urls.permalink;
+      });
       if (!upload || !/\.(png|jpe?g|gif)$/i.test(upload.filename)) {
         problems.push(`[ERROR] invalid slack file [json-pointer:${at}/${i}/slack_file]`);
       }
     });
     return problems;
+  }
+
+  /** Where Slack serves an uploaded file: its private download URL and its page. */
+  private fileUrls(fileId: string, filename: string): { url_private: string; permalink: string } {
+    return {
+      url_private: `https://files.slack.com/files-pri/${this.teamId}-${fileId}/${filename}`,
+      permalink: `https://${TEAM_DOMAIN}.slack.com/files/${this.botUserId}/${fileId}/${filename}`,
+    };
   }
 
   // ---- Web API methods -------------------------------------------------------------------------
@@ -1447,8 +1453,7 @@ class LocalSlackApi implements SlackApiStub {
         user: this.botUserId,
         size: bytes.length,
         is_public: channel ? !channel.isPrivate : false,
-        url_private: `https://files.slack.com/files-pri/${this.teamId}-${pending.fileId}/${pending.filename}`,
-        permalink: `https://${TEAM_DOMAIN}.slack.com/files/${this.botUserId}/${pending.fileId}/${pending.filename}`,
+        ...this.fileUrls(pending.fileId, pending.filename),
         channels: channel && !channel.isPrivate ? [channel.id] : [],
         groups: channel?.isPrivate ? [channel.id] : [],
         ims: conversation && !channel ? [conversation.id] : [],
