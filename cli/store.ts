@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { DEFAULT_DATA_DIR } from '../lambda/config';
 import { makeDocumentClient } from '../lambda/store/client';
 import { DynamoIncidentStore } from '../lambda/store/dynamo-store';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../lambda/store/embedded';
@@ -21,8 +22,6 @@ import { TABLE } from '../lambda/store/table';
 import { FileError } from './common';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-export const DEFAULT_DATA_DIR = '.incident-bot';
 
 /** Where the data is, as the environment says. */
 export type StoreSource =

@@ -77,13 +77,16 @@ const sharedSchema = {
   LINEAR_API_URL: z.url({ error: 'expected a URL' }).default('https://api.linear.app/graphql'),
 };
 
+/** Where the local server keeps its store and postmortems unless DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = '.incident-bot';
+
 const localSchema = z.object({
   ...sharedSchema,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   SLACK_SIGNING_SECRET: z.string({ error: 'required' }).min(1, { error: 'required' }),
   SLACK_BOT_TOKEN: z.string({ error: 'required' }).min(1, { error: 'required' }),
   SLACK_APP_TOKEN: optionalText,
-  DATA_DIR: z.string().default('.incident-bot'),
+  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   DYNAMODB_ENDPOINT: optionalText.pipe(z.url({ error: 'expected a URL' }).optional()),
   TABLE_NAME: z.string().default(TABLE.defaultName),
   ALERT_TOKEN: optionalText,
