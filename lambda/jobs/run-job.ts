@@ -235,12 +235,13 @@ export function createJobRunner(deps: JobDeps): JobRunner {
       try {
         await chat.postEphemeral(job.channelId, job.userId, text, [image]);
       } catch (error) {
-        if (classify(error).kind !== 'permanent') throw error;
+        const failure = classify(error);
+        if (failure.kind !== 'permanent') throw error;
         // Nothing untrue: the draft was answered; the picture could not be shown.
         await chat.postEphemeral(
           job.channelId,
           job.userId,
-          `The timeline chart of ${incident.id} could not be shown here: ${describeSlackFailure(classify(error))}.`,
+          `The timeline chart of ${incident.id} could not be shown here: ${describeSlackFailure(failure)}.`,
         );
       }
     });
