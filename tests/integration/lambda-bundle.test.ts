@@ -5,14 +5,13 @@
  * stand-in records what it did.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { esbuildBuildOptions, LAMBDA_ENVIRONMENT } from '../../infra/bundling';
+import { LAMBDA_ENVIRONMENT } from '../../infra/bundling';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { signedHeaders, slashCommandBody } from '../../local/slack-signing';
+import { bundledLambdaEnv, bundleLambda } from '../helpers/lambda-bundle';
 import type { RecordingServer } from '../helpers/recording-server';
 import { startSecretsManagerStub } from '../helpers/secrets-manager-stub';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
@@ -69,33 +68,12 @@ describe('the bundled Slack function', () => {
   }
 
   beforeAll(async () => {
-    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-bundle-'));
-    const outfile = path.join(outDir, 'slack.js');
-    await build({
-      ...esbuildBuildOptions(),
-      entryPoints: [path.resolve(__dirname, '../../lambda/handlers/slack.ts')],
-      outfile,
-      logLevel: 'silent',
-    });
-    bundle = outfile;
+    bundle = (await bundleLambda('handlers/slack.ts', 'slack.js')).outfile;
     dynamo = await startTestDynamo();
     table = await dynamo.freshTable('bundle');
     slack = await startSlackApiStub({ channels: [{ id: 'C0GENERAL', name: 'general' }] });
     secrets = await startSecretsManagerStub({ signingSecret: SIGNING_SECRET, botToken: 'xoxb-bundle' });
-    env = {
-      PATH: process.env.PATH,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      TABLE_NAME: table,
-      POSTMORTEM_BUCKET: 'postmortems',
-      SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack',
-      SLACK_API_URL: slack.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-      ...LAMBDA_ENVIRONMENT,
-    };
+    env = bundledLambdaEnv({ table, dynamo: dynamo.endpoint, slack: slack.url, secrets: secrets.url });
   }, 60_000);
 
   afterAll(async () => {
@@ -178,14 +156,7 @@ describe('the zod stand-in of the Lambda bundles (lambda/bundle-stubs/zod.ts)', 
 
 describe('the escalation policy in a Lambda bundle', () => {
   it('checks a policy given as a value (JSON), and refuses YAML, which only the synth parses', async () => {
-    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-policy-bundle-'));
-    const outfile = path.join(outDir, 'policy.js');
-    await build({
-      ...esbuildBuildOptions(),
-      entryPoints: [path.join(LAMBDA_DIR, 'incidents', 'policy.ts')],
-      outfile,
-      logLevel: 'silent',
-    });
+    const { outfile } = await bundleLambda('incidents/policy.ts', 'policy.js');
     const script = `
       const policy = require(process.argv[1]);
       let refused = '';
@@ -211,14 +182,7 @@ describe('the escalation policy in a Lambda bundle', () => {
 
 describe('the chart renderer in the Lambda bundles', () => {
   it('draws a PNG from its bundle, with the WebAssembly and font the bundle carries, no node_modules', async () => {
-    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-png-bundle-'));
-    const outfile = path.join(outDir, 'png.js');
-    await build({
-      ...esbuildBuildOptions(),
-      entryPoints: [path.join(LAMBDA_DIR, 'pictures', 'png-wasm.ts')],
-      outfile,
-      logLevel: 'silent',
-    });
+    const { outDir, outfile } = await bundleLambda('pictures/png-wasm.ts', 'png.js');
     // The WebAssembly and the font beside the bundle, as they go into the function's asset.
     expect((await readdir(outDir)).sort()).toEqual([
       expect.stringMatching(/^DejaVuSans-[A-Z0-9]+\.ttf$/),
@@ -246,22 +210,12 @@ describe('the chart renderer in the Lambda bundles', () => {
   });
 
   it('is in the worker bundle alone', async () => {
-    const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-worker-bundle-'));
-    const sizes: Record<string, number> = {};
+    const rendererInputs: Record<string, number> = {};
     for (const name of ['worker', 'slack']) {
-      const outfile = path.join(outDir, `${name}.js`);
-      const result = await build({
-        ...esbuildBuildOptions(),
-        entryPoints: [path.join(LAMBDA_DIR, 'handlers', `${name}.ts`)],
-        outfile,
-        metafile: true,
-        logLevel: 'silent',
-      });
-      const inputs = Object.keys(
-        result.metafile.outputs[path.relative(process.cwd(), outfile)]?.inputs ?? {},
-      );
-      sizes[name] = inputs.filter((input) => /resvg-wasm|DejaVuSans\.ttf/.test(input)).length;
+      const { outfile, metafile } = await bundleLambda(`handlers/${name}.ts`);
+      const inputs = Object.keys(metafile.outputs[path.relative(process.cwd(), outfile)]?.inputs ?? {});
+      rendererInputs[name] = inputs.filter((input) => /resvg-wasm|DejaVuSans\.ttf/.test(input)).length;
     }
-    expect(sizes).toEqual({ worker: 3, slack: 0 });
+    expect(rendererInputs).toEqual({ worker: 3, slack: 0 });
   });
 });

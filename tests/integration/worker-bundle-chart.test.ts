@@ -7,16 +7,13 @@
  * carries; the Slack stand-in receives a PNG the size the native renderer draws.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { build } from 'esbuild';
-import { esbuildBuildOptions, LAMBDA_ENVIRONMENT } from '../../infra/bundling';
+import { readdir } from 'node:fs/promises';
 import { renderPng } from '../../lambda/pictures/png';
 import { timelineChartSvg } from '../../lambda/pictures/timeline-chart';
 import { DynamoIncidentStore } from '../../lambda/store/dynamo-store';
 import { type SlackApiStub, startSlackApiStub } from '../../local/slack-api-stub';
 import { seedIncidentRecord } from '../fixtures/seed-incident';
+import { bundledLambdaEnv, bundleLambda } from '../helpers/lambda-bundle';
 import type { RecordingServer } from '../helpers/recording-server';
 import { startSecretsManagerStub } from '../helpers/secrets-manager-stub';
 import { startTestDynamo, type TestDynamo } from '../helpers/table';
@@ -48,14 +45,7 @@ afterAll(async () => {
 });
 
 it('draws the chart with the WebAssembly and font its bundle carries, no node_modules reachable', async () => {
-  const outDir = await mkdtemp(path.join(os.tmpdir(), 'incident-bot-worker-chart-'));
-  const outfile = path.join(outDir, 'index.js');
-  await build({
-    ...esbuildBuildOptions(),
-    entryPoints: [path.resolve(__dirname, '../../lambda/handlers/worker.ts')],
-    outfile,
-    logLevel: 'silent',
-  });
+  const { outDir, outfile } = await bundleLambda('handlers/worker.ts');
   // The asset as the stack uploads it: the bundle, its map, the .wasm and the font beside it.
   expect((await readdir(outDir)).sort()).toEqual([
     expect.stringMatching(/^DejaVuSans-\w+\.ttf$/),
@@ -96,19 +86,8 @@ it('draws the chart with the WebAssembly and font its bundle carries, no node_mo
     ],
   };
   const env = {
-    PATH: process.env.PATH,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    TABLE_NAME: table,
-    POSTMORTEM_BUCKET: 'postmortems',
-    SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack',
-    SLACK_API_URL: slack.url,
+    ...bundledLambdaEnv({ table, dynamo: dynamo.endpoint, slack: slack.url, secrets: secrets.url }),
     INCIDENT_TIMEZONE: 'UTC',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-    ...LAMBDA_ENVIRONMENT,
   };
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = execFile(
