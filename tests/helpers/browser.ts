@@ -3,12 +3,9 @@
  * .ci/run installs when it is missing). Where it is missing outside CI, those tests are skipped and
  * say so loudly; in CI a missing browser fails them.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { inflateSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
 
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome'];
 
@@ -122,114 +119,29 @@ export interface PageLook<T> {
 }
 
 /**
- * Opens `file` in Chromium at `width`×`height` CSS pixels (device scale 1) over the DevTools protocol
- * (`--remote-debugging-pipe`: JSON messages ending in NUL on fds 3 and 4), evaluates `expression` in
- * the loaded page (DevTools evaluation is not subject to the page's Content Security Policy, which
- * forbids the page's own scripts) and takes a screenshot of the viewport: so a test can look at the
- * pixels and ask the DOM where each box is.
+ * Opens `file` in Chromium at `width`×`height` CSS pixels (device scale 1), driven by playwright-core
+ * over the DevTools protocol, evaluates `expression` in the loaded page (DevTools evaluation is not
+ * subject to the page's Content Security Policy, which forbids the page's own scripts) and takes a
+ * screenshot of the viewport: so a test can look at the pixels and ask the DOM where each box is.
  */
 export async function inspectPage<T>(
-  chromium: string,
+  chromiumPath: string,
   file: string,
   width: number,
   height: number,
   expression: string,
 ): Promise<PageLook<T>> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'incident-bot-chromium-'));
-  const child = spawn(
-    chromium,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--hide-scrollbars',
-      '--no-first-run',
-      '--force-device-scale-factor=1',
-      `--window-size=${width},${height}`,
-      '--remote-debugging-pipe',
-      `--user-data-dir=${profile}`,
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
-  );
-  const toBrowser = child.stdio[3] as Writable;
-  const fromBrowser = child.stdio[4] as Readable;
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--hide-scrollbars'],
+    timeout: 60_000,
   });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const waiters: Array<{ method: string; sessionId?: string; resolve: () => void }> = [];
-  let buffered = Buffer.alloc(0);
-  fromBrowser.on('data', (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    for (let end = buffered.indexOf(0); end >= 0; end = buffered.indexOf(0)) {
-      const message = JSON.parse(buffered.subarray(0, end).toString('utf8')) as {
-        id?: number;
-        method?: string;
-        sessionId?: string;
-        result?: unknown;
-        error?: { message: string };
-      };
-      buffered = buffered.subarray(end + 1);
-      if (message.id !== undefined) {
-        const call = pending.get(message.id);
-        pending.delete(message.id);
-        if (message.error) call?.reject(new Error(`DevTools: ${message.error.message}`));
-        else call?.resolve(message.result);
-      } else {
-        const i = waiters.findIndex((w) => w.method === message.method && w.sessionId === message.sessionId);
-        if (i >= 0) waiters.splice(i, 1)[0]?.resolve();
-      }
-    }
-  });
-  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const exited = new Promise<never>((_, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`Chromium exited (${code}): ${stderr}`)));
-  });
-  let nextId = 1;
-  const send = <R>(method: string, params: object = {}, sessionId?: string): Promise<R> => {
-    const id = nextId++;
-    const reply = new Promise<R>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    });
-    toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
-    return Promise.race([reply, exited]);
-  };
-  const event = (method: string, sessionId: string): Promise<void> =>
-    new Promise((resolve) => waiters.push({ method, sessionId, resolve }));
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
   try {
-    const { targetId } = await send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
-    const { sessionId } = await send<{ sessionId: string }>('Target.attachToTarget', {
-      targetId,
-      flatten: true,
-    });
-    await send('Page.enable', {}, sessionId);
-    await send(
-      'Emulation.setDeviceMetricsOverride',
-      { width, height, deviceScaleFactor: 1, mobile: false },
-      sessionId,
-    );
-    const loaded = event('Page.loadEventFired', sessionId);
-    await send('Page.navigate', { url: `file://${file}` }, sessionId);
-    await Promise.race([loaded, exited]);
-    const evaluated = await send<{ result: { value: T }; exceptionDetails?: { text: string } }>(
-      'Runtime.evaluate',
-      { expression, returnByValue: true },
-      sessionId,
-    );
-    if (evaluated.exceptionDetails)
-      throw new Error(`in the page: ${JSON.stringify(evaluated.exceptionDetails)}`);
-    const shot = await send<{ data: string }>('Page.captureScreenshot', { format: 'png' }, sessionId);
-    return { png: Buffer.from(shot.data, 'base64'), value: evaluated.result.value };
+    const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1 });
+    await page.goto(`file://${file}`, { waitUntil: 'load' });
+    const value = (await page.evaluate(expression)) as T;
+    return { png: await page.screenshot(), value };
   } finally {
-    clearTimeout(timeout);
-    exited.catch(() => undefined);
-    await send('Browser.close').catch(() => undefined);
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await gone;
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
